@@ -1,0 +1,63 @@
+"""Core subcommands: ``config init``, ``config check`` and ``demo``."""
+
+from __future__ import annotations
+
+import sys
+
+from terminal.config import ConfigError, load_config, resolve_path
+from terminal.schema import ROLES
+
+
+def register(sub, common) -> None:
+    config = sub.add_parser("config", help="create or check a terminal configuration")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+
+    init = config_sub.add_parser("init", parents=[common],
+                                 help="print a complete, commented configuration to start from")
+    init.add_argument("--role", required=True, choices=ROLES)
+    init.add_argument("--state-dir", required=True, metavar="DIR",
+                      help="where the database and state live (e.g. /var/lib/service-terminals)")
+    init.add_argument("--device-id", metavar="D", help="this terminal's id (default: an example id)")
+    init.add_argument("--site", metavar="S", help="site code (default: an example site)")
+    init.add_argument("--sim", action="store_true", help="every device simulated (for a laptop or the demo)")
+    init.set_defaults(run=_init)
+
+    check = config_sub.add_parser("check", parents=[common], help="validate a configuration and say what is wrong")
+    check.set_defaults(run=_check)
+
+    demo = sub.add_parser("demo", parents=[common],
+                          help="run the whole terminal set in simulation on this machine (Ctrl-C stops it)")
+    demo.add_argument("--dir", default=".demo", metavar="DIR", help="where the demo keeps its state (default .demo)")
+    demo.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
+                      help="stop by itself after this long (for scripted runs)")
+    demo.set_defaults(run=_demo, service=True)
+
+
+def _init(args) -> int:
+    from terminal.config_init import render_config
+
+    text = render_config(args.role, state_dir=args.state_dir, device_id=args.device_id,
+                         site=args.site, sim=args.sim)
+    sys.stdout.write(text)
+    return 0
+
+
+def _check(args) -> int:
+    path = resolve_path(args.config)
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        print(f"{path}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    devices = [k for k, v in cfg.items() if hasattr(v, "get") and "backend" in v]
+    summary = ", ".join(f"{d}={cfg[d].backend}" for d in devices) or "no devices"
+    print(f"{path}: OK (role {cfg.role}, device {cfg.device_id}, {summary})")
+    return 0
+
+
+def _demo(args) -> int:
+    from terminal.demo import run_demo
+
+    return run_demo(args.dir, duration=args.duration)

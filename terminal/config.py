@@ -1,0 +1,307 @@
+"""One TOML file per terminal, validated against an explicit schema before anything starts.
+
+The schema is made of :class:`Section` and :class:`Setting` objects (see
+``terminal.schema``).  Loading returns a :class:`Config`, a read-only tree
+with attribute access::
+
+    >>> from terminal.config import load_config
+    >>> cfg = load_config("config/kiosk.toml")      # doctest: +SKIP
+    >>> cfg.role, cfg.idcard.backend                 # doctest: +SKIP
+    ('kiosk', 'sim')
+
+Every problem is reported at once, each naming the file, the dotted key and,
+where the file shows it, the line: ``kiosk.toml:12: idcard.baud: expected an
+integer, got 'fast'``.  The ``terminal`` command exits 2 on any of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from terminal import TerminalError
+
+DEFAULT_PATH = Path("/etc/service-terminals/terminal.toml")
+ENV_VAR = "TERMINAL_CONFIG"
+
+_REQUIRED = object()
+_NO_VALUE = object()
+
+
+class ConfigError(TerminalError):
+    """The configuration file is missing, malformed or invalid (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key: its type, documentation, default and allowed values.
+
+    ``type`` is one of str, int, float, bool or list (with ``item_type``).
+    ``sim`` is the value ``terminal config init --sim`` writes; ``example``
+    is what it writes for a required setting that has no default.
+    """
+
+    type: type
+    doc: str
+    default: Any = _REQUIRED
+    choices: tuple | None = None
+    min: float | None = None
+    max: float | None = None
+    item_type: type | None = None
+    pattern: str | None = None
+    example: Any = _NO_VALUE
+    sim: Any = _NO_VALUE
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+
+@dataclass(frozen=True)
+class Section:
+    """A TOML table.  ``roles`` lists the roles that must have it (empty: optional)."""
+
+    doc: str
+    settings: dict[str, "Setting | Section"] = field(default_factory=dict)
+    roles: tuple[str, ...] = ()
+    optional: bool = True
+
+
+class Config(Mapping):
+    """A validated, read-only configuration tree with attribute access."""
+
+    def __init__(self, values: dict[str, Any], *, path: Path | None = None, name: str = ""):
+        self._values = values
+        self._path = path
+        self._name = name
+
+    @property
+    def source(self) -> Path | None:
+        """The file this configuration was read from (None when built in code)."""
+        return self._path
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            where = f"{self._name}." if self._name else ""
+            raise AttributeError(f"configuration has no setting {where}{key}") from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Config({self._values!r})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v.to_dict() if isinstance(v, Config) else v for k, v in self._values.items()}
+
+
+def resolve_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The config file to use: ``--config``, else ``$TERMINAL_CONFIG``, else the system path."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return DEFAULT_PATH
+
+
+def load_config(path: str | os.PathLike | None = None, schema: Section | None = None) -> Config:
+    """Read and validate a terminal configuration; raise :class:`ConfigError` on any problem."""
+    from terminal.schema import TERMINAL  # late: the schema imports this module
+
+    schema = schema or TERMINAL
+    path = resolve_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: configuration file not found; create one with "
+            f"'terminal config init --role kiosk --state-dir DIR > {path}' "
+            f"or name another with --config or ${ENV_VAR}"
+        ) from None
+    except (PermissionError, IsADirectoryError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    return parse_config(text, path=path, schema=schema)
+
+
+def parse_config(text: str, *, path: Path | str = "<config>", schema: Section | None = None) -> Config:
+    """Validate TOML text against the schema (see :func:`load_config`)."""
+    from terminal.schema import TERMINAL
+
+    schema = schema or TERMINAL
+    path = Path(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_toml_error(path, exc)) from None
+    lines = _key_lines(text)
+    problems: list[str] = []
+    role = raw.get("role") if isinstance(raw.get("role"), str) else None
+    values = _validate_section(schema, raw, (), role, path, lines, problems)
+    if problems:
+        raise ConfigError(problems)
+    return _freeze(values, path, "")
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    msg = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    if m:
+        msg = msg[: m.start()].strip()
+        return f"{path}:{m.group(1)}: malformed TOML (column {m.group(2)}): {msg}"
+    return f"{path}: malformed TOML: {msg}"
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Map dotted keys and table names to the line that sets them (first wins)."""
+    lines: dict[str, int] = {}
+    table: tuple[str, ...] = ()
+    header = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\s\"]+?)\s*\]\s*(#.*)?$")
+    assign = re.compile(r"^\s*([A-Za-z0-9_\-\"][A-Za-z0-9_.\-\"\s]*?)\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("[["):
+            continue
+        if m := header.match(line):
+            table = tuple(part.strip().strip('"') for part in m.group(1).split("."))
+            lines.setdefault(".".join(table), number)
+        elif m := assign.match(line):
+            key = tuple(part.strip().strip('"') for part in m.group(1).split("."))
+            lines.setdefault(".".join(table + key), number)
+    return lines
+
+
+def _where(path: Path, lines: dict[str, int], dotted: str) -> str:
+    # Fall back to the nearest enclosing table that has a line.
+    probe = dotted
+    while probe:
+        if probe in lines:
+            return f"{path}:{lines[probe]}"
+        probe = probe.rpartition(".")[0]
+    return f"{path}"
+
+
+def _validate_section(
+    section: Section,
+    raw: dict[str, Any],
+    prefix: tuple[str, ...],
+    role: str | None,
+    path: Path,
+    lines: dict[str, int],
+    problems: list[str],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in raw:
+        if key not in section.settings:
+            dotted = ".".join(prefix + (key,))
+            known = ", ".join(sorted(section.settings)) or "none"
+            problems.append(f"{_where(path, lines, dotted)}: {dotted}: unknown key (known here: {known})")
+    for key, spec in section.settings.items():
+        dotted = ".".join(prefix + (key,))
+        if isinstance(spec, Section):
+            present = key in raw
+            if not present:
+                if role in spec.roles or not spec.optional:
+                    who = f"role '{role}'" if role in spec.roles else "every terminal"
+                    problems.append(f"{path}: [{dotted}]: missing section, required for {who}")
+                    continue
+                if spec.optional and not _all_defaulted(spec):
+                    continue  # absent optional device: not configured
+            sub = raw.get(key, {})
+            if not isinstance(sub, dict):
+                problems.append(f"{_where(path, lines, dotted)}: {dotted}: expected a table [{dotted}]")
+                continue
+            out[key] = _validate_section(spec, sub, prefix + (key,), role, path, lines, problems)
+            continue
+        if key not in raw:
+            if spec.required:
+                problems.append(f"{_where(path, lines, '.'.join(prefix))}: {dotted}: missing required key ({spec.doc})")
+            else:
+                out[key] = spec.default
+            continue
+        value, error = _check_value(spec, raw[key])
+        if error:
+            problems.append(f"{_where(path, lines, dotted)}: {dotted}: {error}")
+        else:
+            out[key] = value
+    return out
+
+
+def _all_defaulted(section: Section) -> bool:
+    """True when a section can be materialised from defaults alone."""
+    return all(
+        _all_defaulted(s) if isinstance(s, Section) else not s.required for s in section.settings.values()
+    )
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
+def _check_value(spec: Setting, value: Any) -> tuple[Any, str | None]:
+    ok, value = _coerce(spec.type, value)
+    if not ok:
+        return None, f"expected {_TYPE_NAMES[spec.type]}, got {_show(value)}"
+    if spec.type is list and spec.item_type is not None:
+        items = []
+        for i, item in enumerate(value):
+            ok, item = _coerce(spec.item_type, item)
+            if not ok:
+                return None, f"item {i}: expected {_TYPE_NAMES[spec.item_type]}, got {_show(item)}"
+            items.append(item)
+        value = tuple(items)
+    if spec.choices is not None and value not in spec.choices:
+        options = " | ".join(repr(c) if isinstance(c, str) else str(c) for c in spec.choices)
+        return None, f"{_show(value)} is not one of {options}"
+    if spec.min is not None and value < spec.min:
+        return None, f"{value} is below the minimum {spec.min}"
+    if spec.max is not None and value > spec.max:
+        return None, f"{value} is above the maximum {spec.max}"
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+        return None, f"{_show(value)} does not match the form {spec.pattern}"
+    return value, None
+
+
+def _coerce(kind: type, value: Any) -> tuple[bool, Any]:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return True, float(value)
+    if kind in (int, float) and isinstance(value, bool):
+        return False, value
+    if kind is list:
+        return isinstance(value, list), value
+    return isinstance(value, kind), value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
+def _freeze(values: dict[str, Any], path: Path, name: str) -> Config:
+    frozen = {
+        k: _freeze(v, path, f"{name}.{k}" if name else k) if isinstance(v, dict) else v
+        for k, v in values.items()
+    }
+    return Config(frozen, path=path, name=name)

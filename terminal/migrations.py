@@ -1,0 +1,14 @@
+"""Every module's schema migrations, for the processes that open the store.
+
+sync/ cannot import kiosk/ or dropbox/ (dependency direction), so the list is
+assembled here, at the top, where every area is visible.
+"""
+
+from __future__ import annotations
+
+from sync.store import Migration
+
+
+def all_migrations() -> list[Migration]:
+    migrations: list[Migration] = []
+    return migrations

@@ -1,0 +1,46 @@
+"""Shared fixtures. Every test builds its own state under tmp_path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``terminal ARGS`` in-process; return (exit code, stdout, stderr)."""
+    from terminal.cli import main
+
+    def run(*argv: str):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def sim_config(tmp_path):
+    """Write a valid simulated config for a role and return its path."""
+    from terminal.config_init import render_config
+
+    def make(role: str = "kiosk", **overrides) -> Path:
+        state = tmp_path / f"{role}-state"
+        path = tmp_path / f"{role}.toml"
+        path.write_text(render_config(role, state_dir=str(state), device_id=f"{role.upper()[:3]}-T-0001",
+                                      site="test", sim=True))
+        return path
+
+    return make
+
+
+def terminal_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "terminal", *args]

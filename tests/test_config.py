@@ -1,0 +1,137 @@
+from pathlib import Path
+
+import pytest
+
+from terminal.config import ConfigError, load_config, parse_config
+from terminal.config_init import render_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("role", ["kiosk", "dropbox"])
+def test_example_configs_load_and_match_the_schema(role):
+    path = REPO / "config" / f"{role}.toml"
+    cfg = load_config(path)
+    assert cfg.role == role
+    expected = render_config(role, state_dir="/var/lib/service-terminals",
+                             device_id=cfg.device_id, site=cfg.site)
+    assert path.read_text() == expected, "examples are stale: run 'make examples'"
+
+
+@pytest.mark.parametrize("role", ["kiosk", "dropbox"])
+@pytest.mark.parametrize("sim", [True, False])
+def test_config_init_renders_a_valid_config(role, sim, tmp_path):
+    text = render_config(role, state_dir=str(tmp_path), device_id="T-0001", site="x", sim=sim)
+    cfg = parse_config(text)
+    assert cfg.role == role and cfg.device_id == "T-0001" and cfg.state_dir == str(tmp_path)
+    for name, value in cfg.items():
+        if hasattr(value, "get") and "backend" in value:
+            assert value.backend == ("sim" if sim else "real"), name
+
+
+def test_defaults_fill_absent_core_sections():
+    cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n')
+    assert cfg.log.level == "info"
+    assert cfg.store.busy_timeout_ms == 5000
+    assert "idcard" not in cfg  # an absent device is simply not configured
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, path="/etc/t.toml")
+    assert info.value.exit_code == 2
+    return info.value.problems
+
+
+BASE = 'role = "kiosk"\ndevice_id = "KSK-1"\nsite = "s"\n'
+IDCARD = '[idcard]\nbackend = "sim"\n'
+
+
+def test_malformed_toml_names_file_and_line():
+    (msg,) = problems('role = "kiosk"\n\n[idcard\nbackend = 1\n')
+    assert msg.startswith("/etc/t.toml:3: malformed TOML")
+
+
+def test_unknown_key_names_file_line_and_key():
+    (msg,) = problems(BASE + IDCARD + "baud = 9600\n")
+    assert msg.startswith("/etc/t.toml:6: idcard.baud: unknown key")
+    assert "timeout_s" in msg  # says what is known
+
+
+def test_wrong_type_named_with_line():
+    (msg,) = problems(BASE + IDCARD + 'timeout_s = "fast"\n')
+    assert msg == "/etc/t.toml:6: idcard.timeout_s: expected a number, got 'fast'"
+
+
+def test_bool_is_not_an_integer():
+    (msg,) = problems(BASE + IDCARD + "[store]\nbusy_timeout_ms = true\n")
+    assert "store.busy_timeout_ms: expected an integer, got true" in msg
+
+
+def test_out_of_range_and_bad_choice():
+    found = problems(BASE + '[idcard]\nbackend = "fake"\ntimeout_s = 0.01\n')
+    assert any("idcard.backend: 'fake' is not one of 'real' | 'sim'" in p for p in found)
+    assert any("idcard.timeout_s: 0.01 is below the minimum 0.2" in p for p in found)
+
+
+def test_missing_required_key_and_role_section():
+    found = problems('role = "kiosk"\nsite = "s"\n')
+    assert any("device_id: missing required key" in p for p in found)
+    assert any("[idcard]: missing section, required for role 'kiosk'" in p for p in found)
+
+
+def test_missing_device_backend():
+    found = problems(BASE + '[idcard]\nport = "/dev/ttyUSB0"\n')
+    assert any(p.startswith("/etc/t.toml:4: idcard.backend: missing required key") for p in found)
+
+
+def test_pattern_is_enforced():
+    found = problems('role = "dropbox"\ndevice_id = "a b"\nsite = "s"\n')
+    assert any("device_id: 'a b' does not match" in p for p in found)
+
+
+def test_section_given_as_value():
+    found = problems(BASE + 'idcard = "yes"\n')
+    assert any("idcard: expected a table" in p for p in found)
+
+
+def test_missing_file_says_how_to_create_one(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "none.toml")
+    assert "configuration file not found" in str(info.value)
+    assert "terminal config init" in str(info.value)
+
+
+def test_env_var_chooses_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "t.toml"
+    path.write_text(BASE + IDCARD)
+    monkeypatch.setenv("TERMINAL_CONFIG", str(path))
+    assert load_config().source == path
+
+
+def test_cli_config_check(run_cli, tmp_path, sim_config):
+    code, out, _ = run_cli("config", "check", "--config", str(sim_config("kiosk")))
+    assert code == 0 and "OK (role kiosk" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BASE + IDCARD + "timeout_s = -1\n")
+    code, out, err = run_cli("config", "check", "--config", str(bad))
+    assert code == 2
+    assert "INVALID (1 problem)" in err and f"{bad}:6: idcard.timeout_s" in err
+
+
+def test_cli_config_error_exits_2_in_any_command(run_cli, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("role = \n")
+    code, _, err = run_cli("store", "check", "--config", str(bad))
+    assert code == 2
+    assert f"{bad}:1: malformed TOML" in err
+    assert "Traceback" not in err
+
+
+def test_cli_config_init_prints_valid_sim_config(run_cli, tmp_path):
+    code, out, _ = run_cli("config", "init", "--role", "dropbox", "--state-dir", str(tmp_path),
+                           "--device-id", "DBX-9", "--sim")
+    assert code == 0
+    cfg = parse_config(out)
+    assert cfg.device_id == "DBX-9" and cfg.role == "dropbox"
+    assert out.count("\n# ") > 5  # commented
