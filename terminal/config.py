@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,8 @@ class Section:
     settings: dict[str, "Setting | Section"] = field(default_factory=dict)
     roles: tuple[str, ...] = ()
     optional: bool = True
+    # Cross-key rules (e.g. "no GPIO pin used twice"): values -> list of (key, problem).
+    check: "Callable[[dict[str, Any]], list[tuple[str, str]]] | None" = None
 
 
 class Config(Mapping):
@@ -209,6 +211,7 @@ def _validate_section(
     problems: list[str],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    before = len(problems)
     for key in raw:
         if key not in section.settings:
             dotted = ".".join(prefix + (key,))
@@ -242,6 +245,10 @@ def _validate_section(
             problems.append(f"{_where(path, lines, dotted)}: {dotted}: {error}")
         else:
             out[key] = value
+    if section.check is not None and len(problems) == before:
+        for key, problem in section.check(out):
+            dotted = ".".join(prefix + (key,))
+            problems.append(f"{_where(path, lines, dotted)}: {dotted}: {problem}")
     return out
 
 

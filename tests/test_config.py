@@ -135,3 +135,16 @@ def test_cli_config_init_prints_valid_sim_config(run_cli, tmp_path):
     cfg = parse_config(out)
     assert cfg.device_id == "DBX-9" and cfg.role == "dropbox"
     assert out.count("\n# ") > 5  # commented
+
+
+def test_section_check_reports_cross_key_problems():
+    from terminal.config import Section, Setting
+
+    def no_reuse(values):
+        return [("b", f"pin {values['b']} is already used by a")] if values["a"] == values["b"] else []
+
+    schema = Section("t", {"pins": Section("p", {"a": Setting(int, "a"), "b": Setting(int, "b")},
+                                           optional=False, check=no_reuse)}, optional=False)
+    with pytest.raises(ConfigError) as info:
+        parse_config("[pins]\na = 17\nb = 17\n", path="p.toml", schema=schema)
+    assert info.value.problems == ["p.toml:3: pins.b: pin 17 is already used by a"]

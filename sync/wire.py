@@ -1,0 +1,125 @@
+"""The wire contract between a terminal and central: request signing and event types.
+
+Both sides import only this module from each other's world.
+
+Signing (why HMAC and not mTLS: the secret comes from the one-time enrolment
+exchange, needs no certificate authority or renewal on thousands of Pis, and
+survives TLS-terminating proxies in front of central; TLS still protects the
+channel and is verified against the configured CA bundle)::
+
+    >>> from sync.wire import sign_request, verify_signature
+    >>> h = sign_request(b"k" * 32, "POST", "/v1/events", b"{}", device_id="D1", timestamp=1700000000, nonce="ab" * 16)
+    >>> verify_signature(b"k" * 32, "POST", "/v1/events", b"{}", h)
+    True
+
+The signed string is ``METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nSHA256HEX(BODY)``
+where BODY is the exact bytes sent (after gzip, when the request is gzipped).
+Central accepts a timestamp within ``REPLAY_WINDOW_S`` of its own clock and
+each nonce once within that window.  A device whose clock is off gets 401
+``{"error": "clock_skew", "server_time": T}`` and signs with T-corrected time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+API_PREFIX = "/v1"
+REPLAY_WINDOW_S = 300
+
+H_DEVICE = "X-Device-Id"
+H_TIMESTAMP = "X-Timestamp"
+H_NONCE = "X-Nonce"
+H_SIGNATURE = "X-Signature"
+H_SERVER_TIME = "X-Server-Time"
+
+# Per-event result statuses in an ingest response.
+ACCEPTED = "accepted"      # stored now
+DUPLICATE = "duplicate"    # already stored with the same key and payload: done
+REJECTED = "rejected"      # permanent: dead-letter it with the reason (code 422 for a key conflict)
+
+# Priorities: lower number drains first. Audit and transactions are never dropped.
+PRIORITY_AUDIT = 0
+PRIORITY_TRANSACTION = 1
+PRIORITY_TELEMETRY = 5
+PRIORITY_DIAGNOSTIC = 9
+
+
+@dataclass(frozen=True)
+class EventType:
+    """A known event type at one schema version, with its required payload fields."""
+
+    name: str
+    version: int
+    required: tuple[str, ...]
+    priority: int
+
+
+EVENT_TYPES: dict[tuple[str, int], EventType] = {
+    (t.name, t.version): t
+    for t in [
+        EventType("kiosk.verified", 1, ("session_id", "employee_no", "method"), PRIORITY_AUDIT),
+        EventType("kiosk.verification_failed", 1, ("session_id", "reason"), PRIORITY_AUDIT),
+        EventType("certificate.printed", 1, ("session_id", "employee_no", "kind", "verification_code"),
+                  PRIORITY_TRANSACTION),
+        EventType("badge.printed", 1, ("session_id", "employee_no", "reason"), PRIORITY_TRANSACTION),
+        EventType("payment.refund_requested", 1, ("session_id", "payment_id", "amount_cents", "reason"),
+                  PRIORITY_TRANSACTION),
+        EventType("dropbox.received", 1, ("claim_id", "envelope_id"), PRIORITY_TRANSACTION),
+        EventType("dropbox.no_drop", 1, ("claim_id", "reason"), PRIORITY_TRANSACTION),
+        EventType("dropbox.alarm", 1, ("kind",), PRIORITY_AUDIT),
+        EventType("dropbox.collected", 1, ("collection_id", "courier", "envelope_count"), PRIORITY_TRANSACTION),
+        EventType("device.health", 1, ("device", "ok", "summary"), PRIORITY_TELEMETRY),
+        EventType("selftest.result", 1, ("results",), PRIORITY_TELEMETRY),
+        EventType("sync.diagnostic", 1, ("n",), PRIORITY_DIAGNOSTIC),
+    ]
+}
+
+# Reference datasets central serves (GET /v1/reference/{name}?cursor=...).
+DATASETS = ("directory", "claims", "templates", "config", "revoked_badges", "keys")
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical(method: str, path: str, timestamp: int | str, nonce: str, body: bytes) -> bytes:
+    return "\n".join([method.upper(), path, str(int(timestamp)), nonce, body_hash(body)]).encode()
+
+
+def sign_request(secret: bytes, method: str, path: str, body: bytes, *, device_id: str,
+                 timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    """Headers that authenticate one request (path includes the query string)."""
+    timestamp = int(time.time()) if timestamp is None else int(timestamp)
+    nonce = nonce or secrets.token_hex(16)
+    mac = hmac.new(secret, canonical(method, path, timestamp, nonce, body), hashlib.sha256).hexdigest()
+    return {H_DEVICE: device_id, H_TIMESTAMP: str(timestamp), H_NONCE: nonce, H_SIGNATURE: mac}
+
+
+def verify_signature(secret: bytes, method: str, path: str, body: bytes, headers) -> bool:
+    """Constant-time check of the signature alone (window and nonce are central's job)."""
+    try:
+        expected = hmac.new(secret, canonical(method, path, headers[H_TIMESTAMP], headers[H_NONCE], body),
+                            hashlib.sha256).hexdigest()
+    except (KeyError, ValueError):
+        return False
+    return hmac.compare_digest(expected, str(headers.get(H_SIGNATURE, "")))
+
+
+def check_event(event_type: str, version: int, payload) -> str | None:
+    """Why an event cannot be accepted, or None.  Both sides call it."""
+    spec = EVENT_TYPES.get((event_type, version))
+    if spec is None:
+        known = sorted({f"{n} v{v}" for n, v in EVENT_TYPES})
+        if any(n == event_type for n, _ in EVENT_TYPES):
+            return f"unknown schema version {version} for {event_type} (known: {', '.join(known)})"
+        return f"unknown event type {event_type!r}"
+    if not isinstance(payload, dict):
+        return "payload must be a JSON object"
+    missing = [f for f in spec.required if f not in payload]
+    if missing:
+        return f"{event_type} v{version} payload lacks {', '.join(missing)}"
+    return None
