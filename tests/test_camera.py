@@ -314,3 +314,14 @@ def test_kiosk_has_no_camera_to_selftest(sim_config):
     from terminal.config import load_config
 
     assert selftest(load_config(sim_config("kiosk"))) == []
+
+
+def test_sim_camera_writes_a_live_scene_and_real_qr_codes(run_cli, tmp_path):
+    folder = tmp_path / "camera"
+    code, out, err = run_cli("sim", "camera", "--folder", str(folder), "--frames", "4", "--qr", "DBX-ENV-42")
+    assert code == 0, err
+    with SimCamera(sim(folder)) as cam:
+        assert cam.health().ok
+    qr = next(folder.glob("qr-*.png"))
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(qr), cv2.IMREAD_GRAYSCALE))
+    assert text == "DBX-ENV-42"

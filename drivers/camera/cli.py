@@ -31,6 +31,33 @@ def register_hw(hw_sub, common) -> None:
     p.set_defaults(run=_run_hw)
 
 
+def register_sim(sim_sub, common) -> None:
+    p = sim_sub.add_parser("camera", parents=[common], help="write pictures for the camera simulator to play",
+                           description="The camera simulator runs inside the process that uses the camera "
+                                       "(backend = \"sim\"): it plays camera.sim_source. This writes that "
+                                       "folder: an idle scene, and a QR code held up to the camera with --qr "
+                                       "(the folder is re-read each time playback wraps round).")
+    p.add_argument("--folder", required=True, metavar="DIR", help="the camera's sim_source folder")
+    p.add_argument("--frames", type=int, default=8, metavar="N", help="idle scene frames (default 8)")
+    p.add_argument("--qr", action="append", default=[], metavar="TEXT", help="add a picture of a QR code")
+    p.set_defaults(run=_run_sim)
+
+
+def _run_sim(args) -> int:
+    from drivers.camera.scene import write_qr, write_scene
+
+    if not 1 <= args.frames <= 1000:
+        raise TerminalError("--frames must be 1 to 1000", exit_code=2)
+    folder = Path(args.folder)
+    try:
+        scene = write_scene(folder, frames=args.frames)
+        shown = [write_qr(folder, text) for text in args.qr]
+    except OSError as exc:
+        raise TerminalError(f"{folder}: cannot write the pictures: {exc.strerror}") from None
+    print(f"{folder}: {len(scene)} scene frames" + (f", {len(shown)} QR pictures" if shown else ""))
+    return 0
+
+
 def _config_from_args(args):
     from drivers.camera.config import CameraConfig, backend_for_device
 
