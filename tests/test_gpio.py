@@ -332,3 +332,17 @@ def test_kiosk_has_no_gpio_to_selftest(sim_config):
     from terminal.config import load_config
 
     assert selftest(load_config(sim_config("kiosk"))) == []
+
+
+def test_open_gpio_from_a_sim_config_plays_the_person_at_the_slot(sim_config):
+    from drivers.gpio import open_gpio
+    from terminal.config import load_config
+
+    path = sim_config("dropbox")
+    path.write_text(path.read_text().replace("sim_drop_after_unlock_s = 0.8", "sim_drop_after_unlock_s = 0.05"))
+    with open_gpio(load_config(path).gpio) as gpio:
+        assert gpio.beam.wait_for(closed=True, timeout=5) and gpio.door.wait_for(closed=True, timeout=5)
+        gpio.lock.unlock(hold_s=1)
+        assert gpio.beam.wait_for_pass(timeout=5, after=0)
+        simulator = gpio.simulator
+    assert simulator is not None and simulator._stop.is_set()  # closed with the board

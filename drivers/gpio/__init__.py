@@ -10,7 +10,7 @@ in tests and simulation (see :mod:`drivers.gpio.factory`).
 True True
 """
 
-from drivers.gpio.board import DropBoxGpio
+from drivers.gpio.board import DropBoxGpio, open_gpio
 from drivers.gpio.config import DEFAULT_PINS, ROLES, GpioConfig
 from drivers.gpio.contacts import Contact, Debouncer
 from drivers.gpio.factory import make_pin_factory
@@ -20,4 +20,5 @@ from drivers.gpio.signals import PATTERNS, Buzzer, StatusLeds
 from drivers.gpio.sim import SimulatedDropBox
 
 __all__ = ["DEFAULT_PINS", "PATTERNS", "ROLES", "Buzzer", "CollectionDoor", "Contact", "Debouncer", "DropBoxGpio",
-           "EnvelopeBeam", "GpioConfig", "SimulatedDropBox", "SlotLock", "StatusLeds", "make_pin_factory"]
+           "EnvelopeBeam", "GpioConfig", "SimulatedDropBox", "SlotLock", "StatusLeds", "make_pin_factory",
+           "open_gpio"]

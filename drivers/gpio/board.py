@@ -4,6 +4,14 @@
 >>> with DropBoxGpio(GpioConfig(pin_factory="mock")) as gpio:
 ...     print([h.device for h in gpio.health_all()])
 ['slot-lock', 'envelope-beam', 'collection-door', 'status-leds', 'buzzer']
+
+From the terminal's configuration (``backend = "sim"`` adds the simulated drop box):
+
+>>> from drivers.gpio import open_gpio
+>>> from terminal.config import load_config
+>>> with open_gpio(load_config("config/dropbox.toml").gpio) as gpio:    # doctest: +SKIP
+...     print([h.device for h in gpio.health_all()])
+['slot-lock', 'envelope-beam', 'collection-door', 'status-leds', 'buzzer']
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ class DropBoxGpio(Device):
     def __init__(self, config: GpioConfig, *, pin_factory=None):
         super().__init__()
         self.config = config
+        self.simulator = None  # a SimulatedDropBox attaches itself here; closed with the board
         self._own_factory = pin_factory is None
         self.factory = pin_factory if pin_factory is not None else make_pin_factory(config.pin_factory)
         pins, f = config.pins, self.factory
@@ -68,8 +77,25 @@ class DropBoxGpio(Device):
     def close(self) -> None:
         if self._closed:
             return
+        if self.simulator is not None:
+            self.simulator.close()
         for device in reversed(getattr(self, "_devices", [])):
             device.close()  # the lock goes last: it relocks before its pin is released
         if getattr(self, "_own_factory", False) and getattr(self, "factory", None) is not None:
             self.factory.close()
         super().close()
+
+
+def open_gpio(section) -> DropBoxGpio:
+    """The drop box's GPIO from the ``[gpio]`` config section; with ``backend = "sim"`` the
+    sensors are wired on MockFactory pins and a simulated person uses the slot."""
+    gpio = DropBoxGpio(GpioConfig.from_settings(section))
+    if section["backend"] == "sim":
+        from drivers.gpio.sim import SimulatedDropBox
+
+        try:
+            SimulatedDropBox(gpio, drop_after_unlock_s=section["sim_drop_after_unlock_s"])
+        except BaseException:
+            gpio.close()
+            raise
+    return gpio

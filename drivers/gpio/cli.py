@@ -104,18 +104,15 @@ def _run_hw(args) -> int:
         raise TerminalError("--seconds must be above 0", exit_code=2)
     config, sim = _config_from_args(args)
     with DropBoxGpio(config) as gpio:
-        simulator = SimulatedDropBox(gpio) if sim else None
-        try:
-            gpio.beam.wait_for(closed=gpio.beam.raw_closed, timeout=1.0)  # let the inputs settle
-            gpio.door.wait_for(closed=gpio.door.raw_closed, timeout=1.0)
-            _show(gpio)
-            for output in args.pulse:
-                _pulse(gpio, output, args.seconds)
-            if args.watch > 0:
-                _watch(gpio, args.watch)
-        finally:
-            if simulator is not None:
-                simulator.close()
+        if sim:
+            SimulatedDropBox(gpio)  # sensors wired as installed; closed with the board
+        gpio.beam.wait_for(closed=gpio.beam.raw_closed, timeout=1.0)  # let the inputs settle
+        gpio.door.wait_for(closed=gpio.door.raw_closed, timeout=1.0)
+        _show(gpio)
+        for output in args.pulse:
+            _pulse(gpio, output, args.seconds)
+        if args.watch > 0:
+            _watch(gpio, args.watch)
     return 0
 
 
@@ -137,18 +134,12 @@ def selftest(cfg) -> list[Health]:
     """Check the configured GPIO devices (the lock is not pulsed: a selftest never opens the slot)."""
     if "gpio" not in cfg:
         return []
-    from drivers.gpio import DropBoxGpio, GpioConfig, SimulatedDropBox
+    from drivers.gpio import open_gpio
 
     try:
-        config = GpioConfig.from_settings(cfg.gpio)
-        with DropBoxGpio(config) as gpio:
-            simulator = SimulatedDropBox(gpio) if cfg.gpio.backend == "sim" else None
-            try:
-                for contact in (gpio.beam, gpio.door):
-                    contact.wait_for(closed=contact.raw_closed, timeout=1.0)
-                return gpio.health_all()
-            finally:
-                if simulator is not None:
-                    simulator.close()
+        with open_gpio(cfg.gpio) as gpio:
+            for contact in (gpio.beam, gpio.door):
+                contact.wait_for(closed=contact.raw_closed, timeout=1.0)  # let the inputs settle
+            return gpio.health_all()
     except DeviceError as exc:
         return [Health("gpio", False, str(exc))]

@@ -80,7 +80,16 @@ class EnvelopeBeam(Contact):
 
 
 class CollectionDoor(Contact):
-    """The collection door's reed switch, normally closed: a cut wire reads "open", never "shut"."""
+    """The collection door's reed switch, normally closed: a cut wire reads "open", never "shut".
+
+    >>> from gpiozero.pins.mock import MockFactory
+    >>> factory = MockFactory()
+    >>> with CollectionDoor(22, bounce_s=0.01, pin_factory=factory) as door:
+    ...     factory.pin(22).drive_low()                # magnet at the reed: door shut
+    ...     print(door.wait_for(closed=True, timeout=2), door.is_open)
+    True False
+    >>> factory.close()
+    """
 
     name = "collection-door"
     role = "door"

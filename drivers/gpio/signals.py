@@ -72,7 +72,16 @@ class StatusLeds(Device):
 
 
 class Buzzer(Device):
-    """A buzzer.  ok: one short beep; error: three fast beeps; attention: two long beeps."""
+    """A buzzer.  ok: one short beep; error: three fast beeps; attention: two long beeps.
+
+    >>> from gpiozero.pins.mock import MockFactory
+    >>> factory = MockFactory()
+    >>> with Buzzer(25, pin_factory=factory) as buzzer:
+    ...     buzzer.sound("ok", wait=True)
+    ...     print(buzzer.sounding, [s.state for s in factory.pin(25).states])
+    False [False, True, False]
+    >>> factory.close()
+    """
 
     name = "buzzer"
     BEEPS = {"ok": (0.08, 0.0, 1), "error": (0.1, 0.1, 3), "attention": (0.4, 0.3, 2)}

@@ -44,6 +44,7 @@ class SimulatedDropBox:
         self.connect("beam")
         self.connect("door")
         self._thread = None
+        gpio.simulator = self
         if drop_after_unlock_s > 0:
             self._thread = threading.Thread(target=self._person, name="sim-dropbox", daemon=True)
             self._thread.start()
