@@ -2,7 +2,9 @@
 
 The colour frame is retrieved into one buffer allocated at open and reused;
 the only per-frame allocation is the grey output that ``cv2.cvtColor``
-writes straight into.  (CSI cameras speak libcamera, which VideoCapture
+writes straight into.  That output is deliberately not reused: a caller may
+hand a frame to a decoder thread and keep capturing, so each frame owns its
+memory and is never copied afterwards.  (CSI cameras speak libcamera, which VideoCapture
 cannot open: see :mod:`drivers.camera.picam`.)
 
 >>> from drivers.camera import CameraConfig, OpenCVCamera

@@ -34,7 +34,8 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
-HINT = "set camera.sim_source to a folder of images or a video file"
+HINT = ("fill it with 'terminal sim camera --folder DIR', or set camera.sim_source to a folder of images "
+        "or a video file")
 
 
 def list_images(folder: Path) -> list[Path]:

@@ -77,7 +77,7 @@ class SimulatedDropBox:
         time.sleep(break_s)
         self._contact("beam", True)
         self.drops += 1
-        log.info("sim.envelope_dropped", drops=self.drops)
+        log.info("gpio.sim_envelope_dropped", drops=self.drops)
 
     def bounce(self, role: str, edges: int, *, end_closed: bool) -> None:
         """A chattering contact: ``edges`` quick changes, ending closed or open."""
