@@ -28,3 +28,98 @@ IDCARD = Section(
 )
 
 SECTIONS = {"idcard": IDCARD}
+
+
+# -- camera (drivers/camera) ---------------------------------------------------
+def _check_camera(values: dict) -> list[tuple[str, str]]:
+    from drivers.camera.config import MAX_SIDE, MIN_SIDE, parse_resolution
+    from drivers.errors import ConfigurationError
+
+    problems = []
+    try:
+        width, height = parse_resolution(values["resolution"])
+        if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE) or width % 2 or height % 2:
+            problems.append(("resolution", f"{width}x{height}: sides must be even and {MIN_SIDE} to {MAX_SIDE}"))
+    except ConfigurationError as exc:
+        problems.append(("resolution", exc.reason))
+    if values["backend"] == "sim" and not values["sim_source"].strip():
+        problems.append(("sim_source", "required when backend is 'sim' (a folder of images or a video file)"))
+    return problems
+
+
+CAMERA = Section(
+    "Camera that reads the QR code on reimbursement envelopes: USB/V4L2 through OpenCV, "
+    "or a CSI camera through Picamera2; frames are greyscale.",
+    {
+        "backend": backend(),
+        "device": Setting(str, "real: /dev/videoN, or better a /dev/v4l/by-id/... link (survives replugging); "
+                               "csi:N for a CSI camera (Picamera2)", default="/dev/video0"),
+        "resolution": Setting(str, "frame size WIDTHxHEIGHT (even sides)", default="640x480",
+                              pattern=r"\d{2,4}x\d{2,4}"),
+        "fps": Setting(float, "frames per second", default=15.0, min=1, max=120),
+        "timeout_s": Setting(float, "how long one frame may take before the camera counts as stalled",
+                             default=2.0, min=0.05, max=60.0),
+        "sim_source": Setting(str, "sim: a folder of images or a video file played as the camera",
+                              default="", sim="{state_dir}/sim/camera"),
+        "sim_loop": Setting(bool, "sim: start again at the end of the source", default=True),
+    },
+    roles=("dropbox",),
+    check=_check_camera,
+)
+
+
+# -- GPIO (drivers/gpio) -------------------------------------------------------
+def _check_pins(values: dict) -> list[tuple[str, str]]:
+    from drivers.gpio.config import pin_problems
+
+    return pin_problems(values)
+
+
+def _pin(role: str, default: int) -> Setting:
+    # BCM numbers; 0 and 1 are the HAT ID EEPROM bus, 28+ are not on the header.
+    return Setting(int, f"BCM GPIO number of the {role}", default=default, min=2, max=27)
+
+
+GPIO_PINS = Section(
+    "Pin map, in BCM numbers (GPIO17 is header pin 11). No pin may be used twice.",
+    {
+        "lock": _pin("slot-lock relay (energise = unlock)", 17),
+        "beam": _pin("envelope beam-break sensor (normally closed)", 27),
+        "door": _pin("collection-door reed switch (normally closed)", 22),
+        "led_green": _pin("green status LED", 23),
+        "led_red": _pin("red status LED", 24),
+        "buzzer": _pin("buzzer", 25),
+    },
+    check=_check_pins,
+)
+
+GPIO = Section(
+    "Drop-box GPIO through gpiozero: slot lock, envelope beam, collection door, status LEDs, buzzer. "
+    "sim uses gpiozero's MockFactory.",
+    {
+        "backend": backend(),
+        "pin_factory": Setting(str, "real: gpiozero pin library; auto tries lgpio then RPi.GPIO "
+                                    "(a Pi 5 needs lgpio)", default="auto", choices=("auto", "lgpio", "rpigpio")),
+        "lock_active_high": Setting(bool, "false when the lock's relay board switches on a low input",
+                                    default=True),
+        "lock_max_energised_s": Setting(float, "hard cap on how long the lock coil stays energised; it relocks "
+                                               "at the cap whatever the software does", default=3.0,
+                                        min=0.1, max=10.0),
+        "lock_cooldown_s": Setting(float, "minimum rest for the coil between two unlocks", default=2.0,
+                                   min=0.0, max=60.0),
+        "inputs_pull_up": Setting(bool, "sensors close to ground against the internal pull-up (false: to 3V3 "
+                                        "against a pull-down); either way a cut wire reads open/broken",
+                                  default=True),
+        "beam_bounce_ms": Setting(int, "beam level must hold this long to count", default=10, min=0, max=500),
+        "door_bounce_ms": Setting(int, "door level must hold this long to count", default=50, min=0, max=2000),
+        "signals_active_high": Setting(bool, "false when the LEDs/buzzer are wired active-low", default=True),
+        "sim_drop_after_unlock_s": Setting(float, "sim: a simulated person drops an envelope this long after "
+                                                  "the lock opens (0: nobody does)", default=0.8,
+                                           min=0.0, max=30.0),
+        "pins": GPIO_PINS,
+    },
+    roles=("dropbox",),
+)
+
+SECTIONS["camera"] = CAMERA
+SECTIONS["gpio"] = GPIO

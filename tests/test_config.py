@@ -30,7 +30,9 @@ def test_config_init_renders_a_valid_config(role, sim, tmp_path):
 
 
 def test_defaults_fill_absent_core_sections():
-    cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n')
+    # The drop box's own devices (camera, gpio) are required for its role; the core sections are not.
+    cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n'
+                       '[camera]\nbackend = "sim"\nsim_source = "/srv/frames"\n[gpio]\nbackend = "sim"\n')
     assert cfg.log.level == "info"
     assert cfg.store.busy_timeout_ms == 5000
     assert "idcard" not in cfg  # an absent device is simply not configured

@@ -1,0 +1,30 @@
+"""Cameras: greyscale frames from a USB (V4L2) camera, a CSI camera, or a simulator.
+
+:func:`open_camera` picks the backend the :class:`CameraConfig` names.
+
+>>> import tempfile, pathlib, cv2, numpy as np
+>>> from drivers.camera import CameraConfig, open_camera
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = cv2.imwrite(str(folder / "a.png"), np.random.randint(0, 255, (480, 640), np.uint8))
+>>> with open_camera(CameraConfig(backend="sim", device=str(folder))) as camera:
+...     print(camera.capture().shape)
+(480, 640)
+"""
+
+from drivers.camera.base import Camera, SourceExhausted, check_live
+from drivers.camera.config import CameraConfig
+from drivers.camera.opencv import OpenCVCamera
+from drivers.camera.picam import PiCamera
+from drivers.camera.sim import SimCamera
+
+__all__ = ["Camera", "CameraConfig", "OpenCVCamera", "PiCamera", "SimCamera", "SourceExhausted",
+           "check_live", "open_camera"]
+
+
+def open_camera(config: CameraConfig) -> Camera:
+    """Open the camera ``config`` describes (a :class:`DeviceError` says why not)."""
+    if config.backend == "sim":
+        return SimCamera(config)
+    if config.backend == "picamera2":
+        return PiCamera(config)
+    return OpenCVCamera(config)

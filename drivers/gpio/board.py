@@ -1,0 +1,101 @@
+"""All of the drop box's GPIO devices, built from one :class:`GpioConfig`.
+
+>>> from drivers.gpio import DropBoxGpio, GpioConfig
+>>> with DropBoxGpio(GpioConfig(pin_factory="mock")) as gpio:
+...     print([h.device for h in gpio.health_all()])
+['slot-lock', 'envelope-beam', 'collection-door', 'status-leds', 'buzzer']
+
+From the terminal's configuration (``backend = "sim"`` adds the simulated drop box):
+
+>>> from drivers.gpio import open_gpio
+>>> from terminal.config import load_config
+>>> with open_gpio(load_config("config/dropbox.toml").gpio) as gpio:    # doctest: +SKIP
+...     print([h.device for h in gpio.health_all()])
+['slot-lock', 'envelope-beam', 'collection-door', 'status-leds', 'buzzer']
+"""
+
+from __future__ import annotations
+
+from drivers.base import Device
+from drivers.gpio.config import GpioConfig
+from drivers.gpio.factory import make_pin_factory
+from drivers.gpio.lock import SlotLock
+from drivers.gpio.sensors import CollectionDoor, EnvelopeBeam
+from drivers.gpio.signals import Buzzer, StatusLeds
+from drivers.health import Health
+
+
+class DropBoxGpio(Device):
+    """``lock``, ``beam``, ``door``, ``leds`` and ``buzzer`` on one pin factory.
+
+    ``pin_factory`` overrides the configured one (tests pass a MockFactory).
+    If any device cannot be built, those already built are released first.
+    """
+
+    name = "gpio"
+
+    def __init__(self, config: GpioConfig, *, pin_factory=None):
+        super().__init__()
+        self.config = config
+        self.simulator = None  # a SimulatedDropBox attaches itself here; closed with the board
+        self._own_factory = pin_factory is None
+        self.factory = pin_factory if pin_factory is not None else make_pin_factory(config.pin_factory)
+        pins, f = config.pins, self.factory
+        self._devices: list[Device] = []
+        try:
+            self.lock = self._add(SlotLock(pins["lock"], active_high=config.lock_active_high,
+                                           max_energised_s=config.lock_max_energised_s,
+                                           cooldown_s=config.lock_cooldown_s, pin_factory=f))
+            self.beam = self._add(EnvelopeBeam(pins["beam"], pull_up=config.inputs_pull_up,
+                                               bounce_s=config.beam_bounce_s, pin_factory=f))
+            self.door = self._add(CollectionDoor(pins["door"], pull_up=config.inputs_pull_up,
+                                                 bounce_s=config.door_bounce_s, pin_factory=f))
+            self.leds = self._add(StatusLeds(pins["led_green"], pins["led_red"],
+                                             active_high=config.signals_active_high, pin_factory=f))
+            self.buzzer = self._add(Buzzer(pins["buzzer"], active_high=config.signals_active_high, pin_factory=f))
+        except BaseException:
+            self.close()
+            raise
+
+    def _add(self, device):
+        self._devices.append(device)
+        return device
+
+    @property
+    def is_mock(self) -> bool:
+        return type(self.factory).__name__ == "MockFactory"
+
+    def health_all(self) -> list[Health]:
+        return [d.health() for d in self._devices]
+
+    def health(self) -> Health:
+        results = self.health_all()
+        failed = [h for h in results if not h.ok]
+        summary = "; ".join(f"{h.device}: {h.summary}" for h in (failed or results))
+        return Health(self.name, not failed, summary, {h.device: h.details for h in results})
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        if self.simulator is not None:
+            self.simulator.close()
+        for device in reversed(getattr(self, "_devices", [])):
+            device.close()  # the lock goes last: it relocks before its pin is released
+        if getattr(self, "_own_factory", False) and getattr(self, "factory", None) is not None:
+            self.factory.close()
+        super().close()
+
+
+def open_gpio(section) -> DropBoxGpio:
+    """The drop box's GPIO from the ``[gpio]`` config section; with ``backend = "sim"`` the
+    sensors are wired on MockFactory pins and a simulated person uses the slot."""
+    gpio = DropBoxGpio(GpioConfig.from_settings(section))
+    if section["backend"] == "sim":
+        from drivers.gpio.sim import SimulatedDropBox
+
+        try:
+            SimulatedDropBox(gpio, drop_after_unlock_s=section["sim_drop_after_unlock_s"])
+        except BaseException:
+            gpio.close()
+            raise
+    return gpio

@@ -1,0 +1,165 @@
+"""The envelope-slot lock: fail-secure, with a hard cap on energised time.
+
+The solenoid is fail-secure: unpowered it is locked, and energising it
+unlocks.  A coil left energised overheats, so every unlock is ended by a
+watchdog timer on its own thread at ``max_energised_s`` at the latest,
+whatever the caller does (forgets, raises, or its thread dies).  After each
+relock the coil rests for ``cooldown_s``.  If the whole process dies,
+gpiozero releases the pin at exit and the relay drops: locked again.
+
+>>> from gpiozero.pins.mock import MockFactory
+>>> from drivers.gpio.lock import SlotLock
+>>> factory = MockFactory()
+>>> with SlotLock(17, max_energised_s=0.5, cooldown_s=0, pin_factory=factory) as lock:
+...     opened_for = lock.unlock(hold_s=0.1)
+...     print(lock.energised, lock.wait_locked(timeout=2), lock.energised)
+True True False
+>>> factory.close()
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from gpiozero import DigitalOutputDevice
+
+from drivers.base import Device
+from drivers.errors import ConfigurationError, DeviceRefused
+from drivers.gpio.contacts import gpio_call
+from drivers.health import Health
+from terminal.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class SlotLock(Device):
+    """A fail-secure solenoid lock on a relay.
+
+    * ``unlock(hold_s)`` energises for ``hold_s`` seconds (at most the cap);
+      ``unlock()`` without ``hold_s`` holds until :meth:`lock` or the cap.
+    * Reaching the cap is reported: a warning in the log, ``cap_trips``
+      counts it and ``when_capped(energised_s)`` is called.
+    * ``unlock()`` during the cool-down raises :class:`DeviceRefused`.
+    """
+
+    name = "slot-lock"
+
+    def __init__(self, pin: int, *, active_high: bool = True, max_energised_s: float = 3.0,
+                 cooldown_s: float = 2.0, pin_factory=None):
+        super().__init__()
+        if not 0 < max_energised_s <= 10:
+            raise ConfigurationError(self.name, f"lock_max_energised_s {max_energised_s} is out of range; use 0.1 to 10")
+        if cooldown_s < 0:
+            raise ConfigurationError(self.name, f"lock_cooldown_s {cooldown_s} must not be negative")
+        self.pin = pin
+        self.max_energised_s = float(max_energised_s)
+        self.cooldown_s = float(cooldown_s)
+        self.cap_trips = 0
+        self.unlocks = 0
+        self.when_unlocked: Callable[[], None] | None = None
+        self.when_locked: Callable[[str], None] | None = None   # reason: "lock", "hold", "cap", "close"
+        self.when_capped: Callable[[float], None] | None = None
+        self._mutex = threading.Lock()
+        self._locked = threading.Event()
+        self._locked.set()
+        self._timer: threading.Timer | None = None
+        self._energised_at: float | None = None
+        self._relocked_at = float("-inf")
+        # initial_value=False: the relay stays off from the moment the pin is claimed.
+        self._output = gpio_call(self.name, "lock", pin, lambda: DigitalOutputDevice(
+            pin, active_high=active_high, initial_value=False, pin_factory=pin_factory))
+
+    @property
+    def energised(self) -> bool:
+        return bool(self._output.value)
+
+    @property
+    def locked(self) -> bool:
+        return not self.energised
+
+    def unlock(self, hold_s: float | None = None) -> float:
+        """Energise the lock; return how long it will stay open at most."""
+        with self._mutex:
+            if self._closed:
+                raise DeviceRefused(self.name, "lock is closed")
+            if self._energised_at is not None:
+                return self._remaining()
+            rest = self._relocked_at + self.cooldown_s - time.monotonic()
+            if rest > 0:
+                raise DeviceRefused(self.name, f"coil cooling down; try again in {rest:.1f} s")
+            capped = hold_s is None or hold_s >= self.max_energised_s
+            duration = self.max_energised_s if capped else max(0.0, float(hold_s))
+            if hold_s is not None and hold_s > self.max_energised_s:
+                log.warning("gpio.lock_hold_capped", requested_s=hold_s, cap_s=self.max_energised_s)
+            self._locked.clear()
+            self._output.on()
+            self._energised_at = time.monotonic()
+            self.unlocks += 1
+            self._timer = threading.Timer(duration, self._expire, args=("cap" if capped else "hold",))
+            self._timer.name = "slot-lock-watchdog"
+            self._timer.daemon = True
+            self._timer.start()
+        log.info("gpio.lock_unlocked", hold_s=round(duration, 3))
+        self._call(self.when_unlocked)
+        return duration
+
+    def lock(self) -> None:
+        """De-energise now (idempotent)."""
+        self._relock("lock")
+
+    def wait_locked(self, timeout: float | None = None) -> bool:
+        """Block until the lock is de-energised; False on timeout."""
+        return self._locked.wait(timeout)
+
+    def _remaining(self) -> float:
+        return max(0.0, self._energised_at + self.max_energised_s - time.monotonic())
+
+    def _expire(self, reason: str) -> None:
+        self._relock(reason)
+
+    def _relock(self, reason: str) -> None:
+        with self._mutex:
+            if self._energised_at is None:
+                return
+            self._output.off()
+            energised_s = time.monotonic() - self._energised_at
+            self._energised_at = None
+            self._relocked_at = time.monotonic()
+            timer, self._timer = self._timer, None
+            if reason == "cap":
+                self.cap_trips += 1
+            self._locked.set()
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        if reason == "cap":
+            log.warning("gpio.lock_cap_reached", energised_s=round(energised_s, 3), cap_s=self.max_energised_s,
+                        cap_trips=self.cap_trips)
+            self._call(self.when_capped, energised_s)
+        else:
+            log.info("gpio.lock_locked", reason=reason, energised_s=round(energised_s, 3))
+        self._call(self.when_locked, reason)
+
+    def _call(self, callback, *args) -> None:
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception as exc:
+            log.error("gpio.callback_failed", device=self.name, error=repr(exc))
+
+    def health(self) -> Health:
+        details = {"energised": self.energised, "cap_trips": self.cap_trips, "unlocks": self.unlocks,
+                   "pin": self.pin}
+        state = "unlocked (energised)" if self.energised else "locked"
+        trips = f", {self.cap_trips} cap trips" if self.cap_trips else ""
+        return Health(self.name, True, f"{state}, cap {self.max_energised_s:g} s{trips} (GPIO{self.pin})", details)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        if hasattr(self, "_output"):
+            self._relock("close")
+            self._output.close()
+        self._closed = True

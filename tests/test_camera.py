@@ -1,0 +1,327 @@
+"""Camera: the simulator, the OpenCV and Picamera2 backends' failure modes, config, CLI, selftest.
+
+Nothing here mocks OpenCV: images and videos are written with cv2 and played back through it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from drivers.camera import CameraConfig, OpenCVCamera, PiCamera, SimCamera, SourceExhausted, open_camera
+from drivers.camera.opencv import holders
+from drivers.errors import ConfigurationError, DeviceUnavailable, ProtocolError
+from terminal.config import ConfigError, parse_config
+
+
+def noise(seed: int, shape=(480, 640)) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+
+
+def write_images(folder, frames, suffix=".png"):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, frame in enumerate(frames):
+        assert cv2.imwrite(str(folder / f"{i:03d}{suffix}"), frame)
+    return folder
+
+
+def sim(source, **kw) -> CameraConfig:
+    kw.setdefault("fps", 120)
+    return CameraConfig(backend="sim", device=str(source), **kw)
+
+
+# -- the simulator ------------------------------------------------------------
+
+def test_folder_plays_in_order_as_grey_frames_and_loops(tmp_path):
+    frames = [noise(i) for i in range(3)]
+    folder = write_images(tmp_path / "f", frames)
+    with SimCamera(sim(folder)) as cam:
+        got = [cam.capture() for _ in range(4)]
+    for frame in got:
+        assert frame.dtype == np.uint8 and frame.shape == (480, 640)
+    assert np.array_equal(got[0], frames[0]) and np.array_equal(got[2], frames[2])
+    assert np.array_equal(got[3], frames[0])  # looped
+
+
+def test_colour_images_of_another_size_arrive_grey_at_the_configured_resolution(tmp_path):
+    colour = np.dstack([noise(1, (300, 400))] * 3)
+    folder = write_images(tmp_path / "f", [colour], suffix=".jpg")
+    with SimCamera(sim(folder, resolution=(320, 240))) as cam:
+        assert cam.capture().shape == (240, 320)
+
+
+def test_without_looping_the_frames_end_and_capture_says_so(tmp_path):
+    folder = write_images(tmp_path / "f", [noise(i) for i in range(3)])
+    with SimCamera(sim(folder, loop=False)) as cam:
+        assert len(list(cam.frames())) == 3
+        with pytest.raises(SourceExhausted, match="played all 3 images"):
+            cam.capture()
+
+
+def test_pictures_added_while_playing_are_shown_after_the_wrap(tmp_path):
+    folder = write_images(tmp_path / "f", [noise(0)])
+    with SimCamera(sim(folder)) as cam:
+        cam.capture()
+        added = noise(99)
+        cv2.imwrite(str(folder / "zzz.png"), added)
+        seen = [cam.capture() for _ in range(3)]
+    assert any(np.array_equal(f, added) for f in seen)
+
+
+def test_a_slow_consumer_gets_the_current_frame_and_the_missed_ones_are_dropped(tmp_path):
+    folder = write_images(tmp_path / "f", [noise(i, (64, 64)) for i in range(4)])
+    with SimCamera(sim(folder, resolution=(64, 64), fps=50)) as cam:
+        cam.capture()
+        time.sleep(0.3)  # fifteen frame intervals
+        cam.capture()
+        assert cam.dropped > 0
+
+
+def test_video_file_plays_loops_and_ends(tmp_path):
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for i in range(5):
+        writer.write(np.full((240, 320, 3), i * 50, np.uint8))
+    writer.release()
+    with SimCamera(sim(path, resolution=(320, 240), loop=False)) as cam:
+        levels = [int(f.mean()) for f in cam.frames()]
+    assert len(levels) == 5 and levels == sorted(levels) and levels[-1] > levels[0] + 150
+    with SimCamera(sim(path, resolution=(320, 240))) as cam:
+        looped = [int(cam.capture().mean()) for _ in range(7)]
+    assert abs(looped[5] - looped[0]) < 10
+
+
+def test_missing_source(tmp_path):
+    with pytest.raises(DeviceUnavailable, match="does not exist"):
+        SimCamera(sim(tmp_path / "nowhere"))
+
+
+def test_empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a picture")
+    with pytest.raises(DeviceUnavailable, match="has no images"):
+        SimCamera(sim(tmp_path / "empty"))
+
+
+def test_file_that_is_not_an_image_is_named(tmp_path):
+    folder = write_images(tmp_path / "f", [noise(0)])
+    (folder / "broken.png").write_bytes(b"this is not a PNG at all")
+    with pytest.raises(DeviceUnavailable, match="broken.png"):
+        SimCamera(sim(folder))
+
+
+def test_truncated_image_is_a_protocol_error_naming_the_frame(tmp_path):
+    folder = write_images(tmp_path / "f", [noise(0)])
+    ok, data = cv2.imencode(".png", noise(1))
+    (folder / "001-truncated.png").write_bytes(data.tobytes()[: len(data) // 2])
+    with SimCamera(sim(folder)) as cam:
+        cam.capture()
+        with pytest.raises(ProtocolError, match="001-truncated.png"):
+            cam.capture()
+
+
+def test_file_that_is_not_a_video(tmp_path):
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"\x00" * 1000)
+    with pytest.raises(DeviceUnavailable, match="neither a folder nor a video"):
+        SimCamera(sim(path))
+
+
+def test_closed_camera_refuses_capture(tmp_path):
+    cam = SimCamera(sim(write_images(tmp_path / "f", [noise(0)])))
+    cam.close()
+    cam.close()  # idempotent
+    with pytest.raises(DeviceUnavailable, match="closed"):
+        cam.capture()
+
+
+# -- liveness: blank and frozen pictures ----------------------------------------
+
+def test_live_picture_passes(tmp_path):
+    with open_camera(sim(write_images(tmp_path / "f", [noise(i) for i in range(3)]))) as cam:
+        health = cam.health()
+    assert health.ok and health.summary.startswith("live")
+
+
+def test_frozen_frames_fail_health(tmp_path):
+    still = noise(7)
+    with open_camera(sim(write_images(tmp_path / "f", [still, still, still]))) as cam:
+        health = cam.health()
+    assert not health.ok and health.summary.startswith("frozen")
+
+
+def test_blank_frames_fail_health(tmp_path):
+    black = np.zeros((480, 640), np.uint8)
+    with open_camera(sim(write_images(tmp_path / "f", [black, black + 1]))) as cam:
+        health = cam.health()
+    assert not health.ok and health.summary.startswith("blank")
+
+
+# -- real backends: absent, unopenable ------------------------------------------
+
+def test_usb_camera_missing():
+    with pytest.raises(DeviceUnavailable, match="no camera at /dev/video99"):
+        OpenCVCamera(CameraConfig(device="99"))
+
+
+def test_usb_camera_path_that_is_not_a_device(tmp_path):
+    (tmp_path / "video0").write_bytes(b"")
+    with pytest.raises(DeviceUnavailable, match="not a video device"):
+        OpenCVCamera(CameraConfig(device=str(tmp_path / "video0")))
+
+
+def test_usb_camera_character_device_that_is_not_a_camera():
+    with pytest.raises(DeviceUnavailable, match="cannot be opened as a V4L2 camera|delivers no frames"):
+        OpenCVCamera(CameraConfig(device="/dev/null", timeout_s=0.5))
+
+
+def test_holders_names_the_process_keeping_a_device_busy(tmp_path):
+    node = tmp_path / "held"
+    node.write_bytes(b"")
+    holder = subprocess.Popen([sys.executable, "-c", f"f = open({str(node)!r}); import time; time.sleep(30)"])
+    try:
+        for _ in range(200):
+            found = holders(node)
+            if found:
+                break
+            time.sleep(0.02)
+        assert holder.pid in [pid for pid, _ in found]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.skipif(__import__("importlib.util").util.find_spec("picamera2") is not None,
+                    reason="Picamera2 is installed here")
+def test_csi_camera_without_picamera2_is_unavailable_with_a_hint():
+    with pytest.raises(DeviceUnavailable, match="Picamera2 is not installed") as err:
+        PiCamera(CameraConfig(backend="picamera2", device="0"))
+    assert "python3-picamera2" in err.value.hint
+
+
+# -- configuration ------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"resolution": "640 by 480"}, "resolution"),
+    ({"resolution": (641, 480)}, "even"),
+    ({"resolution": (16, 16)}, "resolution width 16"),
+    ({"fps": 0}, "fps"),
+    ({"fps": 500}, "fps"),
+    ({"backend": "gstreamer"}, "backend"),
+    ({"timeout_s": 0}, "timeout_s"),
+    ({"device": " "}, "device"),
+])
+def test_camera_config_errors_name_the_setting(kwargs, word):
+    with pytest.raises(ConfigurationError, match=word):
+        CameraConfig(**kwargs)
+
+
+def _dropbox_config(sim_config, **replace) -> str:
+    text = sim_config("dropbox").read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def test_config_file_resolution_error_names_camera_resolution(sim_config):
+    text = _dropbox_config(sim_config, **{'resolution = "640x480"': 'resolution = "641x480"'})
+    with pytest.raises(ConfigError, match=r"camera\.resolution: 641x480"):
+        parse_config(text)
+
+
+def test_config_file_sim_backend_needs_a_source(sim_config, tmp_path):
+    text = _dropbox_config(sim_config)
+    text = "\n".join('sim_source = ""' if line.startswith("sim_source") else line for line in text.splitlines())
+    with pytest.raises(ConfigError, match=r"camera\.sim_source: required"):
+        parse_config(text)
+
+
+def test_config_csi_device_selects_picamera2(sim_config):
+    cfg = parse_config(_dropbox_config(sim_config, **{'device = "/dev/video0"': 'device = "csi:1"'}))
+    assert CameraConfig.from_settings({**cfg.camera, "backend": "real"}).backend == "picamera2"
+
+
+# -- terminal hw camera and selftest --------------------------------------------
+
+def test_hw_camera_snapshot_from_a_sim_source(run_cli, tmp_path):
+    folder = write_images(tmp_path / "f", [noise(1)])
+    out_png = tmp_path / "snap.png"
+    code, out, err = run_cli("hw", "camera", "--sim-source", str(folder), "--snapshot", str(out_png))
+    assert code == 0, err
+    assert "640x480 grey" in out
+    saved = cv2.imread(str(out_png), cv2.IMREAD_UNCHANGED)
+    assert saved.shape == (480, 640) and np.array_equal(saved, noise(1))
+
+
+def test_hw_camera_absent_device_is_one_clear_line(run_cli, tmp_path):
+    code, out, err = run_cli("hw", "camera", "--device", "/dev/video99", "--snapshot", str(tmp_path / "x.png"))
+    assert code == 1
+    assert err.strip().splitlines() == ["terminal hw: camera: no camera at /dev/video99 (check the USB cable; "
+                                        "list cameras with 'v4l2-ctl --list-devices')"]
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_hw_camera_snapshot_into_a_missing_folder(run_cli, tmp_path):
+    folder = write_images(tmp_path / "f", [noise(1)])
+    code, out, err = run_cli("hw", "camera", "--sim-source", str(folder), "--snapshot",
+                             str(tmp_path / "no" / "such" / "dir.png"))
+    assert code == 1 and "cannot write the snapshot" in err
+
+
+def test_hw_camera_snapshot_must_be_png(run_cli, tmp_path):
+    folder = write_images(tmp_path / "f", [noise(1)])
+    code, out, err = run_cli("hw", "camera", "--sim-source", str(folder), "--snapshot", str(tmp_path / "x.jpg"))
+    assert code == 2 and ".png" in err
+
+
+def test_hw_camera_live_check_reports_frozen(run_cli, tmp_path):
+    still = noise(3)
+    folder = write_images(tmp_path / "f", [still, still])
+    code, out, err = run_cli("hw", "camera", "--sim-source", str(folder))
+    assert code == 1 and "FAIL  frozen" in out
+
+
+def test_hw_camera_without_device_or_config(run_cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("TERMINAL_CONFIG", raising=False)
+    monkeypatch.setattr("drivers.camera.cli.DEFAULT_PATH", tmp_path / "absent.toml")
+    code, out, err = run_cli("hw", "camera", "--snapshot", str(tmp_path / "x.png"))
+    assert code == 2 and "no camera named" in err
+
+
+def test_selftest_checks_the_configured_sim_camera(run_cli, sim_config):
+    path = sim_config("dropbox")
+    from terminal.config import load_config
+
+    source = load_config(path).camera.sim_source
+    from pathlib import Path
+
+    code, out, err = run_cli("selftest", "--config", str(path))
+    assert "camera" in out and "FAIL" in out.split("camera", 1)[1].splitlines()[0]  # source not there yet
+    write_images(Path(source), [noise(i) for i in range(3)])
+    code, out, err = run_cli("selftest", "--config", str(path))
+    row = [line for line in out.splitlines() if line.startswith("camera")]
+    assert row and "PASS" in row[0] and "live" in row[0]
+
+
+def test_kiosk_has_no_camera_to_selftest(sim_config):
+    from drivers.camera.cli import selftest
+    from terminal.config import load_config
+
+    assert selftest(load_config(sim_config("kiosk"))) == []
+
+
+def test_sim_camera_writes_a_live_scene_and_real_qr_codes(run_cli, tmp_path):
+    folder = tmp_path / "camera"
+    code, out, err = run_cli("sim", "camera", "--folder", str(folder), "--frames", "4", "--qr", "DBX-ENV-42")
+    assert code == 0, err
+    with SimCamera(sim(folder)) as cam:
+        assert cam.health().ok
+    qr = next(folder.glob("qr-*.png"))
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(qr), cv2.IMREAD_GRAYSCALE))
+    assert text == "DBX-ENV-42"

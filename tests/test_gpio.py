@@ -1,0 +1,348 @@
+"""GPIO: lock cap and cool-down, debounced beam, fail-safe door, signals, pin map, CLI, selftest.
+
+The test seam is gpiozero's own MockFactory; each test gets a fresh one and
+releases its pins afterwards.  Waits are on events, never on timing figures.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drivers.errors import ConfigurationError, DeviceRefused, DeviceUnavailable
+from drivers.gpio import (CollectionDoor, Debouncer, DropBoxGpio, EnvelopeBeam, GpioConfig, SimulatedDropBox,
+                          SlotLock, StatusLeds, Buzzer, make_pin_factory)
+from drivers.gpio.factory import header_chip
+from terminal.config import ConfigError, parse_config
+
+
+@pytest.fixture
+def factory():
+    f = MockFactory()
+    yield f
+    f.reset()  # release every pin reservation between tests
+    f.close()
+
+
+def wire(factory, pin, closed, pull_up=True):
+    """Drive an input as a normally-closed contact would."""
+    (factory.pin(pin).drive_low if closed == pull_up else factory.pin(pin).drive_high)()
+
+
+# -- slot lock ----------------------------------------------------------------
+
+def test_lock_is_unpowered_from_the_moment_it_is_claimed(factory):
+    with SlotLock(17, pin_factory=factory) as lock:
+        assert lock.locked and not factory.pin(17).state
+    with SlotLock(18, active_high=False, pin_factory=factory) as lock:
+        assert lock.locked and factory.pin(18).state  # active-low relay board: high is off
+
+
+def test_unlock_for_a_hold_relocks_by_itself(factory):
+    reasons = []
+    with SlotLock(17, max_energised_s=5, cooldown_s=0, pin_factory=factory) as lock:
+        lock.when_locked = reasons.append
+        assert lock.unlock(hold_s=0.05) == 0.05
+        assert lock.energised and factory.pin(17).state
+        assert lock.wait_locked(timeout=5)
+        assert not factory.pin(17).state and lock.cap_trips == 0
+    assert reasons[0] == "hold"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_lock_energised_past_its_cap_is_de_energised_and_reported(factory):
+    capped = threading.Event()
+    with SlotLock(17, max_energised_s=0.2, cooldown_s=0, pin_factory=factory) as lock:
+        lock.when_capped = lambda energised_s: capped.set()
+
+        def forgetful_caller():
+            lock.unlock()  # holds "until lock()" ... which it never calls
+            raise RuntimeError("caller crashed")
+
+        caller = threading.Thread(target=forgetful_caller)
+        caller.start()
+        caller.join()
+        assert capped.wait(timeout=5), "the watchdog did not relock at the cap"
+        assert not lock.energised and not factory.pin(17).state
+        assert lock.cap_trips == 1
+        assert "1 cap trips" in lock.health().summary
+
+
+def test_a_hold_longer_than_the_cap_is_clamped_to_it(factory):
+    with SlotLock(17, max_energised_s=0.1, cooldown_s=0, pin_factory=factory) as lock:
+        assert lock.unlock(hold_s=60) == 0.1
+        assert lock.wait_locked(timeout=5) and lock.cap_trips == 1
+
+
+def test_unlock_during_cool_down_is_refused(factory):
+    with SlotLock(17, cooldown_s=30, pin_factory=factory) as lock:
+        lock.unlock(hold_s=1)
+        lock.lock()
+        with pytest.raises(DeviceRefused, match="cooling down"):
+            lock.unlock()
+        assert lock.locked
+
+
+def test_closing_an_unlocked_lock_relocks_it(factory):
+    lock = SlotLock(17, pin_factory=factory)
+    lock.unlock()
+    lock.close()
+    assert not factory.pin(17).state
+    with pytest.raises(DeviceRefused):
+        lock.unlock()
+
+
+@pytest.mark.parametrize("cap", [0, 11, -1])
+def test_lock_cap_out_of_range(factory, cap):
+    with pytest.raises(ConfigurationError, match="lock_max_energised_s"):
+        SlotLock(17, max_energised_s=cap, pin_factory=factory)
+
+
+# -- envelope beam --------------------------------------------------------------
+
+def test_beam_bounce_is_debounced_into_one_break_and_one_pass(factory):
+    beam = EnvelopeBeam(27, bounce_s=0.2, pin_factory=factory)
+    events = []
+    try:
+        wire(factory, 27, closed=True)
+        assert beam.wait_for(closed=True, timeout=5)
+        beam.when_broken = lambda: events.append("broken")
+        beam.when_cleared = lambda: events.append("cleared")
+        for closed in (False, True, False, True, False):  # the envelope's edge flutters in the beam
+            wire(factory, 27, closed=closed)
+        assert beam.wait_for(closed=False, timeout=5)
+        for closed in (True, False, True):
+            wire(factory, 27, closed=closed)
+        assert beam.wait_for_pass(timeout=5, after=0)
+        assert events == ["broken", "cleared"] and beam.passes == 1
+    finally:
+        beam.close()
+
+
+def test_a_glitch_shorter_than_the_bounce_time_is_ignored(factory):
+    beam = EnvelopeBeam(27, bounce_s=0.3, pin_factory=factory)
+    try:
+        wire(factory, 27, closed=True)
+        assert beam.wait_for(closed=True, timeout=5)
+        wire(factory, 27, closed=False)
+        wire(factory, 27, closed=True)
+        assert not beam.wait_for(closed=False, timeout=0.6)
+        assert beam.passes == 0
+    finally:
+        beam.close()
+
+
+def test_beam_wire_cut_reads_broken(factory):
+    with EnvelopeBeam(27, pin_factory=factory) as beam:
+        assert beam.broken  # nothing drives the pin: the pull-up says "broken"
+
+
+def test_a_failing_callback_does_not_stop_the_sensor(factory):
+    beam = EnvelopeBeam(27, bounce_s=0, pin_factory=factory)
+    try:
+        wire(factory, 27, closed=True)
+        assert beam.wait_for(closed=True, timeout=5)
+        beam.when_broken = lambda: 1 / 0
+        wire(factory, 27, closed=False)
+        assert beam.wait_for(closed=False, timeout=5)
+        wire(factory, 27, closed=True)
+        assert beam.wait_for_pass(timeout=5, after=0)
+    finally:
+        beam.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.floats(0.0, 0.2)), max_size=30), st.floats(0.001, 0.1))
+def test_debouncer_accepts_a_level_only_after_it_held_for_the_bounce_time(edges, bounce):
+    d = Debouncer(False, bounce)
+    now, raw, raw_since = 0.0, False, float("-inf")
+    for level, gap in edges:
+        now += gap
+        got = d.settle(now)
+        if got is not None:
+            # what was accepted is the raw level, and it has held for bounce_s
+            assert got == raw and raw_since + bounce <= now
+        else:
+            assert d.stable == raw or raw_since + bounce > now
+        d.edge(level, now)
+        if level != raw:
+            raw, raw_since = level, now
+    d.settle(now + bounce)
+    assert d.stable == raw  # a level that holds is always accepted in the end
+
+
+# -- collection door ------------------------------------------------------------
+
+@pytest.mark.parametrize("pull_up", [True, False])
+def test_door_wire_cut_reads_open_and_fails_health(factory, pull_up):
+    door = CollectionDoor(22, pull_up=pull_up, bounce_s=0, pin_factory=factory)
+    try:
+        assert door.is_open and not door.health().ok and "wire is cut" in door.health().summary
+        wire(factory, 22, closed=True, pull_up=pull_up)
+        assert door.wait_for(closed=True, timeout=5) and door.health().ok
+        opened = threading.Event()
+        door.when_opened = opened.set
+        wire(factory, 22, closed=False, pull_up=pull_up)  # the wire is cut (or the door opens)
+        assert opened.wait(timeout=5) and door.is_open
+    finally:
+        door.close()
+
+
+# -- LEDs and buzzer ------------------------------------------------------------
+
+def test_led_patterns(factory):
+    with StatusLeds(23, 24, pin_factory=factory) as leds:
+        leds.show("ok")
+        assert leds.green.is_lit and not leds.red.is_lit
+        leds.show("error")
+        assert not leds.green.is_lit
+        leds.show("off")
+        assert not leds.green.is_lit and not leds.red.is_lit
+        with pytest.raises(ConfigurationError, match="pattern 'party'"):
+            leds.show("party")
+
+
+def test_buzzer_pattern_beeps_and_stops(factory):
+    with Buzzer(25, pin_factory=factory) as buzzer:
+        buzzer.sound("error", wait=True)
+        states = [s.state for s in factory.pin(25).states]
+        assert states.count(True) == 3 and not buzzer.sounding
+        with pytest.raises(ConfigurationError):
+            buzzer.sound("siren")
+
+
+# -- the board, pin map and pin factories ---------------------------------------
+
+def test_board_built_from_config_and_simulated_drop(factory):
+    config = GpioConfig(pin_factory="mock", lock_cooldown_s=0, beam_bounce_s=0.005)
+    with DropBoxGpio(config, pin_factory=factory) as gpio:
+        simulator = SimulatedDropBox(gpio, drop_after_unlock_s=0.05)
+        try:
+            assert gpio.door.wait_for(closed=True, timeout=5) and gpio.beam.wait_for(closed=True, timeout=5)
+            assert gpio.health().ok
+            gpio.lock.unlock(hold_s=2)
+            assert gpio.beam.wait_for_pass(timeout=5, after=0)
+            assert simulator.drops == 1
+        finally:
+            simulator.close()
+
+
+def test_board_that_fails_half_way_releases_the_pins_it_took(factory):
+    from gpiozero import LED
+
+    squatter = LED(24, pin_factory=factory)  # led_red is taken
+    with pytest.raises(ConfigurationError, match="pins.led_red = 24"):
+        DropBoxGpio(GpioConfig(pin_factory="mock"), pin_factory=factory)
+    squatter.close()
+    with DropBoxGpio(GpioConfig(pin_factory="mock"), pin_factory=factory) as gpio:  # every pin free again
+        assert gpio.lock.locked
+
+
+def test_pin_with_a_fixed_pull_up_cannot_take_a_pull_down_sensor(factory):
+    with pytest.raises(ConfigurationError, match="pins.beam = 2"):
+        EnvelopeBeam(2, pull_up=False, pin_factory=factory)
+
+
+def test_gpio_config_rejects_reused_and_invalid_pins():
+    with pytest.raises(ConfigurationError, match="pins.buzzer: GPIO17 is already used by pins.lock"):
+        GpioConfig(pins={"lock": 17, "beam": 27, "door": 22, "led_green": 23, "led_red": 24, "buzzer": 17})
+    with pytest.raises(ConfigurationError, match="pins.door: 40 is not a header GPIO"):
+        GpioConfig(pins={"lock": 17, "beam": 27, "door": 40, "led_green": 23, "led_red": 24, "buzzer": 25})
+    with pytest.raises(ConfigurationError, match="missing buzzer"):
+        GpioConfig(pins={"lock": 17, "beam": 27, "door": 22, "led_green": 23, "led_red": 24})
+
+
+def test_config_file_pin_used_twice_names_the_key(sim_config):
+    text = sim_config("dropbox").read_text().replace("led_red = 24", "led_red = 17")
+    with pytest.raises(ConfigError, match=r"gpio\.pins\.led_red: GPIO17 is already used by pins\.lock"):
+        parse_config(text)
+
+
+def test_config_file_pin_out_of_range(sim_config):
+    text = sim_config("dropbox").read_text().replace("door = 22", "door = 1")
+    with pytest.raises(ConfigError, match=r"gpio\.pins\.door: 1 is below the minimum 2"):
+        parse_config(text)
+
+
+def test_dropbox_role_requires_the_gpio_section(sim_config):
+    text = sim_config("dropbox").read_text()
+    start = text.index("[gpio]")
+    with pytest.raises(ConfigError, match=r"\[gpio\]: missing section, required for role 'dropbox'"):
+        parse_config(text[:start])
+
+
+def test_pin_factories_that_are_not_installed_say_how_to_get_them():
+    with pytest.raises(DeviceUnavailable, match="lgpio is not installed") as err:
+        make_pin_factory("lgpio")
+    assert "service-terminals[pi]" in err.value.hint
+    with pytest.raises(DeviceUnavailable, match="RPi.GPIO is not usable"):
+        make_pin_factory("rpigpio")
+    with pytest.raises(ConfigurationError, match="pin_factory 'pigpio'"):
+        make_pin_factory("pigpio")
+
+
+def test_header_chip_is_found_by_label_not_number():
+    assert header_chip({0: "pinctrl-bcm2711", 1: "raspberrypi-exp-gpio"}) == 0
+    assert header_chip({0: "gpio-brcmstb@107d508500", 4: "pinctrl-rp1"}) == 4
+    with pytest.raises(DeviceUnavailable, match="no gpiochip drives the 40-pin header"):
+        header_chip({0: "some-other-chip"})
+    with pytest.raises(DeviceUnavailable, match="no /dev/gpiochip"):
+        header_chip({})
+
+
+# -- terminal hw gpio and selftest ------------------------------------------------
+
+def test_hw_gpio_sim_shows_inputs_and_pulses_outputs(run_cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("TERMINAL_CONFIG", raising=False)
+    monkeypatch.setattr("drivers.gpio.cli.DEFAULT_PATH", tmp_path / "absent.toml")
+    code, out, err = run_cli("hw", "gpio", "--sim", "--pulse", "led-green", "--pulse", "lock",
+                             "--seconds", "0.05", "--pin", "buzzer=5")
+    assert code == 0, err
+    assert "beam       GPIO27  clear" in out and "door       GPIO22  shut" in out
+    assert "buzzer     GPIO5" in out
+    assert "led-green: on for 0.05 s" in out and "lock: energised for 0.05 s" in out and "lock: relocked" in out
+
+
+def test_hw_gpio_lock_pulse_is_capped(run_cli, sim_config):
+    path = sim_config("dropbox")
+    path.write_text(path.read_text().replace("lock_max_energised_s = 3.0", "lock_max_energised_s = 0.1"))
+    code, out, err = run_cli("hw", "gpio", "--config", str(path), "--pulse", "lock", "--seconds", "30")
+    assert code == 0, err
+    assert "lock: energised for 0.1 s (capped)" in out and "cap reached" in out
+
+
+def test_hw_gpio_bad_pin_override(run_cli, sim_config):
+    code, out, err = run_cli("hw", "gpio", "--config", str(sim_config("dropbox")), "--pin", "lock=23")
+    assert code == 1 and "pins.led_green: GPIO23 is already used by pins.lock" in err
+
+
+def test_selftest_checks_the_configured_gpio(run_cli, sim_config):
+    code, out, err = run_cli("selftest", "--config", str(sim_config("dropbox")))
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    for device in ("slot-lock", "envelope-beam", "collection-door", "status-leds", "buzzer"):
+        assert "PASS" in rows[device], out
+
+
+def test_kiosk_has_no_gpio_to_selftest(sim_config):
+    from drivers.gpio.cli import selftest
+    from terminal.config import load_config
+
+    assert selftest(load_config(sim_config("kiosk"))) == []
+
+
+def test_open_gpio_from_a_sim_config_plays_the_person_at_the_slot(sim_config):
+    from drivers.gpio import open_gpio
+    from terminal.config import load_config
+
+    path = sim_config("dropbox")
+    path.write_text(path.read_text().replace("sim_drop_after_unlock_s = 0.8", "sim_drop_after_unlock_s = 0.05"))
+    with open_gpio(load_config(path).gpio) as gpio:
+        assert gpio.beam.wait_for(closed=True, timeout=5) and gpio.door.wait_for(closed=True, timeout=5)
+        gpio.lock.unlock(hold_s=1)
+        assert gpio.beam.wait_for_pass(timeout=5, after=0)
+        simulator = gpio.simulator
+    assert simulator is not None and simulator._stop.is_set()  # closed with the board
