@@ -72,11 +72,23 @@ def prepare(root: str | os.PathLike) -> DemoLayout:
             path.write_text(render_config(role, state_dir=str(layout.terminal_dir(role) / "state"),
                                           device_id=device_id, site="demo", sim=True))
         cfg = load_config(path)
+        _prepare_sim_devices(cfg)
         with open_store(store_path(cfg), all_migrations()) as store:
             health = store.health()
         log.info("demo.terminal_ready", role=role, config=str(path), store=health["path"],
                  store_ok=health["ok"])
     return layout
+
+
+def _prepare_sim_devices(cfg) -> None:
+    """Give simulated devices the material they play (the camera's picture folder)."""
+    camera = cfg.get("camera")
+    if camera is not None and camera.backend == "sim":
+        from drivers.camera.scene import write_scene
+
+        folder = Path(camera.sim_source)
+        if not folder.is_dir() or not any(folder.iterdir()):
+            write_scene(folder)
 
 
 def run_demo(root: str | os.PathLike, *, duration: float | None = None) -> int:
