@@ -113,7 +113,7 @@ STATUS: dict[int, tuple[type[IdCardError], str, str]] = {
            "hold the card still and try again; if it repeats the card may be damaged or not genuine"),
     0x33: (CardAuthenticationFailed, "card information failed validation",
            "hold the card still and try again; if it repeats the card may be damaged or not genuine"),
-    0x40: (UnknownCardType, "the card is not an ID card this reader can read",
+    0x40: (UnknownCardType, "unknown card type: not a resident ID card, permit or foreigner's card",
            "use a resident ID card, a residence permit or a foreigner's permanent residence card"),
     0x41: (CardReadFailed, "card read failed", "hold the card still on the reader and try again"),
     0x47: (CardReadFailed, "card random-number exchange failed", "hold the card still on the reader and try again"),

@@ -122,6 +122,15 @@ class IdCardReader(Device):
             self.close()
             raise
 
+    @classmethod
+    def from_config(cls, section, **overrides) -> "IdCardReader":
+        """Build the reader from the terminal config's ``[idcard]`` section."""
+        options = dict(timeout_s=section.timeout_s,
+                       photo_decoder=PhotoDecoder(section.photo_decoder or None,
+                                                  timeout_s=section.photo_decoder_timeout_s))
+        options.update(overrides)
+        return cls(section.port, **options)
+
     # --- the port -----------------------------------------------------------------------------
 
     def _open(self) -> serial.Serial:
@@ -230,7 +239,7 @@ class IdCardReader(Device):
             raise MalformedFrame(f"reader answered {command.name} with {decoder.discarded + len(pending)} "
                                  f"bytes that are not a frame",
                                  hint="check the baud rate (115200 8N1), the cable, and that this is an ID-card reader")
-        raise ReaderSilent(f"no answer to {command.name} within {timeout_s:g} s on {self.port}",
+        raise ReaderSilent(f"reader silent: no answer to {command.name} within {timeout_s:g} s on {self.port}",
                            hint="check the reader's power and cable; the reader may have hung (power-cycle it)")
 
     # --- the commands -------------------------------------------------------------------------
