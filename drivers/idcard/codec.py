@@ -99,6 +99,9 @@ def encode_response(sw3: int, data: bytes = b"", *, sw1: int = 0, sw2: int = 0) 
 def _split(frame: bytes, minimum: int) -> bytes:
     """Check preamble, LEN and checksum of exactly one frame; return its payload."""
     frame = bytes(frame)
+    if frame and PREAMBLE.startswith(frame):
+        raise TruncatedFrame(f"reply ended after {len(frame)} bytes, inside the preamble",
+                             hint="the reader stopped mid-reply; check the cable and power")
     if not frame.startswith(PREAMBLE):
         raise MalformedFrame("reply does not start with the AA AA AA 96 69 preamble",
                              hint="check the baud rate (115200 8N1) and the cable")

@@ -17,6 +17,7 @@ against the simulator's pseudo-terminal.
 from __future__ import annotations
 
 import struct
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ log = get_logger(__name__)
 
 # Errors worth one more find+select+read: the card moved or the line was noisy.
 TRANSIENT = (ChecksumError, TruncatedFrame, CardReadFailed, CardAuthenticationFailed)
+# What a vanished port raises: pyserial's errors, the OS's, and termios's (tcflush on a hung-up tty).
+LINK_ERRORS = (serial.SerialException, OSError, termios.error)
 # Reply data sizes per command (after SW1-3), for the commands whose shape is fixed.
 REPLY_SIZES = {codec.FIND_CARD: (4,), codec.SELECT_CARD: (8,), codec.SAM_ID: (16,), codec.SAM_STATUS: (0,),
                codec.RESET_SAM: (0,), codec.READ_EXTRA_ADDRESS: (0, 70)}
@@ -143,7 +146,7 @@ class IdCardReader(Device):
                                          "holds the reader (permissions: group dialout)") from None
         try:
             port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except LINK_ERRORS as exc:
             port.close()
             raise DeviceUnavailable(self.name, f"{path} opened but is not usable: {_why(exc)}") from None
         self.port = path
@@ -203,7 +206,7 @@ class IdCardReader(Device):
                 self._decoder.reset()
                 port.write(codec.encode_request(command, data))
                 frame = self._read_frame(port, command, time.monotonic() + timeout_s, timeout_s)
-            except (serial.SerialException, OSError) as exc:
+            except LINK_ERRORS as exc:
                 raise self._lost(exc) from None
         response = codec.parse_response(frame)
         if response.sw3 not in ok:
@@ -338,6 +341,8 @@ class IdCardReader(Device):
 
 
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, termios.error) and len(exc.args) == 2:
+        return str(exc.args[1])
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 

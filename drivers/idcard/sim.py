@@ -216,7 +216,7 @@ class IdCardSimulator:
         if command is codec.READ_EXTRA_ADDRESS:
             if not card.extra_address:
                 return codec.encode_response(0x91)
-            data = card.extra_address.encode("utf-16-le").ljust(70, b" \x00")[:70]
+            data = (card.extra_address.encode("utf-16-le") + " ".encode("utf-16-le") * 35)[:70]
             return codec.encode_response(0x90, data)
         if command is codec.READ_TEXT_PHOTO:
             lengths = struct.pack(">HH", len(card.text), len(card.photo))
