@@ -168,3 +168,26 @@ def test_sim_cli_runs_until_sigterm_and_toggles_the_card_on_sigusr1(tmp_path):
 def test_sim_cli_rejects_a_bad_fault(run_cli, tmp_path):
     code, _, err = run_cli("sim", "idcard", "--port", str(tmp_path / "x"), "--fault", "meltdown")
     assert code == 2 and "meltdown" in err
+
+
+def test_demo_runs_the_idcard_simulator_on_the_kiosks_configured_port(tmp_path):
+    root = tmp_path / "demo"
+    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(root)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        link = root / "kiosk" / "state" / "sim" / "idcard.pty"
+        deadline = time.monotonic() + 30
+        while not link.is_symlink():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.1)
+        assert load_config(root / "kiosk" / "terminal.toml").idcard.port == str(link)
+        with IdCardReader(str(link), timeout_s=1.0) as reader:
+            assert reader.wait_for_card(5.0).card_type == "resident"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0 and "demo stopped" in err
+    assert not os.path.lexists(link)

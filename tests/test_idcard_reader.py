@@ -343,3 +343,37 @@ def test_photo_decoder_that_cannot_start(tmp_path):
     assert decoder.available and "not an executable" in decoder.problem_with_command()
     assert decoder.decode(bytes(1024)) is None and "could not start" in decoder.last_problem
     assert PhotoDecoder(None).decode(bytes(1024)) is None
+
+
+# --- fuzzing the driver itself, through the pty ------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from drivers.idcard import IdCardError  # noqa: E402
+
+replies = st.one_of(
+    st.binary(max_size=200),
+    st.builds(lambda sw3, data, flip: (lambda f: f[:flip % len(f)] + bytes([f[flip % len(f)] ^ 0x41])
+                                       + f[flip % len(f) + 1:])(codec.encode_response(sw3, data)),
+              st.integers(0, 255), st.binary(max_size=300), st.integers(0, 400)),
+    st.builds(lambda sw3, data: codec.encode_response(sw3, data), st.integers(0, 255), st.binary(max_size=40)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reply=replies, command=st.sampled_from(["find", "sam_id", "read"]))
+def test_fuzz_any_reply_gives_a_result_or_a_typed_error(sim, command, reply):
+    sim.clear_faults()
+    sim.place(sample_card("resident"))
+    with IdCardReader(sim.port, timeout_s=0.15) as reader:
+        sim.reply_with(reply, command=command)
+        try:
+            if command == "sam_id":
+                reader.sam_id()
+            else:
+                reader.read_card()
+        except IdCardError:
+            pass
+        sim.clear_faults()
+        assert reader.sam_id()  # the link is still usable afterwards

@@ -64,6 +64,7 @@ class Fault:
     command: str | None = "read"   # a COMMAND_KEYS value, "read" also covers "read_fp"; None = any
     times: int | None = None       # None: until cleared
     sw3: int | None = None
+    payload: bytes = b""
 
     def aims_at(self, key: str) -> bool:
         return self.command is None or self.command == key or (self.command == "read" and key in READ_KEYS)
@@ -190,6 +191,13 @@ class IdCardSimulator:
             self._faults.append(fault)
         return fault
 
+    def reply_with(self, data: bytes, *, command: str | None = None, times: int | None = 1) -> Fault:
+        """Answer the next command(s) with exactly ``data`` (fuzzing the driver through the pty)."""
+        fault = Fault("raw", command, times, payload=bytes(data))
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -236,6 +244,8 @@ class IdCardSimulator:
                     self._faults.remove(fault)
         if fault.kind == "silent":
             return None
+        if fault.kind == "raw":
+            return fault.payload
         if fault.kind in ("unknown-card", "status"):
             return codec.encode_response(fault.sw3)
         if fault.kind == "bad-checksum":
