@@ -6,7 +6,7 @@ ends up in a log line or a traceback leaks nothing.
 
 >>> import datetime as dt
 >>> from drivers.idcard.card import IdCard
->>> card = IdCard(card_type="resident", name="张三", gender="male", nation_code="01", nation="汉",
+>>> card = IdCard(card_type="resident", name="张三", gender="female", nation_code="01", nation="汉",
 ...               birth_date=dt.date(1949, 12, 31), address="北京市朝阳区某街道1号",
 ...               id_number="11010519491231002X", id_number_valid=True, authority="北京市公安局朝阳分局",
 ...               valid_from=dt.date(2015, 1, 1), valid_to=None)

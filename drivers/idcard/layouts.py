@@ -6,12 +6,12 @@ stripped (English names contain spaces).  ``encode_text`` is the inverse,
 used by the simulator and the tests.
 
 >>> from drivers.idcard.layouts import encode_text, decode_text
->>> block = encode_text("resident", name="张三", gender="1", nation="01", birth="19491231",
+>>> block = encode_text("resident", name="张三", gender="2", nation="01", birth="19491231",
 ...                     address="北京市朝阳区某街道1号", id_number="11010519491231002X",
 ...                     authority="北京市公安局朝阳分局", valid_from="20150101", valid_to="长期")
 >>> card = decode_text(block)
 >>> card.card_type, card.nation, card.gender, card.valid_to, card.id_number_valid
-('resident', '汉', 'male', None, True)
+('resident', '汉', 'female', None, True)
 """
 
 from __future__ import annotations

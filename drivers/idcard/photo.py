@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -58,17 +59,23 @@ class PhotoDecoder:
             return self._fail(f"WLT photo has {len(wlt)} bytes, expected {WLT_SIZE}")
         with tempfile.TemporaryDirectory(prefix="wlt-") as work:
             try:
-                proc = subprocess.run(self.argv, input=bytes(wlt), capture_output=True, cwd=work,
-                                      timeout=self.timeout_s, env={"PATH": os.defpath, "HOME": work},
-                                      close_fds=True, check=False)
-            except subprocess.TimeoutExpired:
-                return self._fail(f"photo decoder did not finish within {self.timeout_s:g} s (killed)")
+                # Own session, so a decoder that forks helpers is killed with all of them.
+                proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, cwd=work, close_fds=True,
+                                        env={"PATH": os.defpath, "HOME": work}, start_new_session=True)
             except OSError as exc:
                 return self._fail(f"photo decoder could not start: {exc.strerror or exc}")
+            try:
+                stdout, stderr = proc.communicate(bytes(wlt), timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                return self._fail(f"photo decoder did not finish within {self.timeout_s:g} s (killed)")
+            finally:
+                _kill_group(proc)  # helpers left behind by a decoder that did exit
         if proc.returncode != 0:
-            tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             return self._fail(f"photo decoder exited with status {proc.returncode}: {tail[0][:200]}")
-        image = proc.stdout
+        image = stdout
         if not image.startswith(IMAGE_MAGIC) or len(image) > MAX_IMAGE_BYTES:
             return self._fail(f"photo decoder wrote {len(image)} bytes that are not a BMP, PNG or JPEG image")
         self.last_problem = ""
@@ -78,3 +85,17 @@ class PhotoDecoder:
         self.last_problem = problem
         log.warning("idcard.photo_decode_failed", problem=problem)
         return None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        pass
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream:
+            stream.close()

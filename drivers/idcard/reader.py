@@ -320,6 +320,8 @@ class IdCardReader(Device):
             try:
                 return self.read_card(fingerprint=fingerprint)
             except (NoCard, CardNotLifted, DeviceUnavailable) as exc:
+                if self._closed:
+                    raise
                 last = exc
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -291,7 +291,11 @@ class IdCardSimulator:
                     continue
                 raise
             for frame in decoder.feed(data):
-                reply = self._handle(frame)
+                try:
+                    reply = self._handle(frame)
+                except Exception as exc:  # a simulator bug must not look like a silent reader
+                    log.exception("idcard_sim.internal_error", error=repr(exc))
+                    reply = codec.encode_response(0x21)
                 if self.latency_s:
                     time.sleep(self.latency_s)
                 if reply:
