@@ -45,6 +45,7 @@ log = get_logger(__name__)
 TRANSIENT = (ChecksumError, TruncatedFrame, CardReadFailed, CardAuthenticationFailed)
 # What a vanished port raises: pyserial's errors, the OS's, and termios's (tcflush on a hung-up tty).
 LINK_ERRORS = (serial.SerialException, OSError, termios.error)
+READ_SLICE_S = 0.05
 # Reply data sizes per command (after SW1-3), for the commands whose shape is fixed.
 REPLY_SIZES = {codec.FIND_CARD: (4,), codec.SELECT_CARD: (8,), codec.SAM_ID: (16,), codec.SAM_STATUS: (0,),
                codec.RESET_SAM: (0,), codec.READ_EXTRA_ADDRESS: (0, 70)}
@@ -145,6 +146,9 @@ class IdCardReader(Device):
                                     hint="check the USB cable, the port name and that no other program "
                                          "holds the reader (permissions: group dialout)") from None
         try:
+            # Reads wait in short slices against the command's own deadline; setting pyserial's
+            # timeout per read would reconfigure the tty (tcsetattr) every time.
+            port.timeout = READ_SLICE_S
             port.reset_input_buffer()
         except LINK_ERRORS as exc:
             port.close()
@@ -223,7 +227,6 @@ class IdCardReader(Device):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            port.timeout = remaining
             chunk = port.read(max(1, port.in_waiting))
             frames = decoder.feed(chunk)
             if frames:
