@@ -377,3 +377,25 @@ def test_fuzz_any_reply_gives_a_result_or_a_typed_error(sim, command, reply):
             pass
         sim.clear_faults()
         assert reader.sam_id()  # the link is still usable afterwards
+
+
+@pytest.mark.parametrize("setting, value", [("timeout_s", 0), ("retries", -1), ("poll_interval_s", "fast")])
+def test_bad_settings_are_refused_by_name_before_the_port_is_opened(sim, setting, value):
+    from drivers.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=setting):
+        IdCardReader(sim.port, **{setting: value})
+    with IdCardReader(sim.port, timeout_s=TIMEOUT) as reader:  # nothing was left holding the port
+        assert reader.sam_id()
+
+
+def test_from_config_reads_fingerprints_when_configured(sim, sim_config):
+    from terminal.config import load_config, parse_config
+
+    path = sim_config("kiosk")
+    text = path.read_text().replace("read_fingerprint = false", "read_fingerprint = true")
+    text = text.replace(f'port = "{load_config(path).idcard.port}"', f'port = "{sim.port}"')
+    section = parse_config(text).idcard
+    sim.place(sample_card("resident"))
+    with IdCardReader.from_config(section) as reader:
+        assert reader.read_card().fingerprint == sample_card("resident").fingerprint

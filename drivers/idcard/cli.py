@@ -46,7 +46,7 @@ def register_hw(hw_sub, common) -> None:
     p.set_defaults(run=_run_hw)
 
 
-def _reader_for(args) -> tuple[IdCardReader, bool]:
+def _reader_for(args) -> IdCardReader:
     if args.timeout <= 0:
         raise TerminalError("--timeout must be more than 0 seconds", exit_code=2)
     section = None
@@ -60,7 +60,7 @@ def _reader_for(args) -> tuple[IdCardReader, bool]:
     decoder_cmd = args.photo_decoder if args.photo_decoder is not None else (section.photo_decoder if section else "")
     decoder = PhotoDecoder(decoder_cmd or None, timeout_s=section.photo_decoder_timeout_s if section else 5.0)
     fingerprint = args.fingerprint or bool(section and section.read_fingerprint)
-    return IdCardReader(port, timeout_s=command_timeout, photo_decoder=decoder), fingerprint
+    return IdCardReader(port, timeout_s=command_timeout, photo_decoder=decoder, read_fingerprint=fingerprint)
 
 
 def format_card(card: IdCard, *, show_pii: bool) -> str:
@@ -81,9 +81,8 @@ def _show(value) -> str:
 
 
 def _run_hw(args) -> int:
-    reader, fingerprint = _reader_for(args)
-    with reader:
-        card = reader.wait_for_card(args.timeout, fingerprint=fingerprint)
+    with _reader_for(args) as reader:
+        card = reader.wait_for_card(args.timeout)
     if args.json:
         print(json.dumps(card.to_dict(show_pii=args.show_pii), ensure_ascii=False))
     else:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import serial
 
 from drivers.base import Device
-from drivers.errors import DeviceError, DeviceUnavailable
+from drivers.errors import ConfigurationError, DeviceError, DeviceUnavailable
 from drivers.health import Health
 from drivers.idcard import codec
 from drivers.idcard.card import IdCard
@@ -104,9 +104,15 @@ class IdCardReader(Device):
 
     def __init__(self, port: str, *, timeout_s: float = 3.0, photo_decoder: PhotoDecoder | str | None = None,
                  serial_factory: SerialFactory = open_serial, by_id_dir: str = BY_ID_DIR,
-                 backoff: Backoff | None = None, retries: int = 1, poll_interval_s: float = 0.2):
+                 backoff: Backoff | None = None, retries: int = 1, poll_interval_s: float = 0.2,
+                 read_fingerprint: bool = False):
         super().__init__()
         self._serial: serial.Serial | None = None
+        for setting, value, low in (("timeout_s", timeout_s, 0.05), ("poll_interval_s", poll_interval_s, 0.01),
+                                    ("retries", retries, 0)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < low:
+                raise ConfigurationError(self.name, f"{setting} must be a number of at least {low}, got {value!r}")
+        self.read_fingerprint = bool(read_fingerprint)
         self.configured_port = port
         self.port = port
         self.timeout_s = float(timeout_s)
@@ -129,7 +135,7 @@ class IdCardReader(Device):
     @classmethod
     def from_config(cls, section, **overrides) -> "IdCardReader":
         """Build the reader from the terminal config's ``[idcard]`` section."""
-        options = dict(timeout_s=section.timeout_s,
+        options = dict(timeout_s=section.timeout_s, read_fingerprint=section.read_fingerprint,
                        photo_decoder=PhotoDecoder(section.photo_decoder or None,
                                                   timeout_s=section.photo_decoder_timeout_s))
         options.update(overrides)
@@ -278,8 +284,12 @@ class IdCardReader(Device):
         text = data.decode("utf-16-le", errors="replace").rstrip(" \x00")
         return text or None
 
-    def read_card(self, *, fingerprint: bool = False) -> IdCard:
-        """find + select + read + decode; a card is returned once until it is lifted."""
+    def read_card(self, *, fingerprint: bool | None = None) -> IdCard:
+        """find + select + read + decode; a card is returned once until it is lifted.
+
+        ``fingerprint`` (default: the reader's ``read_fingerprint``) also reads the fingerprint block.
+        """
+        fingerprint = self.read_fingerprint if fingerprint is None else fingerprint
         with self._lock:
             if self._must_lift:
                 try:
@@ -311,7 +321,7 @@ class IdCardReader(Device):
                  rare_characters=card.rare_characters)
         return card
 
-    def wait_for_card(self, timeout_s: float, *, fingerprint: bool = False) -> IdCard:
+    def wait_for_card(self, timeout_s: float, *, fingerprint: bool | None = None) -> IdCard:
         """Poll until a (new) card is read; raise the last waiting error when ``timeout_s`` passes.
 
         No card, a card not yet lifted and a disconnected reader are waited
