@@ -399,3 +399,16 @@ def test_from_config_reads_fingerprints_when_configured(sim, sim_config):
     sim.place(sample_card("resident"))
     with IdCardReader.from_config(section) as reader:
         assert reader.read_card().fingerprint == sample_card("resident").fingerprint
+
+
+def test_reader_that_halts_a_read_card_never_yields_it_twice(tmp_path):
+    with IdCardSimulator(tmp_path / "idcard.pty", halt_after_read=True) as sim, \
+            IdCardReader(sim.port, timeout_s=TIMEOUT) as reader:
+        sim.place(sample_card("resident"))
+        assert reader.read_card().card_type == "resident"
+        for _ in range(3):
+            with pytest.raises(NoCard):  # this reader reports the halted card as absent
+                reader.read_card()
+        sim.lift()
+        sim.place(sample_card("foreigner2017"))
+        assert reader.read_card().card_type == "foreigner_2017"

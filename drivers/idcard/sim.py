@@ -26,6 +26,7 @@ import struct
 import threading
 import time
 import tty
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from terminal.logs import get_logger
 
 log = get_logger(__name__)
 
+HISTORY = 2000
 DEFAULT_SAM_ID = struct.pack("<HHIII", 5, 1, 20180528, 12345678, 1234567890)
 # Command keys used to aim faults.
 COMMAND_KEYS = {
@@ -75,15 +77,18 @@ class IdCardSimulator:
 
     def __init__(self, link: str | os.PathLike | None = None, *, sam_id: bytes = DEFAULT_SAM_ID,
                  card: SimCard | None = None, latency_s: float = 0.0, pace_baud: int | None = None,
-                 seed: int = 0):
+                 halt_after_read: bool = False, seed: int = 0):
         self.link = Path(link) if link else None
         self.sam_id = sam_id
         self.latency_s = latency_s
         self.pace_baud = pace_baud
-        self.requests: list[Request] = []
-        self.replies: list[bytes] = []
+        # Some readers put a card they have read into HALT: find fails until it is lifted and replaced.
+        self.halt_after_read = halt_after_read
+        self._requests: deque[Request] = deque(maxlen=HISTORY)  # bounded: the demo runs for days
+        self._replies: deque[bytes] = deque(maxlen=HISTORY)
         self._card = card
         self._selected = False
+        self._halted = False
         self._faults: list[Fault] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -94,6 +99,15 @@ class IdCardSimulator:
         self.slave_name = ""
 
     # --- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Request]:
+        """The requests received, oldest first (the last ``HISTORY``)."""
+        return list(self._requests)
+
+    @property
+    def replies(self) -> list[bytes]:
+        return list(self._replies)
 
     @property
     def port(self) -> str:
@@ -165,11 +179,11 @@ class IdCardSimulator:
 
     def place(self, card: SimCard) -> None:
         with self._lock:
-            self._card, self._selected = card, False
+            self._card, self._selected, self._halted = card, False, False
 
     def lift(self) -> None:
         with self._lock:
-            self._card, self._selected = None, False
+            self._card, self._selected, self._halted = None, False, False
 
     @property
     def card(self) -> SimCard | None:
@@ -215,10 +229,11 @@ class IdCardSimulator:
         if command is codec.SAM_ID:
             return codec.encode_response(0x90, self.sam_id)
         if command is codec.FIND_CARD:
-            return codec.encode_response(0x9F, bytes(4)) if card else codec.encode_response(0x80)
+            found = card is not None and not self._halted
+            return codec.encode_response(0x9F, bytes(4)) if found else codec.encode_response(0x80)
         if command is codec.SELECT_CARD:
-            self._selected = card is not None
-            return codec.encode_response(0x90, bytes(8)) if card else codec.encode_response(0x81)
+            self._selected = card is not None and not self._halted
+            return codec.encode_response(0x90, bytes(8)) if self._selected else codec.encode_response(0x81)
         if not (card and self._selected):
             return codec.encode_response(0x41)
         if command is codec.READ_EXTRA_ADDRESS:
@@ -226,6 +241,8 @@ class IdCardSimulator:
                 return codec.encode_response(0x91)
             data = (card.extra_address.encode("utf-16-le") + " ".encode("utf-16-le") * 35)[:70]
             return codec.encode_response(0x90, data)
+        if self.halt_after_read and command in (codec.READ_TEXT_PHOTO, codec.READ_TEXT_PHOTO_FINGERPRINT):
+            self._halted = True
         if command is codec.READ_TEXT_PHOTO:
             lengths = struct.pack(">HH", len(card.text), len(card.photo))
             return codec.encode_response(0x90, lengths + card.text + card.photo)
@@ -265,7 +282,7 @@ class IdCardSimulator:
             request = codec.parse_request(frame)
         except FrameError:
             return codec.encode_response(0x10)  # the reader's "checksum error" answer
-        self.requests.append(request)
+        self._requests.append(request)
         command = request.command
         key = COMMAND_KEYS.get(command, "unknown") if command else "unknown"
         with self._lock:
@@ -299,7 +316,7 @@ class IdCardSimulator:
                 if self.latency_s:
                     time.sleep(self.latency_s)
                 if reply:
-                    self.replies.append(reply)
+                    self._replies.append(reply)
                     self._write(master, reply)
 
     def _write(self, master: int, data: bytes) -> None:
