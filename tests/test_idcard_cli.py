@@ -191,3 +191,11 @@ def test_demo_runs_the_idcard_simulator_on_the_kiosks_configured_port(tmp_path):
             proc.communicate()
     assert proc.returncode == 0 and "demo stopped" in err
     assert not os.path.lexists(link)
+
+
+def test_sim_refuses_to_replace_a_real_file(run_cli, tmp_path):
+    device = tmp_path / "ttyUSB0"
+    device.write_bytes(b"")
+    code, _, err = run_cli("sim", "idcard", "--port", str(device))
+    assert code == 2 and "refusing to replace" in one_error_line(err)
+    assert device.is_file() and not device.is_symlink()

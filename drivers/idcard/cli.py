@@ -13,7 +13,7 @@ import re
 import signal
 import threading
 
-from drivers.errors import DeviceError
+from drivers.errors import ConfigurationError, DeviceError
 from drivers.health import Health
 from drivers.idcard.card import IdCard
 from drivers.idcard.photo import PhotoDecoder
@@ -108,6 +108,8 @@ def register_sim(sim_sub, common) -> None:
                         f"status=0x60@sam_status, truncatedx1)")
     p.add_argument("--latency", type=float, default=0.0, metavar="S", help="delay before each reply")
     p.add_argument("--pace", action="store_true", help="send replies at the real 115200-baud rate")
+    p.add_argument("--halt-after-read", action="store_true",
+                   help="behave like readers that report a card they have read as absent until it is replaced")
     p.set_defaults(run=_run_sim, service=True)
 
 
@@ -142,17 +144,24 @@ def _run_sim(args) -> int:
             raise TerminalError(f"{cfg.source}: no [idcard] section; name the link with --port", exit_code=2)
         port = cfg.idcard.port
     faults = [parse_fault(f) for f in args.fault]
+    if args.latency < 0:
+        raise TerminalError("--latency must be 0 or more seconds", exit_code=2)
     if args.cycle is not None and (args.cycle <= 0 or not args.card):
         raise TerminalError("--cycle needs --card and a period above 0 seconds", exit_code=2)
     stop = threading.Event()
     toggle = threading.Event()
-    sim = IdCardSimulator(port, latency_s=args.latency, pace_baud=115200 if args.pace else None)
+    sim = IdCardSimulator(port, latency_s=args.latency, pace_baud=115200 if args.pace else None,
+                          halt_after_read=args.halt_after_read)
     for fault in faults:
         sim.inject(**fault)
     card = sample_card(args.card) if args.card else None
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, lambda *_: toggle.set())
     try:
+        try:
+            sim.start()
+        except ConfigurationError as exc:
+            raise TerminalError(str(exc), exit_code=2) from None
         with sim:
             if card:
                 sim.place(card)

@@ -30,6 +30,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from drivers.errors import ConfigurationError
 from drivers.idcard import codec
 from drivers.idcard.codec import FrameDecoder, Request
 from drivers.idcard.errors import FrameError
@@ -121,8 +122,8 @@ class IdCardSimulator:
         self._unplug()
         if self.link is not None:
             try:
-                if self.link.is_symlink():
-                    self.link.unlink()
+                if self.link.is_symlink() and os.readlink(self.link) == self.slave_name:
+                    self.link.unlink()  # only our own link: another simulator may have taken the path
             except OSError:
                 pass
 
@@ -143,6 +144,10 @@ class IdCardSimulator:
     def _plug(self) -> None:
         if self._thread is not None:
             return
+        if self.link is not None and self.link.exists() and not self.link.is_symlink():
+            # e.g. --port /dev/ttyUSB0 by mistake: never replace a real device node or file.
+            raise ConfigurationError("idcard-sim", f"refusing to replace {self.link}: it exists and is not a "
+                                                   f"symlink; name a new path for the simulated port")
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)
