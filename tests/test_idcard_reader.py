@@ -151,6 +151,14 @@ def test_garbage_instead_of_a_reply(sim, reader):
         reader.read_card()
 
 
+def test_silence_after_recovered_garbage_is_still_reported_as_silence(sim, reader):
+    sim.inject("garbage", command="sam_id", times=1)
+    assert reader.sam_id()
+    sim.inject("silent")
+    with pytest.raises(ReaderSilent):
+        reader.sam_status()
+
+
 def test_unknown_card_type(sim, reader):
     sim.place(sample_card("resident"))
     sim.inject("unknown-card")

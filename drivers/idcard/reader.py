@@ -123,7 +123,6 @@ class IdCardReader(Device):
         self._backoff = backoff or Backoff()
         self._next_attempt = 0.0
         self._lock = threading.RLock()
-        self._decoder = FrameDecoder()
         self._must_lift = False
         self.photo_decoder = photo_decoder if isinstance(photo_decoder, PhotoDecoder) else PhotoDecoder(photo_decoder)
         try:
@@ -183,7 +182,6 @@ class IdCardReader(Device):
 
     def _lost(self, exc: BaseException) -> DeviceUnavailable:
         port, self._serial = self._serial, None
-        self._decoder.reset()
         if port is not None:
             try:
                 port.close()
@@ -213,7 +211,6 @@ class IdCardReader(Device):
             port = self._ensure_open()
             try:
                 port.reset_input_buffer()  # a late reply to an earlier command must not answer this one
-                self._decoder.reset()
                 port.write(codec.encode_request(command, data))
                 frame = self._read_frame(port, command, time.monotonic() + timeout_s, timeout_s)
             except LINK_ERRORS as exc:
@@ -228,7 +225,7 @@ class IdCardReader(Device):
         return response
 
     def _read_frame(self, port: serial.Serial, command: Command, deadline: float, timeout_s: float) -> bytes:
-        decoder = self._decoder
+        decoder = FrameDecoder()  # per command: its garbage count describes this reply only
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
