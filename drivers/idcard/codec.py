@@ -120,7 +120,7 @@ def _split(frame: bytes, minimum: int) -> bytes:
         raise MalformedFrame(f"reply has {len(frame) - expected} bytes after its checksum")
     body, chk = frame[5:-1], frame[-1]
     if checksum(body) != chk:
-        raise ChecksumError(f"reply checksum is 0x{chk:02X}, expected 0x{checksum(body):02X}",
+        raise ChecksumError(f"checksum error (got 0x{chk:02X}, expected 0x{checksum(body):02X})",
                             hint="noise on the line; check the cable, then try again")
     return body[2:]
 

@@ -16,6 +16,7 @@ against the simulator's pseudo-terminal.
 
 from __future__ import annotations
 
+import os
 import struct
 import termios
 import threading
@@ -31,7 +32,7 @@ from drivers.idcard import codec
 from drivers.idcard.card import IdCard
 from drivers.idcard.codec import Command, FrameDecoder, Response
 from drivers.idcard.errors import (
-    CARD_FOUND, SUCCESS, CardAuthenticationFailed, CardNotLifted, CardReadFailed, ChecksumError,
+    CARD_FOUND, SUCCESS, CardAuthenticationFailed, CardNotLifted, CardReadFailed, ChecksumError, FrameError,
     IdCardError, MalformedFrame, NoCard, ReaderSilent, TruncatedFrame, UnexpectedReply, error_for_status,
 )
 from drivers.idcard.layouts import TEXT_SIZE, decode_text
@@ -149,7 +150,7 @@ class IdCardReader(Device):
         except (serial.SerialException, OSError, ValueError) as exc:
             raise DeviceUnavailable(self.name, f"cannot open {path}: {_why(exc)}",
                                     hint="check the USB cable, the port name and that no other program "
-                                         "holds the reader (permissions: group dialout)") from None
+                                         "holds the reader; the user needs group dialout") from None
         try:
             # Reads wait in short slices against the command's own deadline; setting pyserial's
             # timeout per read would reconfigure the tty (tcsetattr) every time.
@@ -215,7 +216,10 @@ class IdCardReader(Device):
                 frame = self._read_frame(port, command, time.monotonic() + timeout_s, timeout_s)
             except LINK_ERRORS as exc:
                 raise self._lost(exc) from None
-        response = codec.parse_response(frame)
+        try:
+            response = codec.parse_response(frame)
+        except FrameError as exc:
+            raise type(exc)(f"{command.name} reply: {exc.reason}", hint=exc.hint) from None
         if response.sw3 not in ok:
             raise error_for_status(response.sw3, command.name)
         sizes = REPLY_SIZES.get(command)
@@ -249,7 +253,7 @@ class IdCardReader(Device):
                                  f"bytes that are not a frame",
                                  hint="check the baud rate (115200 8N1), the cable, and that this is an ID-card reader")
         raise ReaderSilent(f"reader silent: no answer to {command.name} within {timeout_s:g} s on {self.port}",
-                           hint="check the reader's power and cable; the reader may have hung (power-cycle it)")
+                           hint="check the reader's power and cable; if it has hung, power-cycle it")
 
     # --- the commands -------------------------------------------------------------------------
 
@@ -355,6 +359,8 @@ class IdCardReader(Device):
 def _why(exc: BaseException) -> str:
     if isinstance(exc, termios.error) and len(exc.args) == 2:
         return str(exc.args[1])
+    if isinstance(getattr(exc, "errno", None), int):
+        return os.strerror(exc.errno)
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
