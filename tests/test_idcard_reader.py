@@ -166,6 +166,20 @@ def test_unknown_card_type(sim, reader):
         reader.read_card()
 
 
+def test_an_unreadable_card_is_reported_once_until_lifted(sim, reader):
+    sim.place(sample_card("resident"))
+    sim.inject("unknown-card", times=1)
+    with pytest.raises(UnknownCardType):
+        reader.read_card()
+    with pytest.raises(CardNotLifted, match="could not be read"):
+        reader.read_card()  # not a second error report per poll while it lies there
+    sim.lift()
+    with pytest.raises(NoCard):
+        reader.read_card()
+    sim.place(sample_card("resident"))
+    assert reader.read_card().card_type == "resident"
+
+
 def test_reader_that_stops_answering(sim, reader):
     sim.place(sample_card("resident"))
     assert reader.sam_id()

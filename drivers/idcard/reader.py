@@ -32,8 +32,9 @@ from drivers.idcard import codec
 from drivers.idcard.card import IdCard
 from drivers.idcard.codec import Command, FrameDecoder, Response
 from drivers.idcard.errors import (
-    CARD_FOUND, SUCCESS, CardAuthenticationFailed, CardNotLifted, CardReadFailed, ChecksumError, FrameError,
-    IdCardError, MalformedFrame, NoCard, ReaderSilent, TruncatedFrame, UnexpectedReply, error_for_status,
+    CARD_FOUND, SUCCESS, CardAuthenticationFailed, CardDataError, CardNotLifted, CardReadFailed, CardRefused,
+    ChecksumError, FrameError, IdCardError, MalformedFrame, NoCard, ReaderSilent, SamError, TruncatedFrame,
+    UnexpectedReply, error_for_status,
 )
 from drivers.idcard.layouts import TEXT_SIZE, decode_text
 from drivers.idcard.photo import PhotoDecoder
@@ -86,8 +87,9 @@ class IdCardReader(Device):
 
     ``read_card()`` finds, selects and reads the card on the reader and
     returns an :class:`~drivers.idcard.card.IdCard`; ``wait_for_card()``
-    polls until one arrives.  A card is returned once: until it has been
-    lifted off, ``read_card()`` raises :class:`CardNotLifted`.  After an
+    polls until one arrives.  A card is returned once, and a card that
+    cannot be read is reported once: until it has been lifted off,
+    ``read_card()`` raises :class:`CardNotLifted`.  After an
     unplug the next command reopens the port (by its /dev/serial/by-id link),
     with capped backoff between attempts.
 
@@ -125,6 +127,7 @@ class IdCardReader(Device):
         self._next_attempt = 0.0
         self._lock = threading.RLock()
         self._must_lift = False
+        self._lift_reason = ""
         self.photo_decoder = photo_decoder if isinstance(photo_decoder, PhotoDecoder) else PhotoDecoder(photo_decoder)
         try:
             self._open()
@@ -299,28 +302,40 @@ class IdCardReader(Device):
                     self._must_lift = False
                     log.info("idcard.card_lifted")
                     raise
-                raise CardNotLifted("the card that was just read is still on the reader",
-                                    hint="lift the card off the reader")
-            for attempt in range(self.retries + 1):
-                try:
-                    self.find()
-                    self.select()
-                    data = self.read(fingerprint=fingerprint)
-                    break
-                except TRANSIENT as exc:
-                    if attempt >= self.retries:
-                        raise
-                    log.info("idcard.read_retry", error=type(exc).__name__, reason=exc.reason)
-            card = decode_text(data.text)
+                raise CardNotLifted(self._lift_reason, hint="lift the card off the reader, then place it again")
+            try:
+                data = self._find_select_read(fingerprint)
+                card = decode_text(data.text)
+            except (CardRefused, CardDataError) as exc:
+                if not isinstance(exc, (NoCard, SamError)):
+                    # The card is there but unusable (unknown type, failed authentication, bad data):
+                    # report it once, not on every poll while it lies on the reader.
+                    self._must_lift = True
+                    self._lift_reason = "the card on the reader could not be read; it is still there"
+                raise
             card.photo_wlt = data.photo
             card.fingerprint = data.fingerprint
             self._must_lift = True
+            self._lift_reason = "the card that was just read is still on the reader"
         if self.photo_decoder.available:
             card.photo_image = self.photo_decoder.decode(data.photo)
         log.info("idcard.read", card_type=card.card_type, id_number=card.masked_id_number,
                  id_number_valid=card.id_number_valid, photo_available=card.photo_available,
                  rare_characters=card.rare_characters)
         return card
+
+    def _find_select_read(self, fingerprint: bool) -> CardData:
+        attempt = 0
+        while True:
+            try:
+                self.find()
+                self.select()
+                return self.read(fingerprint=fingerprint)
+            except TRANSIENT as exc:
+                if attempt >= self.retries:
+                    raise
+                attempt += 1
+                log.info("idcard.read_retry", error=type(exc).__name__, reason=exc.reason)
 
     def wait_for_card(self, timeout_s: float, *, fingerprint: bool | None = None) -> IdCard:
         """Poll until a (new) card is read; raise the last waiting error when ``timeout_s`` passes.
