@@ -40,7 +40,7 @@ def register_hw(hw_sub, common) -> None:
     p.add_argument("--timeout", type=float, default=DEFAULT_WAIT_S, metavar="S",
                    help=f"how long to wait for a card (default {DEFAULT_WAIT_S:g} s)")
     p.add_argument("--json", action="store_true", help="print the card as one JSON object")
-    p.add_argument("--show-pii", action="store_true", help="print names, numbers and address unmasked")
+    p.add_argument("--show-pii", action="store_true", help="print names, numbers, address and birth date unmasked")
     p.add_argument("--fingerprint", action="store_true", help="also read the fingerprint block")
     p.add_argument("--photo-decoder", metavar="CMD", help="WLT photo decoder command (overrides the config)")
     p.set_defaults(run=_run_hw)
