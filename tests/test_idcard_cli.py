@@ -137,7 +137,7 @@ def test_parse_fault():
         assert getattr(info.value, "exit_code", None) == 2
 
 
-def test_sim_cli_runs_until_sigterm_and_toggles_the_card_on_sigusr1(tmp_path):
+def test_sim_cli_runs_until_sigterm_and_is_scripted_by_signals(tmp_path):
     link = tmp_path / "sim" / "idcard.pty"
     proc = subprocess.Popen(terminal_cmd("sim", "idcard", "--port", str(link), "--card", "foreigner2017"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -153,6 +153,11 @@ def test_sim_cli_runs_until_sigterm_and_toggles_the_card_on_sigusr1(tmp_path):
                 reader.wait_for_card(3.0)
             proc.send_signal(signal.SIGUSR1)  # and put it back
             assert reader.wait_for_card(3.0).card_type == "foreigner_2017"
+            proc.send_signal(signal.SIGUSR1)  # lift it
+            with pytest.raises(NoCard):
+                reader.wait_for_card(1.0)
+            proc.send_signal(signal.SIGUSR2)  # the next sample card (after foreigner2017)
+            assert reader.wait_for_card(3.0).card_type == "foreigner_2023"
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)
     finally:

@@ -153,6 +153,21 @@ def test_fuzz_random_text_blocks_give_a_card_or_a_card_data_error(block):
     json.dumps(card.to_dict(show_pii=True), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["resident", "permit", "foreigner2017", "foreigner2023", "rare"]),
+       st.lists(st.tuples(st.integers(0, 255), st.integers(0, 255)), min_size=1, max_size=8))
+def test_fuzz_mutated_sample_blocks_give_a_card_or_a_card_data_error(sample, flips):
+    block = bytearray(sample_card(sample).text)
+    for pos, value in flips:
+        block[pos] = value
+    try:
+        card = decode_text(bytes(block))
+    except CardDataError:
+        return
+    assert card.card_type in ("resident", "hk_mo_tw_permit", "foreigner_2017", "foreigner_2023")
+    json.dumps(card.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
 # --- ID numbers --------------------------------------------------------------------------------
 
 def number(first17: str) -> str:

@@ -97,7 +97,8 @@ def register_sim(sim_sub, common) -> None:
     p = sim_sub.add_parser("idcard", parents=[common], help="simulated ID-card reader on a pseudo-terminal",
                            description="Run a simulated ID-card reader on a pseudo-terminal until SIGTERM or "
                                        "SIGINT. The reader's port is a symlink at --port. SIGUSR1 lifts the "
-                                       "card off the reader, or puts it back.")
+                                       "card off the reader, or puts it back; SIGUSR2 puts the next sample "
+                                       "card on it.")
     p.add_argument("--port", metavar="LINK", help="symlink to create for the pty (default: idcard.port from the config)")
     p.add_argument("--card", choices=sorted(SAMPLES), help="card placed on the reader at start (default: none)")
     p.add_argument("--cycle", type=float, metavar="S",
@@ -150,6 +151,8 @@ def _run_sim(args) -> int:
         raise TerminalError("--cycle needs --card and a period above 0 seconds", exit_code=2)
     stop = threading.Event()
     toggle = threading.Event()
+    swap = threading.Event()
+    names = sorted(SAMPLES)
     sim = IdCardSimulator(port, latency_s=args.latency, pace_baud=115200 if args.pace else None,
                           halt_after_read=args.halt_after_read)
     for fault in faults:
@@ -157,6 +160,7 @@ def _run_sim(args) -> int:
     card = sample_card(args.card) if args.card else None
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, lambda *_: toggle.set())
+    previous[signal.SIGUSR2] = signal.signal(signal.SIGUSR2, lambda *_: swap.set())
     try:
         try:
             sim.start()
@@ -167,7 +171,15 @@ def _run_sim(args) -> int:
                 sim.place(card)
             log.info("idcard_sim.started", port=sim.port, card=args.card or "none",
                      faults=[f["kind"] for f in faults])
+            current = args.card
             while not stop.wait(args.cycle or 0.2):
+                if swap.is_set():
+                    swap.clear()
+                    current = names[(names.index(current) + 1) % len(names)] if current else names[0]
+                    card = sample_card(current)
+                    sim.place(card)
+                    log.info("idcard_sim.card", present=True, card=current)
+                    continue
                 if toggle.is_set() or args.cycle:
                     toggle.clear()
                     if sim.card is not None:
