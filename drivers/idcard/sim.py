@@ -120,12 +120,6 @@ class IdCardSimulator:
 
     def stop(self) -> None:
         self._unplug()
-        if self.link is not None:
-            try:
-                if self.link.is_symlink() and os.readlink(self.link) == self.slave_name:
-                    self.link.unlink()  # only our own link: another simulator may have taken the path
-            except OSError:
-                pass
 
     def __enter__(self) -> "IdCardSimulator":
         return self.start()
@@ -134,7 +128,7 @@ class IdCardSimulator:
         self.stop()
 
     def unplug(self) -> None:
-        """Like pulling the USB cable: the driver's next read or write fails with EIO."""
+        """Like pulling the USB cable: the driver's next read or write fails with EIO, the link goes."""
         self._unplug()
 
     def replug(self) -> None:
@@ -149,16 +143,21 @@ class IdCardSimulator:
             raise ConfigurationError("idcard-sim", f"refusing to replace {self.link}: it exists and is not a "
                                                    f"symlink; name a new path for the simulated port")
         self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        os.set_blocking(self._master, False)
-        self.slave_name = os.ttyname(self._slave)
-        if self.link is not None:
-            self.link.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.link.with_name(self.link.name + ".new")
-            if tmp.is_symlink() or tmp.exists():
-                tmp.unlink()
-            tmp.symlink_to(self.slave_name)
-            os.replace(tmp, self.link)  # atomic: the driver never sees a missing link mid-swap
+        try:
+            tty.setraw(self._slave)
+            os.set_blocking(self._master, False)
+            self.slave_name = os.ttyname(self._slave)
+            if self.link is not None:
+                self.link.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.link.with_name(self.link.name + ".new")
+                if tmp.is_symlink() or tmp.exists():
+                    tmp.unlink()
+                tmp.symlink_to(self.slave_name)
+                os.replace(tmp, self.link)  # atomic: never a moment without the link
+        except BaseException:
+            os.close(self._master)
+            os.close(self._slave)
+            raise
         self._wake_r, self._wake_w = os.pipe()
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="idcard-sim", daemon=True)
@@ -178,6 +177,13 @@ class IdCardSimulator:
             except OSError:
                 pass
         self._master = self._slave = self._wake_r = self._wake_w = -1
+        if self.link is not None:
+            try:
+                # Like udev removing the by-id link; only our own: another simulator may own the path now.
+                if self.link.is_symlink() and os.readlink(self.link) == self.slave_name:
+                    self.link.unlink()
+            except OSError:
+                pass
         log.info("idcard_sim.unplugged", port=self.port)
 
     # --- scripting ----------------------------------------------------------------------------
