@@ -55,6 +55,11 @@ def terminal_argv(*args: str) -> list[str]:
 def demo_services(layout: DemoLayout) -> list[Service]:
     """Every long-running process of the demo, in start order."""
     services: list[Service] = []
+    kiosk = load_config(layout.config_path("kiosk"))
+    if "idcard" in kiosk and kiosk.idcard.backend == "sim":
+        # A resident card on the reader; `kill -USR1` the sim to lift it or put it back.
+        services.append(Service("sim-idcard", terminal_argv("sim", "idcard", "--port", kiosk.idcard.port,
+                                                            "--card", "resident")))
     return services
 
 
