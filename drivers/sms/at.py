@@ -46,7 +46,12 @@ def final_result(line: str):
         code = int(detail)
         table = CMS_MEANINGS if kind == "CMS" else CME_MEANINGS
         return (kind, code, table.get(code, "code not in the standard"))
-    return (kind, None, detail[:80] or "no detail")   # AT+CMEE=2 verbose form
+    # AT+CMEE=2 verbose form: find the code by its standard wording where we can.
+    table = CMS_MEANINGS if kind == "CMS" else CME_MEANINGS
+    for code, meaning in table.items():
+        if meaning.lower() == detail.lower():
+            return (kind, code, meaning)
+    return (kind, None, detail[:80] or "no detail")
 
 
 def result_error(final) -> ModemResultError:

@@ -97,7 +97,8 @@ class CentralSms(SmsSender):
                 if response.status_code in RETRY_STATUSES:
                     last = f"HTTP {response.status_code} {_reason(response)}"
                 else:
-                    return self._result(response, key, to)
+                    # "duplicate" after a lost answer is our own earlier attempt: sent once, by this call.
+                    return self._result(response, key, to, first_attempt=attempt == 1)
             log.warning("sms.central_retry", key=key, attempt=attempt, reason=last)
             if attempt < self.attempts:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
@@ -105,14 +106,14 @@ class CentralSms(SmsSender):
                                  hint="the message may or may not have been sent; retrying with the same key "
                                       "is safe")
 
-    def _result(self, response: requests.Response, key: str, to: str) -> SendResult:
+    def _result(self, response: requests.Response, key: str, to: str, *, first_attempt: bool) -> SendResult:
         status = response.status_code
         if status in (200, 201, 202):
             try:
                 data = response.json()
                 message_id = str(data["id"])
                 parts = int(data.get("parts", 1))
-                duplicate = data.get("status") == "duplicate"
+                duplicate = data.get("status") == "duplicate" and first_attempt
             except (ValueError, KeyError, TypeError):
                 raise CentralUnavailable(f"central answered HTTP {status} without a message id",
                                          status=status, hint="the message may or may not have been sent; "

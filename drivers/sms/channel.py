@@ -14,6 +14,7 @@ again.  A channel that could not recover tries again before its next command.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -112,7 +113,8 @@ class AtChannel:
                                          write_timeout=self.timeout_s, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
             self._serial = None
-            reason = getattr(exc, "strerror", None) or str(exc)
+            code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else getattr(exc, "errno", None)
+            reason = os.strerror(code) if isinstance(code, int) else str(exc)
             raise DeviceUnavailable(DEVICE, f"cannot open modem port {self.port}: {reason}",
                                     hint="check the USB cable, the port name (prefer /dev/serial/by-id/...) "
                                          "and that this user is in the dialout group") from None

@@ -79,7 +79,6 @@ class SmsError(DeviceError):
 class InvalidMessage(SmsError):
     """The recipient or the text cannot be sent (bad number, empty or too long text)."""
 
-    exit_code = 2
 
 
 class KeyConflict(InvalidMessage):

@@ -72,7 +72,8 @@ def normalize_number(number: str) -> tuple[str, bool]:
     if not m:
         from terminal.pii import mask_phone
 
-        raise InvalidMessage(f"recipient {mask_phone(number or '')!r} is not a phone number",
+        shown = mask_phone(compact) if sum(c.isdigit() for c in compact) >= 7 else compact[:20]
+        raise InvalidMessage(f"recipient {shown!r} is not a phone number",
                              hint="use digits, optionally with a leading + and country code")
     return m.group(2), m.group(1) is not None
 
@@ -121,6 +122,8 @@ def _decode_address(data: bytes, pos: int) -> tuple[str, int]:
 
 def _gsm_septets(text: str) -> list[int] | None:
     """The text as GSM 7-bit septets, or None when it needs UCS2."""
+    if "\x1b" in text:                     # a literal ESC cannot travel in 7-bit: it starts an escape
+        return None
     try:
         return list(text.encode(GSM))
     except UnicodeEncodeError:
