@@ -33,6 +33,7 @@ request signer); it signs every request.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import requests
@@ -73,7 +74,8 @@ class CentralSms(SmsSender):
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
         self.session = session or requests.Session()
-        self.session.verify = ca_bundle or True
+        # Passed on every request: a session-level verify loses to $REQUESTS_CA_BUNDLE.
+        self.verify = ca_bundle or True
         self.session.auth = auth
         self.session.headers["User-Agent"] = "service-terminals-sms/1"
 
@@ -85,7 +87,8 @@ class CentralSms(SmsSender):
         last = "no attempt"
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout)
+                response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout,
+                                             verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 raise CentralUnavailable(f"central's TLS certificate was not accepted: {_short(exc)}",
                                          hint="check [sms] ca_bundle and the central URL") from None
@@ -141,7 +144,7 @@ class CentralSms(SmsSender):
         url = f"{self.base_url}/v1/sms/health"
         details = {"url": url}
         try:
-            response = self.session.get(url, timeout=self.timeout)
+            response = self.session.get(url, timeout=self.timeout, verify=self.verify)
         except requests.exceptions.SSLError as exc:
             return Health(DEVICE, False, f"central's TLS certificate was not accepted: {_short(exc)}", details)
         except requests.exceptions.Timeout:
@@ -183,7 +186,7 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc)
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)", "", str(exc))
     for marker in ("Caused by ", "] "):
         if marker in text:
             text = text.split(marker)[-1]
