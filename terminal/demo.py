@@ -55,6 +55,11 @@ def terminal_argv(*args: str) -> list[str]:
 def demo_services(layout: DemoLayout) -> list[Service]:
     """Every long-running process of the demo, in start order."""
     services: list[Service] = []
+    kiosk = load_config(layout.config_path("kiosk"))
+    if "sms" in kiosk and kiosk.sms.transport == "modem":
+        services.append(Service("sim-modem", terminal_argv(
+            "sim", "modem", "--port", kiosk.sms.port,
+            "--record", str(layout.terminal_dir("kiosk") / "sms-inbox.jsonl"))))
     return services
 
 

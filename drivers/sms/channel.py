@@ -206,13 +206,14 @@ class AtChannel:
         return raw.decode("ascii", errors="replace")
 
     def _timed_out(self, cmd: str, prompt: bool, *, after_pdu: bool):
-        what = "the > prompt for" if prompt else "an answer to"
-        limit = self.timeout_s
-        log.warning("sms.modem_timeout", port=self.port, command=cmd.split("=")[0])
-        recovered = self.recover()
-        hint = ("the port was recovered; try again" if recovered
-                else "the modem stays silent; power-cycle it or check its cable")
+        name = cmd.split("=")[0]
+        what = f"no > prompt after {name}" if prompt else f"no answer to {name}"
+        log.warning("sms.modem_timeout", port=self.port, command=name)
         if after_pdu:
-            raise DeviceTimeout(DEVICE, "the network did not confirm the message in time; it may or may not "
-                                "have been sent", hint=hint)
-        raise DeviceTimeout(DEVICE, f"no {what} {cmd.split('=')[0]} within {limit:g} s", hint=hint)
+            what = "the network did not confirm the message in time; it may or may not have been sent"
+        else:
+            what += f" within {self.timeout_s:g} s"
+        if self.recover():
+            raise DeviceTimeout(DEVICE, what, hint="the port was recovered; try again")
+        raise DeviceTimeout(DEVICE, f"the modem on {self.port} is not answering ({what})",
+                            hint="power-cycle the modem or check its cable")

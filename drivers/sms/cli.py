@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import signal
 import threading
 
@@ -78,11 +80,24 @@ def _open(args):
     return open_sender(cfg.sms)
 
 
+@contextlib.contextmanager
+def _quiet(args):
+    """The failure is the command's one line on stderr; the driver's warnings would only repeat it."""
+    logger = logging.getLogger("drivers.sms")
+    before = logger.level
+    if not args.log_level:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def _hw_sms(args) -> int:
     from drivers.sms.pdu import normalize_number
 
     normalize_number(args.to)            # a bad number is reported before any port is opened
-    with _open(args) as sender:
+    with _quiet(args), _open(args) as sender:
         result = sender.send(args.to, args.text, key=args.key)
     if args.json:
         print(json.dumps({**result.to_dict(), "to": mask_phone(args.to)}, ensure_ascii=False))
@@ -95,7 +110,7 @@ def _hw_sms(args) -> int:
 
 
 def _hw_modem(args) -> int:
-    with _open(args) as sender:
+    with _quiet(args), _open(args) as sender:
         health = sender.health()
     if args.json:
         print(json.dumps(health.to_dict(), ensure_ascii=False, indent=2))
