@@ -79,7 +79,7 @@ def test_selftest_row(run_cli, sim_config):
     cfg = load_config(path)
     code, out, _ = run_cli("selftest", "--config", str(path))
     assert "sms" in out and "FAIL" in out.split("sms", 1)[1].splitlines()[0]
-    assert "cannot open modem port" in out
+    assert "cannot open modem port" in out and "terminal sim modem --port" in out
     with ModemSimulator(cfg.sms.port):
         code, out, _ = run_cli("selftest", "--config", str(path), "--json")
     (row,) = [r for r in json.loads(out) if r["device"] == "sms"]

@@ -2,9 +2,12 @@
 
 import io
 import json
+import time
 
 import pytest
 import serial
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from drivers.errors import DeviceTimeout, DeviceUnavailable
 from drivers.sms.errors import CmsError, InvalidMessage, KeyConflict, NoNetwork, SimNotReady
@@ -212,3 +215,27 @@ def test_phone_numbers_are_masked_in_the_log(sim, sms):
     text = stream.getvalue()
     assert "sms.sent" in text and "sms.send_failed" in text
     assert "13800138000" not in text and "138****8000" in text
+
+
+@pytest.fixture(scope="module")
+def shared_sim():
+    with ModemSimulator() as s:
+        yield s
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=st.lists(st.one_of(st.binary(max_size=60),
+                               st.sampled_from([b"AT+CMGS=20\r", b"AT+CMGS=\"10086\"\r", b"AT+CMGF=1\r", b"ATE1\r",
+                                                b"AT+CREG=2\r", b"\x1a", b"\x1b", b"AT+CMEE=9\r", b"AT" * 600])),
+                     max_size=6))
+def test_fuzz_simulator_survives_any_input(shared_sim, junk):
+    """Whatever a driver sends, the simulated modem keeps answering (after ESC, like a real one)."""
+    with serial.Serial(shared_sim.port, timeout=0.05) as port:
+        for chunk in junk:
+            port.write(chunk)
+        port.write(b"\x1b\r")
+        time.sleep(0.02)
+        port.reset_input_buffer()
+    with ModemSms(shared_sim.port, timeout_s=0.5) as sms:
+        sms.send(PHONE, "still alive")
+    assert shared_sim.messages[-1].text == "still alive"

@@ -36,8 +36,15 @@ def open_sender(section: Mapping, *, auth=None) -> SmsSender:
 
         return CentralSms(get("central_url"), ca_bundle=get("ca_bundle"), timeout_s=get("http_timeout_s"),
                           auth=auth)
+    from drivers.errors import DeviceUnavailable
     from drivers.sms.modem import ModemSms
 
-    return ModemSms(get("port"), baudrate=get("baudrate"), timeout_s=get("command_timeout_s"),
-                    send_timeout_s=get("send_timeout_s"), validity_minutes=get("validity_minutes"),
-                    sign=get("sign"), max_parts=get("max_parts"))
+    try:
+        return ModemSms(get("port"), baudrate=get("baudrate"), timeout_s=get("command_timeout_s"),
+                        send_timeout_s=get("send_timeout_s"), validity_minutes=get("validity_minutes"),
+                        sign=get("sign"), max_parts=get("max_parts"))
+    except DeviceUnavailable as exc:
+        if get("backend") != "sim":
+            raise
+        raise DeviceUnavailable(exc.device, exc.reason,
+                                hint=f"start the simulator: terminal sim modem --port {get('port')}") from None

@@ -95,7 +95,7 @@ class Modem(Device):
         if state != "READY":
             return Health(self.name, False, f"SIM not ready ({state})", details)
         if not registration.registered:
-            return Health(self.name, False, f"not registered ({registration.state}), signal {signal.describe()}",
+            return Health(self.name, False, f"not registered ({registration.state}); signal: {signal.describe()}",
                           details)
         network = "home network" if registration.state.startswith("home") else "roaming"
         ok = signal.usable
