@@ -141,3 +141,17 @@ def test_fuzz_channel_with_random_answers(scripted, body, final, sep):
                 assert isinstance(exc, (DeviceTimeout, ModemProtocolError))
         else:
             assert final == b"OK" and all(isinstance(x, str) for x in result)
+
+
+def test_modem_that_answers_only_the_probe_gives_up_in_bounded_time(scripted):
+    """AT gets OK but ATE0 gets nothing: recovery must not loop; the constructor fails with a timeout."""
+    scripted.answer = b""
+    with pytest.raises(DeviceTimeout, match="not answering"):
+        AtChannel(scripted.port, timeout_s=0.2)
+
+
+def test_garbage_without_line_breaks_is_a_protocol_error(scripted):
+    scripted.answer = b"x" * 5000
+    with AtChannel(scripted.port, timeout_s=0.5, init_commands=()) as channel:
+        with pytest.raises(ModemProtocolError, match="without a line break"):
+            channel.command("AT+CSQ")

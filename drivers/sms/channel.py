@@ -20,7 +20,7 @@ import time
 
 import serial
 
-from drivers.errors import DeviceTimeout, DeviceUnavailable
+from drivers.errors import DeviceError, DeviceTimeout, DeviceUnavailable
 from drivers.sms.at import final_result, result_error
 from drivers.sms.errors import DEVICE, ModemProtocolError
 from terminal.logs import get_logger
@@ -81,11 +81,11 @@ class AtChannel:
                     self._serial.write(ESC)                  # abort a pending CMGS prompt
                     self._drain(0.15)
                     self._command("AT", min(1.0, self.timeout_s), recovering=True)
-                    self._initialise()
+                    self._initialise(recovering=True)
                     self._needs_recovery = False
                     log.info("sms.modem_recovered", port=self.port, reopened=reopen)
                     return True
-                except (DeviceTimeout, DeviceUnavailable, ModemProtocolError, serial.SerialException, OSError):
+                except (DeviceError, serial.SerialException, OSError):
                     continue
             self._needs_recovery = True
             return False
@@ -124,9 +124,9 @@ class AtChannel:
         self.close()
         self._open()
 
-    def _initialise(self) -> None:
+    def _initialise(self, *, recovering: bool = False) -> None:
         for cmd in self.init_commands:
-            self._command(cmd, self.timeout_s)
+            self._command(cmd, self.timeout_s, recovering=recovering)
         self.generation += 1
 
     def _ready(self) -> None:
