@@ -239,3 +239,11 @@ def test_fuzz_simulator_survives_any_input(shared_sim, junk):
     with ModemSms(shared_sim.port, timeout_s=0.5) as sms:
         sms.send(PHONE, "still alive")
     assert shared_sim.messages[-1].text == "still alive"
+
+
+def test_sim_without_service_centre():
+    with ModemSimulator(service_centre="") as sim, ModemSms(sim.port, timeout_s=0.5) as sms:
+        health = sms.health()
+        assert not health.ok and "no SMS centre number" in health.summary
+        with pytest.raises(CmsError, match=r"330 \(SMSC address unknown\).*AT\+CSCA"):
+            sms.send(PHONE, "hello")

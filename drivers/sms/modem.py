@@ -20,7 +20,7 @@ from drivers.errors import DeviceError
 from drivers.health import Health
 from drivers.sms.at import Registration, Signal, first_line, parse_cmgs, parse_cpin, parse_csq, parse_registration
 from drivers.sms.channel import AtChannel
-from drivers.sms.errors import DEVICE, ModemResultError, NoNetwork, SimNotReady
+from drivers.sms.errors import DEVICE, ModemProtocolError, ModemResultError, NoNetwork, SimNotReady
 from drivers.sms.pdu import encode_submit
 from drivers.sms.sender import SendResult, SmsSender
 from terminal.logs import get_logger
@@ -63,6 +63,14 @@ class Modem(Device):
             return creg
         return cereg if cereg.registered else creg
 
+    def service_centre(self) -> str | None:
+        """The SMS centre number on the SIM ("" when unset), or None if the modem cannot say."""
+        try:
+            line = first_line(self.command("AT+CSCA?"), "+CSCA")
+        except (ModemResultError, ModemProtocolError):
+            return None
+        return line[len("+CSCA:"):].split(",")[0].strip().strip('"')
+
     def model(self) -> str:
         try:
             lines = self.command("AT+CGMM")
@@ -90,6 +98,7 @@ class Modem(Device):
             registration = self.registration()
             details["registration"] = registration.state
             details["model"] = self.model()
+            details["service_centre"] = smsc = self.service_centre() if state == "READY" else None
         except DeviceError as exc:
             return Health(self.name, False, exc.reason + (f" ({exc.hint})" if exc.hint else ""), details)
         if state != "READY":
@@ -97,6 +106,9 @@ class Modem(Device):
         if not registration.registered:
             return Health(self.name, False, f"not registered ({registration.state}); signal: {signal.describe()}",
                           details)
+        if smsc == "":
+            return Health(self.name, False, "the SIM has no SMS centre number (set it with AT+CSCA or ask "
+                          "the operator)", details)
         network = "home network" if registration.state.startswith("home") else "roaming"
         ok = signal.usable
         return Health(self.name, ok, f"{'ready' if ok else 'weak'}: SIM ready, {network}, signal "

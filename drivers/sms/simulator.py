@@ -61,12 +61,13 @@ class ModemSimulator:
 
     def __init__(self, link: str | os.PathLike | None = None, *, fault: str | None = None,
                  cms_code: int = 500, signal: int = 23, roaming: bool = False,
-                 record: str | os.PathLike | None = None):
+                 service_centre: str = "+8613800100500", record: str | os.PathLike | None = None):
         self.messages: list[ReceivedSms] = []
         self.commands: list[str] = []          # every command line received, for tests
         self.aborted = 0                       # CMGS prompts cancelled with ESC
         self.record = Path(record) if record else None
         self.signal = signal
+        self.service_centre = service_centre
         self.roaming = roaming
         self.cms_code = cms_code
         self.fault: str | None = None
@@ -270,6 +271,12 @@ class ModemSimulator:
                 self._reply("OK")
             else:
                 self._reply("ERROR")
+        elif body == "+CSCA?":
+            if self.fault == "no-sim":
+                self._error("CMS", 310)
+            else:
+                toa = 145 if self.service_centre.startswith("+") else 129
+                self._reply(f'+CSCA: "{self.service_centre}",{toa}', "OK")
         elif body == "+CMGF?":
             self._reply(f"+CMGF: {self._cmgf}", "OK")
         elif body.startswith("+CMGS="):
@@ -300,6 +307,9 @@ class ModemSimulator:
             return
         if self.fault == "no-signal":
             self._error("CMS", 331)
+            return
+        if not self.service_centre and body[:2] == "00":     # no SMSC in the PDU nor on the SIM
+            self._error("CMS", 330)
             return
         if self.fault == "cms-error":
             self._error("CMS", self.cms_code)
