@@ -237,3 +237,12 @@ def test_tls_is_verified_against_the_configured_bundle(tls_central):
     with client(tls_central, ca_bundle=tls_central.cert) as trusting:
         assert trusting.send(PHONE, "hello").references == ("m1",)
         assert trusting.health().ok
+
+
+def test_hw_sms_through_central(run_cli, central):
+    code, out, err = run_cli("hw", "sms", "--central", central.url, "--to", PHONE, "--text", "验证码 1", "--key", "c1")
+    assert code == 0, err
+    assert out.startswith("sent: 1 part to 138****8000 via central (reference m1; key c1)")
+    central.script = [(429, {"error": "1 per minute per number"}, {"Retry-After": "60"})]
+    code, out, err = run_cli("hw", "sms", "--central", central.url, "--to", PHONE, "--text", "验证码 2")
+    assert code == 1 and err.count("\n") == 1 and "try again in 60 s" in err
