@@ -33,7 +33,13 @@ INIT_COMMANDS = ("ATE0", "AT+CMEE=1")   # no echo; numeric +CME/+CMS codes
 
 
 class AtChannel:
-    """Commands in, (information lines, final result) out, over one serial port."""
+    """Commands in, (information lines, final result) out, over one serial port.
+
+    >>> from drivers.sms.simulator import ModemSimulator
+    >>> with ModemSimulator() as sim, AtChannel(sim.port, timeout_s=2) as at:
+    ...     at.command("AT+CREG?"), at.command("AT+CGMI")
+    (['+CREG: 0,1'], ['SIMCOM INCORPORATED'])
+    """
 
     def __init__(self, port: str, *, baudrate: int = 115200, timeout_s: float = 5.0,
                  init_commands: tuple[str, ...] = INIT_COMMANDS):

@@ -33,6 +33,11 @@ class Modem(Device):
 
     ``timeout_s`` bounds every AT command.  The constructor fails (and
     releases the port) when the port cannot be opened or the modem is silent.
+
+    >>> from drivers.sms.simulator import ModemSimulator
+    >>> with ModemSimulator(fault="no-signal") as sim, Modem(sim.port, timeout_s=2) as modem:
+    ...     modem.sim_state(), modem.signal().describe(), modem.registration().state
+    ('READY', 'no signal', 'searching')
     """
 
     name = DEVICE
@@ -126,6 +131,13 @@ class ModemSms(SmsSender):
     ``send_timeout_s`` bounds the network's answer to each part;
     ``validity_minutes`` is how long the network keeps trying to deliver;
     ``sign`` is put in front of every message (e.g. ``【人事服务】``).
+
+    >>> from drivers.sms.simulator import ModemSimulator
+    >>> with ModemSimulator() as sim, ModemSms(sim.port, sign="【人事服务】") as sms:
+    ...     sms.send("+8613800138000", "验证码 123456" * 10, key="otp-42").parts
+    ...     sim.messages[0].text[:16]
+    2
+    '【人事服务】验证码 123456'
     """
 
     transport = "modem"

@@ -55,6 +55,11 @@ class ModemSimulator:
     ``link``: also make this path a symlink to the pty (as udev makes
     /dev/serial/by-id/... links).  ``record``: append each received message to
     this JSON-lines file (the simulated handset's inbox).
+
+    >>> from drivers.sms.modem import Modem
+    >>> with ModemSimulator(fault="no-sim") as sim, Modem(sim.port, timeout_s=2) as modem:
+    ...     modem.health().summary
+    'SIM not ready: +CME ERROR: 10 (SIM not inserted) (check that a SIM card is inserted and has no PIN lock)'
     """
 
     model = "SIM7600G-H"
