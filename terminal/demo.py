@@ -60,6 +60,10 @@ def demo_services(layout: DemoLayout) -> list[Service]:
         # A resident card on the reader; `kill -USR1` the sim to lift it or put it back.
         services.append(Service("sim-idcard", terminal_argv("sim", "idcard", "--port", kiosk.idcard.port,
                                                             "--card", "resident")))
+    if "sms" in kiosk and kiosk.sms.transport == "modem":
+        services.append(Service("sim-modem", terminal_argv(
+            "sim", "modem", "--port", kiosk.sms.port,
+            "--record", str(layout.terminal_dir("kiosk") / "sms-inbox.jsonl"))))
     return services
 
 

@@ -33,7 +33,8 @@ NAME_KEYS = frozenset({"name", "name_zh", "name_en", "full_name", "employee_name
 ID_KEYS = frozenset({"id_number", "id_no", "idcard", "id_card", "pass_number", "card_number"})
 PHONE_KEYS = frozenset({"phone", "mobile", "phone_number", "msisdn", "to"})
 ADDRESS_KEYS = frozenset({"address", "home_address"})
-DROP_KEYS = frozenset({"photo", "photo_wlt", "fingerprint", "face", "face_encoding", "image", "otp", "code"})
+DROP_KEYS = frozenset({"photo", "photo_wlt", "fingerprint", "face", "face_encoding", "image",
+                       "otp", "otp_code", "sms_code", "pin", "secret", "token"})
 
 
 def mask_id_number(value: str) -> str:

@@ -94,3 +94,15 @@ def test_photos_are_withheld(value):
     finally:
         logging.getLogger().removeHandler(handler)
     assert "withheld" in json.loads(stream.getvalue())["photo"]
+
+
+def test_secrets_are_withheld_but_exit_codes_are_kept():
+    stream = io.StringIO()
+    handler = setup_logging("info", stream)
+    try:
+        get_logger("sync.test").info("x", otp="123456", token="tok-abc", secret="s3", code=3)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    record = json.loads(stream.getvalue())
+    assert record["code"] == 3
+    assert "123456" not in stream.getvalue() and "tok-abc" not in stream.getvalue()

@@ -1,0 +1,150 @@
+"""``terminal hw sms``, ``terminal hw modem``, ``terminal sim modem`` and the SMS selftest.
+
+``terminal hw sms --to N --text T --port P`` needs no config file; without
+``--port`` (or ``--central``) it uses the terminal config's ``[sms]`` section.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import threading
+
+from drivers.errors import DeviceError
+from drivers.health import Health
+from drivers.sms.errors import DEVICE
+from drivers.sms.simulator import FAULTS
+from terminal.logs import get_logger
+from terminal.pii import mask_phone
+
+log = get_logger(__name__)
+
+
+def register_hw(hw_sub, common) -> None:
+    p = hw_sub.add_parser("sms", parents=[common], help="send one SMS (through a modem or central)")
+    p.add_argument("--to", required=True, metavar="NUMBER", help="recipient, e.g. +8613800138000")
+    p.add_argument("--text", required=True, help="message text (Chinese is sent as UCS2; long text in parts)")
+    _transport_args(p)
+    p.add_argument("--key", help="idempotency key (default: a new one); the same key is never sent twice")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=_hw_sms)
+
+    m = hw_sub.add_parser("modem", parents=[common], help="check the SMS modem: SIM, signal, registration")
+    _transport_args(m)
+    m.add_argument("--json", action="store_true", help="print the result as JSON")
+    m.set_defaults(run=_hw_modem)
+
+
+def _transport_args(p) -> None:
+    p.add_argument("--port", help="modem serial port (no config file needed)")
+    p.add_argument("--baudrate", type=int, default=115200, help="with --port: serial speed (default 115200)")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                   help="with --port: seconds per AT command (default 5)")
+    p.add_argument("--send-timeout", type=float, default=60.0, metavar="S",
+                   help="with --port: seconds for the network to accept a part (default 60)")
+    p.add_argument("--central", metavar="URL", help="send through central's SMS API at URL instead")
+    p.add_argument("--ca-bundle", default="", help="with --central: CA bundle for central's TLS certificate")
+
+
+def register_sim(sim_sub, common) -> None:
+    p = sim_sub.add_parser("modem", parents=[common], help="a 4G modem speaking AT on a pseudo-terminal")
+    p.add_argument("--port", required=True, metavar="LINK", help="path of the symlink to the pty")
+    p.add_argument("--fault", choices=FAULTS, help="misbehave: no SIM, no signal, CMS errors, or hang")
+    p.add_argument("--cms-code", type=int, default=500, help="with --fault cms-error: the code (default 500)")
+    p.add_argument("--signal", type=int, default=23, choices=range(0, 32), metavar="0-31",
+                   help="signal strength reported by AT+CSQ (default 23)")
+    p.add_argument("--roaming", action="store_true", help="register as roaming")
+    p.add_argument("--record", metavar="FILE", help="append each received message to this JSON-lines file")
+    p.set_defaults(run=_sim_modem, service=True)
+
+
+def _open(args):
+    """The sender the command line names, else the configured one."""
+    if args.port:
+        from drivers.sms.modem import ModemSms
+
+        return ModemSms(args.port, baudrate=args.baudrate, timeout_s=args.timeout,
+                        send_timeout_s=args.send_timeout)
+    if args.central:
+        from drivers.sms.central import CentralSms
+
+        return CentralSms(args.central, ca_bundle=args.ca_bundle)
+    from drivers.sms import open_sender
+    from terminal.settings_access import load_for_command
+
+    cfg = load_for_command(args)
+    if "sms" not in cfg:
+        raise DeviceError(DEVICE, f"{cfg.source} has no [sms] section", hint="name the modem with --port")
+    return open_sender(cfg.sms)
+
+
+@contextlib.contextmanager
+def _quiet(args):
+    """The failure is the command's one line on stderr; the driver's warnings would only repeat it."""
+    logger = logging.getLogger("drivers.sms")
+    before = logger.level
+    if not args.log_level:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
+def _hw_sms(args) -> int:
+    from drivers.sms.pdu import normalize_number
+
+    normalize_number(args.to)            # a bad number is reported before any port is opened
+    with _quiet(args), _open(args) as sender:
+        result = sender.send(args.to, args.text, key=args.key)
+    if args.json:
+        print(json.dumps({**result.to_dict(), "to": mask_phone(args.to)}, ensure_ascii=False))
+    else:
+        refs = ", ".join(result.references)
+        what = "already sent earlier (same key); nothing sent now" if result.duplicate else "sent"
+        print(f"{what}: {result.parts} part{'s' if result.parts != 1 else ''} to {mask_phone(args.to)} "
+              f"via {result.transport} (reference {refs}; key {result.key})")
+    return 0
+
+
+def _hw_modem(args) -> int:
+    with _quiet(args), _open(args) as sender:
+        health = sender.health()
+    if args.json:
+        print(json.dumps(health.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{'PASS' if health.ok else 'FAIL'}  {health.summary}")
+    return 0 if health.ok else 1
+
+
+def _sim_modem(args) -> int:
+    from drivers.sms.simulator import ModemSimulator
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with ModemSimulator(args.port, fault=args.fault, cms_code=args.cms_code, signal=args.signal,
+                            roaming=args.roaming, record=args.record) as sim:
+            log.info("sms.sim_ready", port=sim.port, pty=sim.pty, fault=args.fault or "none")
+            while not stop.wait(0.2):
+                pass
+            log.info("sms.sim_stopped", port=sim.port, messages=len(sim.messages))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def selftest(cfg) -> list[Health]:
+    if "sms" not in cfg:
+        return []
+    from drivers.sms import open_sender
+
+    try:
+        with open_sender(cfg.sms) as sender:
+            return [sender.health()]
+    except DeviceError as exc:
+        return [Health(DEVICE, False, exc.reason + (f" ({exc.hint})" if exc.hint else ""),
+                       {"transport": cfg.sms.transport})]

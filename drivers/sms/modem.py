@@ -1,0 +1,189 @@
+"""A 4G/GSM modem on a serial port: its health, and sending SMS through it in PDU mode.
+
+:class:`Modem` is the device (SIM, signal, registration); :class:`ModemSms` is
+the :class:`~drivers.sms.sender.SmsSender` that sends through one.
+
+>>> from drivers.sms.simulator import ModemSimulator
+>>> from drivers.sms.modem import Modem
+>>> with ModemSimulator() as sim, Modem(sim.port, timeout_s=2) as modem:
+...     modem.health().summary
+'ready: SIM ready, home network, signal excellent (-67 dBm), SIMCOM_SIM7600G-H'
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from drivers.base import Device
+from drivers.errors import DeviceError
+from drivers.health import Health
+from drivers.sms.at import Registration, Signal, first_line, parse_cmgs, parse_cpin, parse_csq, parse_registration
+from drivers.sms.channel import AtChannel
+from drivers.sms.errors import DEVICE, ModemProtocolError, ModemResultError, NoNetwork, SimNotReady
+from drivers.sms.pdu import encode_submit
+from drivers.sms.sender import SendResult, SmsSender
+from terminal.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class Modem(Device):
+    """The modem itself: opens the port, then answers what state it is in.
+
+    ``timeout_s`` bounds every AT command.  The constructor fails (and
+    releases the port) when the port cannot be opened or the modem is silent.
+
+    >>> from drivers.sms.simulator import ModemSimulator
+    >>> with ModemSimulator(fault="no-signal") as sim, Modem(sim.port, timeout_s=2) as modem:
+    ...     modem.sim_state(), modem.signal().describe(), modem.registration().state
+    ('READY', 'no signal', 'searching')
+    """
+
+    name = DEVICE
+
+    def __init__(self, port: str, *, baudrate: int = 115200, timeout_s: float = 5.0):
+        super().__init__()
+        self.port = port
+        self.channel = AtChannel(port, baudrate=baudrate, timeout_s=timeout_s)
+
+    def command(self, cmd: str, **kw) -> list[str]:
+        return self.channel.command(cmd, **kw)
+
+    def sim_state(self) -> str:
+        """``READY``, or what the SIM waits for (``SIM PIN``, ``SIM PUK``, ...)."""
+        return parse_cpin(first_line(self.command("AT+CPIN?"), "+CPIN"))
+
+    def signal(self) -> Signal:
+        return parse_csq(first_line(self.command("AT+CSQ"), "+CSQ"))
+
+    def registration(self) -> Registration:
+        """Circuit-switched (+CREG) registration, or LTE (+CEREG) where CREG is not registered."""
+        creg = parse_registration(first_line(self.command("AT+CREG?"), "+CREG"), "+CREG")
+        if creg.registered:
+            return creg
+        try:
+            cereg = parse_registration(first_line(self.command("AT+CEREG?"), "+CEREG"), "+CEREG")
+        except ModemResultError:       # a 2G/3G-only modem has no +CEREG
+            return creg
+        return cereg if cereg.registered else creg
+
+    def service_centre(self) -> str | None:
+        """The SMS centre number on the SIM ("" when unset), or None if the modem cannot say."""
+        try:
+            line = first_line(self.command("AT+CSCA?"), "+CSCA")
+        except (ModemResultError, ModemProtocolError):
+            return None
+        return line[len("+CSCA:"):].split(",")[0].strip().strip('"')
+
+    def model(self) -> str:
+        try:
+            lines = self.command("AT+CGMM")
+        except ModemResultError:
+            return "unknown model"
+        return lines[0] if lines else "unknown model"
+
+    def check_ready(self) -> None:
+        """Raise :class:`SimNotReady` or :class:`NoNetwork` unless the modem can send now."""
+        state = self.sim_state()
+        if state != "READY":
+            raise SimNotReady(f"the SIM card is locked ({state})",
+                              hint="unlock the SIM in a phone (remove its PIN) and put it back")
+        registration = self.registration()
+        if not registration.registered:
+            raise NoNetwork(f"the modem is not registered on a network ({registration.state})")
+
+    def health(self) -> Health:
+        details: dict = {"port": self.port}
+        try:
+            state = self.sim_state()
+            details["sim"] = state
+            signal = self.signal()
+            details.update(signal_rssi=signal.rssi, signal_dbm=signal.dbm)
+            registration = self.registration()
+            details["registration"] = registration.state
+            details["model"] = self.model()
+            details["service_centre"] = smsc = self.service_centre() if state == "READY" else None
+        except DeviceError as exc:
+            return Health(self.name, False, exc.reason + (f" ({exc.hint})" if exc.hint else ""), details)
+        if state != "READY":
+            return Health(self.name, False, f"SIM not ready ({state})", details)
+        if not registration.registered:
+            return Health(self.name, False, f"not registered ({registration.state}); signal: {signal.describe()}",
+                          details)
+        if smsc == "":
+            return Health(self.name, False, "the SIM has no SMS centre number (set it with AT+CSCA or ask "
+                          "the operator)", details)
+        network = "home network" if registration.state.startswith("home") else "roaming"
+        ok = signal.usable
+        return Health(self.name, ok, f"{'ready' if ok else 'weak'}: SIM ready, {network}, signal "
+                      f"{signal.describe()}, {details['model']}", details)
+
+    def close(self) -> None:
+        if not self.closed and hasattr(self, "channel"):
+            self.channel.close()
+        super().close()
+
+
+class ModemSms(SmsSender):
+    """Sends SMS through a :class:`Modem` in PDU mode (UCS2 for Chinese, concatenated when long).
+
+    ``send_timeout_s`` bounds the network's answer to each part;
+    ``validity_minutes`` is how long the network keeps trying to deliver;
+    ``sign`` is put in front of every message (e.g. ``【人事服务】``).
+
+    >>> from drivers.sms.simulator import ModemSimulator
+    >>> with ModemSimulator() as sim, ModemSms(sim.port, sign="【人事服务】") as sms:
+    ...     sms.send("+8613800138000", "验证码 123456" * 10, key="otp-42").parts
+    ...     sim.messages[0].text[:16]
+    2
+    '【人事服务】验证码 123456'
+    """
+
+    transport = "modem"
+
+    def __init__(self, port: str, *, baudrate: int = 115200, timeout_s: float = 5.0,
+                 send_timeout_s: float = 60.0, validity_minutes: int | None = 10, sign: str = "",
+                 max_parts: int = 10):
+        super().__init__()
+        self.send_timeout_s = send_timeout_s
+        self.validity_minutes = validity_minutes
+        self.sign = sign
+        self.max_parts = max_parts
+        self._reference = random.randrange(256)
+        self._pdu_mode_generation = -1
+        self._lock = threading.Lock()
+        self.modem = Modem(port, baudrate=baudrate, timeout_s=timeout_s)
+
+    def health(self) -> Health:
+        return self.modem.health()
+
+    def _send(self, to: str, text: str, key: str) -> SendResult:
+        with self._lock:
+            self._reference = (self._reference + 1) % 256
+            pdus = encode_submit(to, self.sign + text, reference=self._reference,
+                                 validity_minutes=self.validity_minutes, max_parts=self.max_parts)
+            self.modem.check_ready()
+            channel = self.modem.channel
+            if self._pdu_mode_generation != channel.generation:   # a recovered modem forgot its mode
+                channel.command("AT+CMGF=0")
+                self._pdu_mode_generation = channel.generation
+            references = []
+            for number, pdu in enumerate(pdus, start=1):
+                try:
+                    lines = channel.send_pdu(pdu.tpdu_length, pdu.hex, timeout_s=self.send_timeout_s)
+                    references.append(str(parse_cmgs(first_line(lines, "+CMGS"))))
+                except DeviceError as exc:
+                    if number > 1:
+                        exc.args = (f"{exc}; {number - 1} of {len(pdus)} parts had been sent",)
+                    exc.parts_sent = number - 1
+                    log.warning("sms.send_failed", to=to, key=key, part=number, parts=len(pdus),
+                                error=type(exc).__name__, reason=exc.reason)
+                    raise
+        log.info("sms.sent", to=to, key=key, transport=self.transport, parts=len(pdus))
+        return SendResult(key, self.transport, len(pdus), tuple(references))
+
+    def close(self) -> None:
+        if not self.closed and hasattr(self, "modem"):
+            self.modem.close()
+        super().close()

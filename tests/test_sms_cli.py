@@ -1,0 +1,124 @@
+"""terminal hw sms / hw modem / sim modem / selftest, with and without a config file."""
+
+import json
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import terminal_cmd
+
+from drivers.sms.simulator import ModemSimulator
+from terminal.config import load_config
+
+PHONE = "+8613800138000"
+
+
+@pytest.fixture
+def sim(tmp_path):
+    with ModemSimulator(tmp_path / "modem") as s:
+        yield s
+
+
+def test_hw_sms_with_port_needs_no_config(run_cli, sim, monkeypatch):
+    monkeypatch.setenv("TERMINAL_CONFIG", "/nonexistent/terminal.toml")
+    code, out, err = run_cli("hw", "sms", "--port", sim.port, "--to", PHONE, "--text", "验" * 100,
+                             "--key", "cli-1")
+    assert code == 0, err
+    assert out.startswith("sent: 2 parts to 138****8000 via modem") and "key cli-1" in out
+    assert "13800138000" not in out + err
+    assert [m.text for m in sim.messages] == ["验" * 100]
+
+
+def test_hw_sms_json(run_cli, sim):
+    code, out, _ = run_cli("hw", "sms", "--port", sim.port, "--to", PHONE, "--text", "hi", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["parts"] == 1 and result["to"] == "138****8000"
+
+
+@pytest.mark.parametrize("fault, words", [
+    ("no-sim", "SIM not inserted"),
+    ("no-signal", "not registered on a network (searching)"),
+    ("cms-error", "+CMS ERROR: 500 (unknown error)"),
+])
+def test_hw_sms_failure_is_one_line_and_exit_1(run_cli, sim, fault, words):
+    sim.set_fault(fault)
+    code, out, err = run_cli("hw", "sms", "--port", sim.port, "--to", PHONE, "--text", "hi")
+    assert code == 1 and not out
+    assert err.count("\n") == 1 and err.startswith("terminal hw: sms: ") and words in err
+    assert "Traceback" not in err and "13800138000" not in err
+
+
+def test_hw_sms_hang_is_a_timeout(run_cli, sim):
+    sim.set_fault("hang")
+    code, _, err = run_cli("hw", "sms", "--port", sim.port, "--timeout", "0.3", "--to", PHONE, "--text", "hi")
+    assert code == 1 and "not answering" in err and err.count("\n") == 1
+
+
+def test_hw_sms_bad_number_is_refused_before_the_port(run_cli, tmp_path):
+    code, _, err = run_cli("hw", "sms", "--port", str(tmp_path / "none"), "--to", "12ab", "--text", "hi")
+    assert code == 1 and "is not a phone number" in err
+
+
+def test_hw_sms_and_modem_from_the_config(run_cli, sim_config):
+    path = sim_config("kiosk")
+    cfg = load_config(path)
+    with ModemSimulator(cfg.sms.port) as sim:
+        code, out, err = run_cli("hw", "sms", "--config", str(path), "--to", PHONE, "--text", "hello")
+        assert code == 0, err
+        assert [m.text for m in sim.messages] == ["hello"]
+        code, out, _ = run_cli("hw", "modem", "--config", str(path))
+        assert code == 0 and out.startswith("PASS  ready: SIM ready, home network")
+        sim.set_fault("no-sim")
+        code, out, _ = run_cli("hw", "modem", "--config", str(path), "--json")
+        assert code == 1 and json.loads(out)["ok"] is False
+
+
+def test_selftest_row(run_cli, sim_config):
+    path = sim_config("kiosk")
+    cfg = load_config(path)
+    code, out, _ = run_cli("selftest", "--config", str(path))
+    assert "sms" in out and "FAIL" in out.split("sms", 1)[1].splitlines()[0]
+    assert "cannot open modem port" in out and "terminal sim modem --port" in out
+    with ModemSimulator(cfg.sms.port):
+        code, out, _ = run_cli("selftest", "--config", str(path), "--json")
+    (row,) = [r for r in json.loads(out) if r["device"] == "sms"]
+    assert row["ok"] and row["details"]["sim"] == "READY"
+
+
+def test_selftest_without_sms_section(sim_config):
+    from drivers.sms.cli import selftest
+
+    cfg = load_config(sim_config("dropbox"))
+    assert selftest(cfg) == []
+
+
+def test_sim_modem_runs_until_sigterm_and_records(tmp_path):
+    link, record = tmp_path / "sim" / "modem.pty", tmp_path / "inbox.jsonl"
+    proc = subprocess.Popen(terminal_cmd("sim", "modem", "--port", str(link), "--record", str(record)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not link.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert link.exists()
+        sent = subprocess.run(terminal_cmd("hw", "sms", "--port", str(link), "--to", PHONE, "--text", "验证码 1"),
+                              capture_output=True, text=True, timeout=30)
+        assert sent.returncode == 0, sent.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert not link.exists()                      # the link is removed on exit
+    events = [json.loads(line)["event"] for line in out.splitlines()]
+    assert events[0] == "sms.sim_ready" and events[-1] == "sms.sim_stopped"
+    assert "13800138000" not in out
+    (message,) = [json.loads(line) for line in record.read_text().splitlines()]
+    assert (message["recipient"], message["text"]) == (PHONE, "验证码 1")
+
+
+def test_sim_refuses_a_path_that_is_not_a_link(run_cli, tmp_path):
+    taken = tmp_path / "file"
+    taken.write_text("x")
+    code, _, err = run_cli("sim", "modem", "--port", str(taken))
+    assert code == 1 and "exists and is not a symlink" in err

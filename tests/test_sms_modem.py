@@ -1,0 +1,249 @@
+"""The modem backend against the pty simulator: sending, health, every failure mode, recovery."""
+
+import io
+import json
+import time
+
+import pytest
+import serial
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drivers.errors import DeviceTimeout, DeviceUnavailable
+from drivers.sms.errors import CmsError, InvalidMessage, KeyConflict, NoNetwork, SimNotReady
+from drivers.sms.modem import Modem, ModemSms
+from drivers.sms.simulator import ModemSimulator
+
+PHONE = "+8613800138000"
+LONG_ZH = "【人事服务】您的在职证明已打印完成，请在自助终端出纸口取件。如非本人操作，请致电人力资源共享服务中心。" * 2
+
+
+@pytest.fixture
+def sim(tmp_path):
+    with ModemSimulator(tmp_path / "dev" / "modem", record=tmp_path / "inbox.jsonl") as s:
+        yield s
+
+
+@pytest.fixture
+def sms(sim):
+    with ModemSms(sim.port, timeout_s=0.5, send_timeout_s=1.0) as sender:
+        yield sender
+
+
+def test_short_message_goes_out_as_one_gsm_part(sim, sms):
+    result = sms.send("13800138000", "Your code is 123456")
+    assert result.parts == 1 and result.transport == "modem" and not result.duplicate
+    (msg,) = sim.messages
+    assert (msg.recipient, msg.text, msg.encoding) == ("13800138000", "Your code is 123456", "gsm7")
+    assert "AT+CMGF=0" in sim.commands and "AT+CPIN?" in sim.commands
+
+
+def test_long_chinese_text_is_split_and_reassembled(sim, sms, tmp_path):
+    assert 70 < len(LONG_ZH) <= 134
+    result = sms.send(PHONE, LONG_ZH)
+    assert result.parts == 2 == len(result.references)
+    (msg,) = sim.messages
+    assert (msg.recipient, msg.text, msg.parts, msg.encoding) == (PHONE, LONG_ZH, 2, "ucs2")
+    recorded = json.loads((tmp_path / "inbox.jsonl").read_text().splitlines()[0])
+    assert recorded["text"] == LONG_ZH
+
+
+def test_three_part_message_shares_one_reference(sim, sms):
+    text = "验" * 150
+    assert sms.send(PHONE, text).parts == 3
+    sms.send(PHONE, text)
+    assert [m.text for m in sim.messages] == [text, text]
+    assert sim.messages[0].reference != sim.messages[1].reference  # each message its own reference
+    assert sum(c.startswith("AT+CMGS=") for c in sim.commands) == 6
+
+
+def test_sign_is_prefixed(sim):
+    with ModemSms(sim.port, timeout_s=0.5, sign="【人事服务】") as sms:
+        sms.send(PHONE, "验证码 123456")
+    assert sim.messages[0].text == "【人事服务】验证码 123456"
+
+
+def test_same_key_is_not_sent_twice(sim, sms):
+    first = sms.send(PHONE, "验证码 123456", key="otp-1")
+    again = sms.send(PHONE, "验证码 123456", key="otp-1")
+    assert again.duplicate and again.references == first.references
+    assert len(sim.messages) == 1
+    with pytest.raises(KeyConflict):
+        sms.send(PHONE, "验证码 654321", key="otp-1")
+
+
+def test_health_of_a_ready_modem(sim):
+    with Modem(sim.port, timeout_s=0.5) as modem:
+        health = modem.health()
+    assert health.ok and health.details["registration"] == "home" and health.details["signal_dbm"] == -67
+
+
+def test_roaming_and_weak_signal(tmp_path):
+    with ModemSimulator(roaming=True, signal=1) as sim, Modem(sim.port, timeout_s=0.5) as modem:
+        health = modem.health()
+    assert not health.ok and "roaming" in health.summary and "poor" in health.summary
+
+
+def test_no_sim(sim, sms):
+    sim.set_fault("no-sim")
+    health = sms.health()
+    assert not health.ok and "SIM not inserted" in health.summary
+    with pytest.raises(SimNotReady, match=r"\+CME ERROR: 10 \(SIM not inserted\)"):
+        sms.send(PHONE, "hello")
+    assert not sim.messages
+
+
+def test_no_signal(sim, sms):
+    sim.set_fault("no-signal")
+    health = sms.health()
+    assert not health.ok and "not registered (searching)" in health.summary and "no signal" in health.summary
+    with pytest.raises(NoNetwork, match="not registered on a network"):
+        sms.send(PHONE, "hello")
+
+
+@pytest.mark.parametrize("code, meaning, transient", [
+    (38, "network out of order", True), (1, "unassigned (unallocated) number", False),
+    (500, "unknown error", True), (330, "SMSC address unknown", False),
+])
+def test_cms_errors_are_typed_with_their_meaning(sim, sms, code, meaning, transient):
+    sim.set_fault("cms-error", cms_code=code)
+    with pytest.raises(CmsError) as info:
+        sms.send(PHONE, "hello")
+    assert info.value.code == code and info.value.transient is transient
+    assert f"+CMS ERROR: {code} ({meaning})" in str(info.value)
+    sim.set_fault(None)
+    sms.send(PHONE, "hello")
+    assert len(sim.messages) == 1
+
+
+def test_cms_error_on_no_network_while_sending(sim, sms):
+    sim.set_fault("cms-error", cms_code=331)
+    with pytest.raises(NoNetwork, match="331"):
+        sms.send(PHONE, "hello")
+
+
+def test_a_failed_part_says_how_many_parts_went_out(sim, sms):
+    sim.set_fault("hang-on-submit")
+    with pytest.raises(DeviceTimeout, match="may or may not have been sent") as info:
+        sms.send(PHONE, "验" * 150)
+    assert info.value.parts_sent == 0
+
+
+def test_hang_times_out_and_the_port_recovers(sim, sms):
+    sim.set_fault("hang")
+    with pytest.raises(DeviceTimeout) as info:
+        sms.send(PHONE, "hello")
+    assert "power-cycle" in str(info.value)
+    health = sms.health()
+    assert not health.ok and "not answering" in health.summary
+    sim.set_fault(None)
+    sms.send(PHONE, "hello again")
+    assert [m.text for m in sim.messages] == ["hello again"]
+
+
+def test_stuck_submit_is_aborted_with_esc(sim, sms):
+    sim.set_fault("hang-on-submit")
+    with pytest.raises(DeviceTimeout, match="may or may not have been sent") as info:
+        sms.send(PHONE, "hello")
+    assert "recovered" in str(info.value)
+    assert sim.aborted == 1 and not sim.messages
+    sim.set_fault(None)
+    sms.send(PHONE, "hello")
+    assert len(sim.messages) == 1
+
+
+def test_modem_reset_to_echo_and_verbose_errors_is_handled(sim, sms):
+    sms.modem.command("ATZ")          # echo back on, CMEE 0, text mode: the driver must cope
+    sms.modem.command("AT+CMEE=2")
+    sms.modem.command("AT+CMGF=0")
+    sms.send(PHONE, "echo on")
+    assert sim.messages[-1].text == "echo on"
+    sim.set_fault("no-sim")
+    with pytest.raises(SimNotReady, match="SIM not inserted"):
+        sms.send(PHONE, "hello")
+
+
+def test_silent_modem_fails_the_constructor_and_releases_the_port(sim):
+    sim.set_fault("hang")
+    with pytest.raises(DeviceTimeout):
+        ModemSms(sim.port, timeout_s=0.3)
+    sim.set_fault(None)
+    with serial.Serial(sim.port, exclusive=True):   # nobody holds it any more
+        pass
+
+
+def test_missing_port_is_unavailable(tmp_path):
+    with pytest.raises(DeviceUnavailable, match="cannot open modem port .*No such file"):
+        ModemSms(str(tmp_path / "ttyUSB9"))
+
+
+def test_unplugged_modem_is_reported_then_found_again(tmp_path):
+    link = tmp_path / "modem"
+    sim = ModemSimulator(link)
+    sms = ModemSms(str(link), timeout_s=0.3)
+    sim.close()
+    with pytest.raises((DeviceUnavailable, DeviceTimeout)):
+        sms.send(PHONE, "hello")
+    with ModemSimulator(link) as replugged:
+        sms.send(PHONE, "after replug")
+        assert [m.text for m in replugged.messages] == ["after replug"]
+    sms.close()
+
+
+def test_bad_input_is_refused_before_the_modem(sim, sms):
+    with pytest.raises(InvalidMessage):
+        sms.send("not a number", "hello")
+    with pytest.raises(InvalidMessage):
+        sms.send(PHONE, "   ")
+    with pytest.raises(InvalidMessage, match="SMS parts"):
+        sms.send(PHONE, "验" * 900)
+    assert not any(c.startswith("AT+CMGS") for c in sim.commands)
+
+
+def test_phone_numbers_are_masked_in_the_log(sim, sms):
+    from terminal.logs import setup_logging
+
+    stream = io.StringIO()
+    setup_logging("debug", stream)
+    try:
+        sms.send(PHONE, "hello")
+        sim.set_fault("cms-error", cms_code=38)
+        with pytest.raises(CmsError):
+            sms.send(PHONE, "hello")
+    finally:
+        setup_logging("warning", io.StringIO())
+    text = stream.getvalue()
+    assert "sms.sent" in text and "sms.send_failed" in text
+    assert "13800138000" not in text and "138****8000" in text
+
+
+@pytest.fixture(scope="module")
+def shared_sim():
+    with ModemSimulator() as s:
+        yield s
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junk=st.lists(st.one_of(st.binary(max_size=60),
+                               st.sampled_from([b"AT+CMGS=20\r", b"AT+CMGS=\"10086\"\r", b"AT+CMGF=1\r", b"ATE1\r",
+                                                b"AT+CREG=2\r", b"\x1a", b"\x1b", b"AT+CMEE=9\r", b"AT" * 600])),
+                     max_size=6))
+def test_fuzz_simulator_survives_any_input(shared_sim, junk):
+    """Whatever a driver sends, the simulated modem keeps answering (after ESC, like a real one)."""
+    with serial.Serial(shared_sim.port, timeout=0.05) as port:
+        for chunk in junk:
+            port.write(chunk)
+        port.write(b"\x1b\r")
+        time.sleep(0.02)
+        port.reset_input_buffer()
+    with ModemSms(shared_sim.port, timeout_s=0.5) as sms:
+        sms.send(PHONE, "still alive")
+    assert shared_sim.messages[-1].text == "still alive"
+
+
+def test_sim_without_service_centre():
+    with ModemSimulator(service_centre="") as sim, ModemSms(sim.port, timeout_s=0.5) as sms:
+        health = sms.health()
+        assert not health.ok and "no SMS centre number" in health.summary
+        with pytest.raises(CmsError, match=r"330 \(SMSC address unknown\).*AT\+CSCA"):
+            sms.send(PHONE, "hello")
