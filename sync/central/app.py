@@ -48,6 +48,7 @@ log = get_logger(__name__)
 
 ENROLL_MAX_BYTES = 4096
 ERROR_NOTE_EVERY_S = 5.0
+STORAGE_RETRY_S = 5
 
 DESCRIPTION = """Reference central service for service-terminals.
 
@@ -171,6 +172,11 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         note_error(exc.device_id, f"401 {exc.code}: {exc.detail}")
         return _error(401, exc.code, exc.detail, server_time=now())
 
+    def storage_failed(exc: Exception, device_id: str | None) -> Response:
+        log.exception("central.storage_error", device_id=device_id, error=repr(exc))
+        return _error(503, "storage_error", "central could not store this request (nothing was stored); "
+                      f"retry after {STORAGE_RETRY_S} s", retry_after=STORAGE_RETRY_S)
+
     # -- errors the framework raises, in the same shape as ours ----------------
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request, exc):
@@ -230,6 +236,8 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
             log.warning("central.batch_refused", device_id=device_id, error=exc.code, detail=exc.detail)
             note_error(device_id, f"{exc.status} {exc.code}: {exc.detail}")
             return _error(exc.status, exc.code, exc.detail)
+        except Exception as exc:  # the transaction rolled back: nothing of the batch is stored
+            return storage_failed(exc, device_id)
         counts = {wire.ACCEPTED: 0, wire.DUPLICATE: 0, wire.REJECTED: 0}
         for r in results:
             counts[r["status"]] += 1
@@ -271,6 +279,8 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         except Replayed:
             return refused(AuthFailure(wire.ERR_REPLAYED, "this nonce was already used; sign the retry "
                                        "with a new nonce", device_id))
+        except Exception as exc:
+            return storage_failed(exc, device_id)
         try:
             page = storage.reference_page(dataset, cursor, limit)
         except UnknownDataset:
@@ -279,6 +289,8 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         except Resync as exc:
             log.info("central.resync", device_id=device_id, dataset=dataset, reason=str(exc))
             return _error(410, wire.ERR_RESYNC, str(exc))
+        except Exception as exc:
+            return storage_failed(exc, device_id)
         return _json(200, page)
 
     @app.get("/v1/reference/{dataset}", summary="Pull a reference dataset: full snapshot or changes since a cursor",

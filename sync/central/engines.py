@@ -6,9 +6,9 @@ SQLite is the embedded default (WAL, synchronous=FULL: a COMMIT that returned
 survives a power cut); PostgreSQL (psycopg 3) is the path for a fleet that
 outgrows one machine.
 
-    >>> engine = engine_for_url("/tmp/central-doctest/central.db")   # doctest: +SKIP
-    >>> engine.name
-    'sqlite'
+    >>> engine = engine_for_url("postgresql://central:s3cret@db.example:5432/central")
+    >>> engine.name, engine.describe()      # no password in anything printed
+    ('postgresql', 'postgresql://db.example:5432/central')
 """
 
 from __future__ import annotations

@@ -12,12 +12,14 @@ Plain functions of one :class:`Storage` over a small set of tables:
 - ``central_keys``: the deployment HMAC key and central's Ed25519 key;
 - ``consumers``: bearer tokens (SHA-256) of downstream feed consumers.
 
-    >>> from sync.central.storage import open_storage
-    >>> storage = open_storage("/tmp/central-doctest/central.db")         # doctest: +SKIP
-    >>> token = storage.create_token("KSK-0001", ttl_s=3600)               # doctest: +SKIP
-    >>> secret = storage.enroll("KSK-0001", token)                         # doctest: +SKIP
-    >>> storage.enroll("KSK-0001", token) is None    # one-time            # doctest: +SKIP
+    >>> import tempfile
+    >>> storage = open_storage(tempfile.mkdtemp() + "/central.db")
+    >>> token = storage.create_token("KSK-0001", ttl_s=3600)
+    >>> len(storage.enroll("KSK-0001", token))
+    32
+    >>> storage.enroll("KSK-0001", token) is None    # one-time
     True
+    >>> storage.close()
 """
 
 from __future__ import annotations
