@@ -39,6 +39,8 @@ def register(sub, common) -> None:
                    help="device calls worked on at once (default 4)")
     p.add_argument("--max-waiting", type=int, default=32, metavar="N",
                    help="device calls queued before central answers 503 + Retry-After (default 32)")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
+    p.add_argument("--tls-key", metavar="FILE", help="private key of --tls-cert (PEM)")
     p.set_defaults(service=True)
 
     p = action("token", "print a one-time enrolment token for a device", _token)
@@ -95,6 +97,7 @@ def _serve(args) -> int:
 
     _GracefulServer = _graceful_server_class()
     host, port = parse_listen(args.listen)
+    tls = _tls_options(args)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such sockets, and without it every
     # keep-alive response waits ~40 ms for a delayed ACK (Nagle).
@@ -110,9 +113,10 @@ def _serve(args) -> int:
     try:
         app = create_app(storage, max_active=max(1, args.max_active), max_waiting=max(0, args.max_waiting))
         config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
-                                server_header=False)
+                                server_header=False, **tls)
         server = _GracefulServer(config)
-        log.info("central.serving", listen=f"{host}:{port}", engine=storage.name)
+        log.info("central.serving", listen=f"{host}:{port}", engine=storage.name,
+                 scheme="https" if tls else "http")
         # uvicorn handles SIGTERM/SIGINT: stop accepting, finish requests in flight, return.
         server.run(sockets=[sock])
     finally:
@@ -120,6 +124,22 @@ def _serve(args) -> int:
         sock.close()
     log.info("central.stopped")
     return 0
+
+
+def _tls_options(args) -> dict:
+    """uvicorn's TLS settings, checked before anything starts (both files, readable, a matching pair)."""
+    if not args.tls_cert and not args.tls_key:
+        return {}
+    if not (args.tls_cert and args.tls_key):
+        raise TerminalError("--tls-cert and --tls-key go together", exit_code=2)
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(args.tls_cert, args.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise TerminalError(f"--tls-cert {args.tls_cert} / --tls-key {args.tls_key}: cannot use them ({exc})",
+                            exit_code=2) from None
+    return {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
 
 
 def _graceful_server_class():
