@@ -68,7 +68,7 @@ class Engine(abc.ABC):
     def executemany(self, conn, sql: str, rows: list) -> None:
         conn.executemany(sql, rows)
 
-    def in_list(self, column: str, values: list) -> tuple[str, list]:
+    def in_list(self, column: str, values: list, sql_type: str) -> tuple[str, list]:
         return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
     # -- pooling and transactions ---------------------------------------------
@@ -198,8 +198,9 @@ class PostgresEngine(Engine):
         with conn.cursor() as cur:
             cur.executemany(sql, rows)  # psycopg pipelines these: one round trip, not one per row
 
-    def in_list(self, column: str, values: list) -> tuple[str, list]:
-        return f"{column} = ANY(?)", [list(values)]
+    def in_list(self, column: str, values: list, sql_type: str) -> tuple[str, list]:
+        # The cast keeps the index usable (a Python int list would arrive as numeric[]).
+        return f"{column} = ANY(?::{sql_type}[])", [list(values)]
 
     def is_disconnect(self, exc: BaseException) -> bool:
         return isinstance(exc, self._psycopg.OperationalError)

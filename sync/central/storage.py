@@ -279,12 +279,12 @@ class Storage:
             by_seq: dict[int, tuple[str, str]] = {}
             by_key: dict[str, tuple[int, str]] = {}
             if events:
-                seqs = [e.seq for e in events]
-                rows = c.execute(self._q("SELECT seq, key, payload_hash FROM events "
-                                         "WHERE device_id = ? AND seq BETWEEN ? AND ?"),
-                                 (device_id, min(seqs), max(seqs))).fetchall()
+                # IN, not BETWEEN: one batch may mix priorities, so its seqs can lie far apart.
+                clause, params = self.engine.in_list("seq", sorted({e.seq for e in events}), "bigint")
+                rows = c.execute(self._q(f"SELECT seq, key, payload_hash FROM events WHERE device_id = ? AND {clause}"),
+                                 [device_id, *params]).fetchall()
                 by_seq = {r[0]: (r[1], r[2]) for r in rows}
-                clause, params = self.engine.in_list("key", sorted({e.key for e in events}))
+                clause, params = self.engine.in_list("key", sorted({e.key for e in events}), "text")
                 rows = c.execute(self._q(f"SELECT key, seq, payload_hash FROM events WHERE device_id = ? AND {clause}"),
                                  [device_id, *params]).fetchall()
                 by_key = {r[0]: (r[1], r[2]) for r in rows}

@@ -38,6 +38,16 @@ def test_batch_is_stored_once_and_a_retry_is_all_duplicates(central):
     assert stored[3]["payload"] == {"n": 4} and stored[3]["type"] == "sync.diagnostic"
 
 
+def test_a_batch_mixing_far_apart_seqs_is_deduplicated_per_seq(central):
+    # Priorities drain first, so one batch can carry seq 3 next to seq 900000.
+    device = central.device()
+    batch = [make_event(900_000), make_event(3), make_event(2 ** 40)]
+    assert [r["status"] for r in results(device.post_events(batch))] == ["accepted"] * 3
+    assert [r["status"] for r in results(device.post_events(batch + [make_event(4)]))] == [
+        "duplicate", "duplicate", "duplicate", "accepted"]
+    assert sorted(e["seq"] for e in feed(central.storage)) == [3, 4, 900_000, 2 ** 40]
+
+
 def test_uncompressed_batch_is_accepted(central):
     device = central.device()
     assert results(device.post_events([make_event(1)], gzipped=False))[0]["status"] == "accepted"
