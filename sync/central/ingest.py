@@ -114,9 +114,9 @@ def parse_batch(data: bytes, device_id: str) -> IngestBatch:
         raise _bad(f"device_id {doc.get('device_id')!r} in the body differs from the signed "
                    f"X-Device-Id {device_id!r}")
     sent_at = _object(doc, "sent_at", {"wall": _is_number, "mono": _is_number,
-                                       "boot_id": _is_text(MAX_BOOT_ID_CHARS),
+                                       "boot_id": _is_text(MAX_BOOT_ID_CHARS, empty=True),
                                        "clock_synced": _is_bool})
-    backlog = _object(doc, "backlog", {"depth": _is_count, "bytes": _is_count, "oldest_age_s": _is_number})
+    backlog = _object(doc, "backlog", {"depth": _is_count, "bytes": _is_count, "oldest_age_s": _is_age})
     events = doc.get("events")
     if not isinstance(events, list):
         raise _bad("events must be a list")
@@ -139,9 +139,13 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and -2 ** 63 <= v < 2 ** 63
 
 
-def _is_text(limit: int):
+def _is_age(v) -> bool:
+    return v is None or (_is_number(v) and v >= 0)   # null: the device cannot tell (another boot, no NTP)
+
+
+def _is_text(limit: int, *, empty: bool = False):
     def check(v) -> bool:
-        if not isinstance(v, str) or not 0 < len(v) <= limit or "\x00" in v:
+        if not isinstance(v, str) or not (0 if empty else 1) <= len(v) <= limit or "\x00" in v:
             return False
         try:
             v.encode()
@@ -178,7 +182,7 @@ _EVENT_FIELDS = (
     ("payload", lambda v: isinstance(v, dict), "an object"),
     ("wall_time", _is_number, "a number"),
     ("mono_ns", _is_int, "an integer"),
-    ("boot_id", _is_text(MAX_BOOT_ID_CHARS), f"a non-empty text of at most {MAX_BOOT_ID_CHARS} characters"),
+    ("boot_id", _is_text(MAX_BOOT_ID_CHARS, empty=True), f"a text of at most {MAX_BOOT_ID_CHARS} characters"),
     ("clock_synced", _is_bool, "true or false"),
 )
 

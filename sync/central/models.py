@@ -40,7 +40,8 @@ class SentAt(BaseModel):
 class Backlog(BaseModel):
     depth: int = Field(ge=0, description="events waiting in the device outbox")
     bytes: int = Field(ge=0)
-    oldest_age_s: float = Field(description="age of the oldest waiting event, by the device's monotonic clock")
+    oldest_age_s: float | None = Field(description="age of the oldest waiting event; null when the device "
+                                                   "cannot tell (it rebooted and its clock is not synchronised)")
 
 
 class EventIn(BaseModel):
@@ -81,8 +82,10 @@ class ReferencePage(BaseModel):
     deleted: list[str] = Field(description="ids to delete")
     cursor: str = Field(description="opaque; pass back as ?cursor= for the next page or the next pull")
     more: bool = Field(description="another page follows right away")
-    full: bool = Field(description="this page belongs to a full snapshot: when more is false, the items "
-                                   "received since the cursorless request are the whole dataset")
+    full: bool = Field(description="this page belongs to a full snapshot (live items only, deleted is "
+                                   "empty): when more is false, the items received since the cursorless "
+                                   "request replace the device's copy, and the next pull with the cursor "
+                                   "brings whatever changed while the snapshot was paged")
 
 
 class FeedItem(BaseModel):
@@ -105,7 +108,7 @@ class FeedPage(BaseModel):
 class BacklogReport(BaseModel):
     depth: int
     bytes: int
-    oldest_age_s: float
+    oldest_age_s: float | None
 
 
 class TerminalStatus(BaseModel):

@@ -36,7 +36,8 @@ def _row(t: dict, now: float) -> tuple[int, str]:
         problems.append("error")
     backlog = t["backlog"]
     backlog_text = "-" if backlog is None else (
-        f"{backlog['depth']} events, {backlog['bytes'] / 1e6:.1f} MB, oldest {backlog['oldest_age_s']:.0f} s")
+        f"{backlog['depth']} events, {backlog['bytes'] / 1e6:.1f} MB, oldest "
+        + ("unknown" if backlog["oldest_age_s"] is None else f"{backlog['oldest_age_s']:.0f} s"))
     offset_text = "-" if offset is None else f"{offset:+.1f} s" + ("" if t["clock_synced"] else " (not NTP-synced)")
     error_text = "-" if not t["last_error"] else f"{t['last_error']} ({_age(now - (t['last_error_at'] or now))})"
     cells = [t["device_id"], _age(seen_age), backlog_text, offset_text, str(t["events_total"]),

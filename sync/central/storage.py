@@ -379,23 +379,22 @@ class Storage:
                 if oldest < horizon:
                     raise Resync(f"cursor is older than central keeps deletions of {dataset} for; "
                                  f"pull a full snapshot")
-            if position.snapshot_start is None:
-                rows = c.execute(self._q(
-                    "SELECT id, data, deleted, version FROM ref_items WHERE dataset = ? AND version > ? "
-                    "ORDER BY version LIMIT ?"), (dataset, position.version, limit + 1)).fetchall()
-            else:
-                # Mid-snapshot only deletions after the snapshot began matter.
-                rows = c.execute(self._q(
-                    "SELECT id, data, deleted, version FROM ref_items WHERE dataset = ? AND version > ? "
-                    "AND (deleted = 0 OR version > ?) ORDER BY version LIMIT ?"),
-                    (dataset, position.version, position.snapshot_start, limit + 1)).fetchall()
+            # A snapshot carries live items only; a delta carries deletions too.
+            live_only = "AND deleted = 0 " if position.snapshot_start is not None else ""
+            rows = c.execute(self._q(
+                f"SELECT id, data, deleted, version FROM ref_items WHERE dataset = ? AND version > ? {live_only}"
+                f"ORDER BY version LIMIT ?"), (dataset, position.version, limit + 1)).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
         last = rows[-1][3] if rows else position.version
         if more:
             next_cursor = Cursor(generation, last, position.snapshot_start)
+        elif position.snapshot_start is not None:
+            # The snapshot ends where it began: the next delta re-sends what changed while it was
+            # paged, deletions included, so an item deleted after it went out on page 1 is removed.
+            next_cursor = Cursor(generation, position.snapshot_start)
         else:
-            next_cursor = Cursor(generation, max(last, position.snapshot_start or 0, position.version))
+            next_cursor = Cursor(generation, max(last, position.version))
         return {
             "dataset": dataset,
             "items": [json.loads(r[1]) for r in rows if not r[2]],

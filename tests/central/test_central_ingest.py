@@ -48,6 +48,18 @@ def test_a_batch_mixing_far_apart_seqs_is_deduplicated_per_seq(central):
     assert sorted(e["seq"] for e in feed(central.storage)) == [3, 4, 900_000, 2 ** 40]
 
 
+def test_unknown_backlog_age_and_missing_boot_id_are_accepted(central):
+    # After a reboot without NTP a device cannot tell its oldest event's age; say so with null.
+    device = central.device()
+    doc = json.loads(batch_body(device.device_id, [make_event(1, boot_id="")], backlog_depth=7))
+    doc["backlog"]["oldest_age_s"] = None
+    doc["sent_at"]["boot_id"] = ""
+    assert results(_post_raw(device, json.dumps(doc).encode()))[0]["status"] == "accepted"
+    (terminal,) = requests.get(central.url + "/v1/status", timeout=10).json()["terminals"]
+    assert terminal["backlog"] == {"depth": 7, "bytes": 0, "oldest_age_s": None}
+    assert "unknown" in requests.get(central.url + "/status", timeout=10).text
+
+
 def test_uncompressed_batch_is_accepted(central):
     device = central.device()
     assert results(device.post_events([make_event(1)], gzipped=False))[0]["status"] == "accepted"

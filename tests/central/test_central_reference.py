@@ -125,19 +125,32 @@ def test_replace_deletes_what_the_file_no_longer_has(central, storage):
     assert [i["id"] for i in delta["items"]] == ["B3"] and delta["deleted"] == ["B1"]
 
 
-def test_deletion_during_a_paged_snapshot_reaches_the_device(central, storage):
+def test_changes_during_a_paged_snapshot_reach_the_device_with_the_next_delta(central, storage):
     _load(storage, "claims", [{"id": f"C{i}", "amount_cents": i} for i in range(4)])
     device = central.device()
     first = device.reference("claims", limit=2).json()
-    assert first["more"] and [i["id"] for i in first["items"]] == ["C0", "C1"]
-    _load(storage, "claims", [{"id": "C0", "deleted": True}])
-    items, _, _, _ = _pull_all(device, "claims", first["cursor"], limit=2)
-    have = {i["id"] for i in first["items"]} | set(items)
-    rest = device.reference("claims", limit=100).json()
-    assert "C0" not in {i["id"] for i in rest["items"]}
-    # The continuation told the device C0 is gone.
-    _, deleted, _, _ = _pull_all(device, "claims", first["cursor"], limit=2)
-    assert "C0" in deleted and have - deleted == {"C1", "C2", "C3"}
+    assert first["more"] and first["full"] and [i["id"] for i in first["items"]] == ["C0", "C1"]
+    # While the device pages: C0 (already sent) is deleted, C1 (already sent) changes, C5 appears.
+    _load(storage, "claims", [{"id": "C0", "deleted": True}, {"id": "C1", "amount_cents": 100},
+                              {"id": "C5", "amount_cents": 5}])
+    # A device stages snapshot pages (items only) and swaps them in at the end...
+    copy = {i["id"]: i for i in first["items"]}
+    cursor = first["cursor"]
+    while True:
+        page = device.reference("claims", cursor, limit=2).json()
+        assert page["full"] and page["deleted"] == []
+        copy.update({i["id"]: i for i in page["items"]})
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    # ...then the first delta brings what changed while it paged, the deletion included.
+    delta = device.reference("claims", cursor).json()
+    assert delta["full"] is False and delta["deleted"] == ["C0"]
+    copy.update({i["id"]: i for i in delta["items"]})
+    for gone in delta["deleted"]:
+        copy.pop(gone, None)
+    assert {k: v["amount_cents"] for k, v in copy.items()} == {"C1": 100, "C2": 2, "C3": 3, "C5": 5}
+    assert device.reference("claims", delta["cursor"]).json()["items"] == []
 
 
 def test_resync_is_asked_with_410_after_a_rebuild_a_compaction_or_a_foreign_cursor(central, storage):
