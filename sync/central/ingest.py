@@ -187,15 +187,32 @@ _EVENT_FIELDS = (
 )
 
 
+def _plain_text(v, limit: int) -> bool:
+    return type(v) is str and len(v) <= limit and v.isascii() and "\x00" not in v
+
+
+def _well_formed(raw: dict) -> bool:
+    """The common case in one expression (JSON gives exact types, so ``type() is`` suffices)."""
+    mono = raw.get("mono_ns")
+    priority = raw.get("priority")
+    return (_plain_text(raw.get("key"), MAX_KEY_CHARS) and len(raw["key"]) > 0
+            and type(raw.get("type")) is str and type(raw.get("schema")) is int
+            and type(priority) is int and 0 <= priority <= 99
+            and type(raw.get("payload")) is dict and type(raw.get("wall_time")) in (int, float)
+            and type(mono) is int and -2 ** 63 <= mono < 2 ** 63
+            and _plain_text(raw.get("boot_id"), MAX_BOOT_ID_CHARS) and type(raw.get("clock_synced")) is bool)
+
+
 def _event(index: int, raw) -> IngestEvent:
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         raise _bad(f"events[{index}] is not an object")
     seq = raw.get("seq")
-    if not _is_int(seq) or seq < 1 or seq >= 2 ** 63:
+    if type(seq) is not int or seq < 1 or seq >= 2 ** 63:
         raise _bad(f"events[{index}].seq must be a positive integer")
-    for name, ok, what in _EVENT_FIELDS:
-        if not ok(raw.get(name)):
-            return IngestEvent(seq, problem=f"event seq {seq}: {name} must be {what}")
+    if not _well_formed(raw):   # find which field, and say so
+        for name, ok, what in _EVENT_FIELDS:
+            if not ok(raw.get(name)):
+                return IngestEvent(seq, problem=f"event seq {seq}: {name} must be {what}")
     problem = wire.check_event(raw["type"], raw["schema"], raw["payload"])
     if problem:
         return IngestEvent(seq, problem=problem)
