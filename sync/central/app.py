@@ -13,9 +13,12 @@ Every response carries ``X-Server-Time``.  Device calls pass an admission
 gate: beyond ``max_active`` running and ``max_waiting`` queued, central answers
 503 with ``Retry-After`` instead of slowing everyone down.
 
-    >>> from sync.central.app import create_app
+    >>> import tempfile
     >>> from sync.central.storage import open_storage
-    >>> app = create_app(open_storage("/tmp/central-doctest/c.db"))   # doctest: +SKIP
+    >>> app = create_app(open_storage(tempfile.mkdtemp() + "/central.db"))
+    >>> sorted(route.path for route in app.routes if route.path.startswith("/v1"))
+    ['/v1/enroll', '/v1/events', '/v1/feed', '/v1/reference/{dataset}', '/v1/status']
+    >>> app.state.storage.close()
 """
 
 from __future__ import annotations
@@ -134,6 +137,16 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _is_ed25519_public_key(text) -> bool:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _signed_path(request: Request) -> str:
     """The path and query exactly as the device sent (and signed) them."""
     raw = request.scope.get("raw_path") or request.scope["path"].encode()
@@ -209,7 +222,10 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         device_id = doc["device_id"]
         if not DEVICE_ID_RE.match(device_id):
             return _error(400, "bad_request", "device_id must be 1-64 letters, digits, '.', '_' or '-'")
-        secret = await run_in_threadpool(storage.enroll, device_id, doc["token"])
+        public_key = doc.get("public_key")
+        if public_key is not None and not _is_ed25519_public_key(public_key):
+            return _error(400, "bad_request", "public_key must be base64 of a raw 32-byte Ed25519 public key")
+        secret = await run_in_threadpool(storage.enroll, device_id, doc["token"], public_key)
         if secret is None:
             log.warning("central.enroll_refused", device_id=device_id)
             return _error(401, wire.ERR_INVALID_TOKEN, "the token is unknown, already used, expired or for another "

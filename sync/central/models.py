@@ -22,6 +22,8 @@ class ErrorResponse(BaseModel):
 class EnrollRequest(BaseModel):
     device_id: str = Field(description="the terminal's id, e.g. KSK-SHA-0001")
     token: str = Field(description="one-time token from 'terminal central token'")
+    public_key: str | None = Field(None, description="optional: base64 of the terminal's raw Ed25519 public key, "
+                                                     "registered so codes it signs can be verified centrally")
 
 
 class EnrollResponse(BaseModel):
@@ -124,6 +126,7 @@ class TerminalStatus(BaseModel):
     seq_gaps: int = Field(description="sequence numbers not (yet) received below max_seq")
     last_error: str | None
     last_error_at: float | None
+    public_key: str | None = Field(description="the terminal's Ed25519 public key given at enrolment (base64)")
 
 
 class StatusResponse(BaseModel):

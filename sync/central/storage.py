@@ -61,7 +61,7 @@ def _ddl(engine: Engine) -> list[str]:
             last_seen {real}, boot_id TEXT, clock_offset_s {real}, clock_synced INTEGER,
             backlog_depth BIGINT, backlog_bytes BIGINT, backlog_oldest_age_s {real},
             events_total BIGINT NOT NULL DEFAULT 0, max_seq BIGINT NOT NULL DEFAULT 0,
-            last_error TEXT, last_error_at {real})""",
+            last_error TEXT, last_error_at {real}, public_key TEXT)""",
         f"""CREATE TABLE IF NOT EXISTS enrol_tokens (
             token_hash TEXT PRIMARY KEY, device_id TEXT NOT NULL, created_at {real} NOT NULL,
             expires_at {real} NOT NULL, used_at {real})""",
@@ -207,8 +207,12 @@ class Storage:
                               "VALUES (?, ?, ?, ?)"), (_sha256(token), device_id, now, now + ttl_s))
         return token
 
-    def enroll(self, device_id: str, token: str) -> bytes | None:
-        """Spend ``token`` for ``device_id`` and return a fresh secret, or None when it is not valid."""
+    def enroll(self, device_id: str, token: str, public_key: str | None = None) -> bytes | None:
+        """Spend ``token`` for ``device_id`` and return a fresh secret, or None when it is not valid.
+
+        ``public_key`` (base64, raw Ed25519) is the terminal's own signing key, registered so that
+        codes it signs (certificate verification codes) can be checked centrally.
+        """
         now = self.now()
         secret = secrets.token_bytes(32)
         with self.engine.transaction() as c:
@@ -219,10 +223,11 @@ class Storage:
             if claimed != 1:
                 return None
             c.execute(self._q(
-                "INSERT INTO devices (device_id, secret, enrolled_at) VALUES (?, ?, ?) "
+                "INSERT INTO devices (device_id, secret, enrolled_at, public_key) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (device_id) DO UPDATE SET secret = excluded.secret, "
-                "enrolled_at = excluded.enrolled_at, last_error = NULL, last_error_at = NULL"),
-                (device_id, base64.b64encode(secret).decode(), now))
+                "enrolled_at = excluded.enrolled_at, public_key = excluded.public_key, "
+                "last_error = NULL, last_error_at = NULL"),
+                (device_id, base64.b64encode(secret).decode(), now, public_key))
         return secret
 
     def device_secret(self, device_id: str) -> bytes | None:
@@ -477,7 +482,7 @@ class Storage:
         with self.engine.connection() as c:
             rows = c.execute(
                 "SELECT device_id, enrolled_at, last_seen, boot_id, clock_offset_s, clock_synced, backlog_depth, "
-                "backlog_bytes, backlog_oldest_age_s, events_total, max_seq, last_error, last_error_at "
+                "backlog_bytes, backlog_oldest_age_s, events_total, max_seq, last_error, last_error_at, public_key "
                 "FROM devices ORDER BY device_id").fetchall()
         out = []
         for r in rows:
@@ -486,7 +491,7 @@ class Storage:
                 "clock_offset_s": r[4], "clock_synced": None if r[5] is None else bool(r[5]),
                 "backlog": None if r[6] is None else {"depth": r[6], "bytes": r[7], "oldest_age_s": r[8]},
                 "events_total": r[9], "max_seq": r[10], "seq_gaps": max(0, r[10] - r[9]),
-                "last_error": r[11], "last_error_at": r[12],
+                "last_error": r[11], "last_error_at": r[12], "public_key": r[13],
             })
         return out
 

@@ -29,6 +29,24 @@ def test_enrolment_token_works_once_and_only_for_its_device(central, storage):
     assert _enroll(central, "KSK-T-0001", "enr_made_up").status_code == 401
 
 
+def test_enrolment_registers_the_terminal_public_key(central, storage):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                 serialization.PublicFormat.Raw)
+    token = storage.create_token("KSK-T-0001", ttl_s=600)
+    bad = requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
+                                                          "public_key": "bm90IGEga2V5"}, timeout=10)
+    assert bad.status_code == 400 and "Ed25519" in bad.json()["detail"]
+    key = base64.b64encode(raw).decode()
+    r = requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
+                                                        "public_key": key}, timeout=10)
+    assert r.status_code == 200
+    (terminal,) = requests.get(central.url + "/v1/status", timeout=10).json()["terminals"]
+    assert terminal["public_key"] == key
+
+
 def test_expired_token_is_refused(central, storage):
     token = storage.create_token("KSK-T-0001", ttl_s=-1)
     assert _enroll(central, "KSK-T-0001", token).json()["error"] == "invalid_token"
