@@ -123,3 +123,42 @@ def check_event(event_type: str, version: int, payload) -> str | None:
     if missing:
         return f"{event_type} v{version} payload lacks {', '.join(missing)}"
     return None
+
+
+# --- Limits and error codes central enforces (added with the reference central) ---
+
+# A whole ingest request: at most this many bytes as sent and, after gzip, this
+# many bytes decompressed; at most this many events.  Larger -> 413.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_BATCH_EVENTS = 5000
+
+# Per-event result codes in an ingest response (``code`` of each result).
+CODE_ACCEPTED = 201        # stored now
+CODE_DUPLICATE = 200       # already stored with the same key and payload
+CODE_INVALID = 400         # unknown type or schema version, or an invalid event: dead-letter
+CODE_CONFLICT = 422        # same seq or key already stored with something else: dead-letter
+
+# ``error`` of a whole-request refusal (JSON body {"error": ..., "detail": ...}).
+ERR_BAD_SIGNATURE = "bad_signature"        # 401: re-enrol or fix the secret
+ERR_UNKNOWN_DEVICE = "unknown_device"      # 401: enrol first
+ERR_REPLAYED = "replayed"                  # 401: nonce already used; sign again with a new nonce
+ERR_CLOCK_SKEW = "clock_skew"              # 401: re-sign with server_time-corrected time
+ERR_INVALID_TOKEN = "invalid_token"        # 401 on /v1/enroll: unknown, used or expired token
+ERR_MALFORMED_JSON = "malformed_json"      # 400
+ERR_MALFORMED_GZIP = "malformed_gzip"      # 400
+ERR_BAD_BATCH = "bad_batch"                # 400: the batch's shape is wrong (detail says where)
+ERR_TOO_LARGE = "too_large"                # 413: split the batch
+ERR_RESYNC = "resync"                      # 410 on a reference pull: drop the cursor, pull a full snapshot
+ERR_OVERLOADED = "overloaded"              # 503 with Retry-After (delta-seconds)
+
+
+def directory_id_hmac(deployment_key: bytes, id_number: str) -> str:
+    """How the directory is keyed: HMAC-SHA256(deployment key, ID number) in hex.
+
+    Both sides normalise the same way (surrounding space dropped, check letter
+    upper-cased), so a card read on a terminal finds the row central computed::
+
+        >>> directory_id_hmac(b"k" * 32, " 11010519491231002x ") == directory_id_hmac(b"k" * 32, "11010519491231002X")
+        True
+    """
+    return hmac.new(deployment_key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "terminal.commands",
     "sync.store_cli",
     "drivers.cli",
+    "sync.central.cli",
 ]
 
 log = get_logger("terminal.cli")

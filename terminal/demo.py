@@ -55,6 +55,7 @@ def terminal_argv(*args: str) -> list[str]:
 def demo_services(layout: DemoLayout) -> list[Service]:
     """Every long-running process of the demo, in start order."""
     services: list[Service] = []
+    services += _central_services(layout)
     kiosk = load_config(layout.config_path("kiosk"))
     if "idcard" in kiosk and kiosk.idcard.backend == "sim":
         # A resident card on the reader; `kill -USR1` the sim to lift it or put it back.
@@ -65,6 +66,20 @@ def demo_services(layout: DemoLayout) -> list[Service]:
             "sim", "modem", "--port", kiosk.sms.port,
             "--record", str(layout.terminal_dir("kiosk") / "sms-inbox.jsonl"))))
     return services
+
+
+def _central_services(layout: DemoLayout) -> list[Service]:
+    """Central on 127.0.0.1:8740 (SQLite under <demo>/central), seeded, with enrolment tokens.
+
+    Each not-yet-enrolled demo terminal finds a one-time token in
+    <demo>/<role>/enrolment-token (see sync.central.demo).
+    """
+    from sync.central.demo import DEMO_LISTEN, prepare_central
+
+    devices = {role: load_config(layout.config_path(role)).device_id for role in ("kiosk", "dropbox")
+               if layout.config_path(role).exists()}
+    db = prepare_central(layout.root, devices)
+    return [Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", DEMO_LISTEN))]
 
 
 def prepare(root: str | os.PathLike) -> DemoLayout:

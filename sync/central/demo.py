@@ -1,0 +1,106 @@
+"""What ``make demo`` needs from central: a seeded database and enrolment tokens for its terminals.
+
+:func:`prepare_central` (called by ``terminal.demo.demo_services``) opens the
+demo's SQLite database, loads the demo reference data (idempotent: an
+unchanged item keeps its version), and for every demo terminal that is not
+enrolled yet writes a fresh one-time token to ``<demo>/<role>/enrolment-token``
+(mode 0600).  The sync side enrols with it::
+
+    terminal sync enroll --config <demo>/<role>/terminal.toml --central http://127.0.0.1:8740 \\
+        --token "$(cat <demo>/<role>/enrolment-token)"
+
+A consumer token for ``/v1/feed`` is kept in ``<demo>/central/feed-token``.
+The directory people are the identities on the ID-card simulator's sample
+cards, so a simulated card read finds its employee.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEMO_LISTEN = "127.0.0.1:8740"
+DEMO_URL = f"http://{DEMO_LISTEN}"
+TOKEN_FILE = "enrolment-token"
+TOKEN_TTL_S = 7 * 86400
+
+DIRECTORY = [
+    {"employee_no": "E1001", "id_number": "11010519491231002X", "name": "测试甲", "department": "Finance",
+     "phone": "13800138001", "site": "demo"},
+    {"employee_no": "E1002", "id_number": "440303198808081231", "name": "欧阳测试", "department": "HR",
+     "phone": "13800138002", "site": "demo"},
+    {"employee_no": "E1003", "id_number": "810000199001010019", "name": "测试乙", "department": "IT",
+     "phone": "13800138003", "site": "demo"},
+    {"employee_no": "E1004", "id_number": "USA318001010015", "name": "杜约翰", "name_en": "DOE, JOHN TEST",
+     "department": "Legal", "phone": "13800138004", "site": "demo"},
+    {"employee_no": "E1005", "id_number": "931840198503150028", "name": "蒙测试",
+     "name_en": "MONTGOMERY, ALEXANDRA CATHERINE JANE DOE", "department": "Operations",
+     "phone": "13800138005", "site": "demo"},
+]
+
+CLAIMS = [
+    {"id": "CLM-2026-0001", "employee_no": "E1001", "amount_cents": 12850, "currency": "CNY",
+     "status": "awaiting_envelope", "description": "taxi receipts, October"},
+    {"id": "CLM-2026-0002", "employee_no": "E1002", "amount_cents": 48000, "currency": "CNY",
+     "status": "awaiting_envelope", "description": "training course fee"},
+    {"id": "CLM-2026-0003", "employee_no": "E1003", "amount_cents": 2300, "currency": "CNY",
+     "status": "awaiting_envelope", "description": "office supplies"},
+]
+
+TEMPLATES = [
+    {"id": "employment-certificate", "kind": "certificate", "version": 1, "title": "Certificate of Employment",
+     "body": "This certifies that {name} (employee no. {employee_no}) has been employed in {department} "
+             "since {hired_on}."},
+    {"id": "income-certificate", "kind": "certificate", "version": 1, "title": "Certificate of Income",
+     "body": "This certifies that {name} (employee no. {employee_no}) is employed by the company."},
+    {"id": "staff-badge", "kind": "badge", "version": 1, "title": "Staff badge", "body": "{name}\n{department}"},
+]
+
+CONFIG = [
+    {"id": "kiosk", "idle_timeout_s": 60, "sms_code_ttl_s": 300, "max_prints_per_day": 5},
+    {"id": "dropbox", "slot_open_s": 20, "collection_window": "09:00-17:00"},
+]
+
+REVOKED_BADGES = [
+    {"id": "BDG-E1003-1", "employee_no": "E1003", "reason": "reported lost"},
+]
+
+DATASETS = {"directory": DIRECTORY, "claims": CLAIMS, "templates": TEMPLATES, "config": CONFIG,
+            "revoked_badges": REVOKED_BADGES}
+
+
+def central_db(root: Path) -> Path:
+    return Path(root) / "central" / "central.db"
+
+
+def prepare_central(root: Path, devices: dict[str, str]) -> Path:
+    """Seed the demo database and write enrolment tokens; ``devices`` maps role -> device id."""
+    from sync.central.reference import to_item
+    from sync.central.storage import open_storage
+
+    root = Path(root)
+    db = central_db(root)
+    storage = open_storage(db)
+    try:
+        key = storage.deployment_key()
+        for dataset, lines in DATASETS.items():
+            storage.load_reference(dataset, [to_item(dataset, dict(x), deployment_key=key) for x in lines])
+        for role, device_id in devices.items():
+            path = root / role / TOKEN_FILE
+            if storage.is_enrolled(device_id):
+                path.unlink(missing_ok=True)
+            else:
+                _write_private(path, storage.create_token(device_id, ttl_s=TOKEN_TTL_S) + "\n")
+        feed_token = db.parent / "feed-token"
+        if not feed_token.exists():
+            _write_private(feed_token, storage.create_consumer_token("demo") + "\n")
+    finally:
+        storage.close()
+    return db
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)

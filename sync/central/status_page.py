@@ -1,0 +1,73 @@
+"""The ``/status`` page: one row per terminal, worst news first, refreshing itself.
+
+    >>> html = render_status([], now=0.0, engine="sqlite")
+    >>> "No terminal has enrolled yet" in html
+    True
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+STALE_AFTER_S = 15 * 60       # a terminal silent this long is flagged
+SKEW_WARN_S = 30.0            # a device clock this far off is flagged
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit} ago"
+    return f"{seconds:.0f} s ago"
+
+
+def _row(t: dict, now: float) -> tuple[int, str]:
+    seen_age = None if t["last_seen"] is None else now - t["last_seen"]
+    problems = []
+    if seen_age is None or seen_age > STALE_AFTER_S:
+        problems.append("silent")
+    offset = t["clock_offset_s"]
+    if offset is not None and abs(offset) > SKEW_WARN_S:
+        problems.append("clock")
+    if t["last_error"]:
+        problems.append("error")
+    backlog = t["backlog"]
+    backlog_text = "-" if backlog is None else (
+        f"{backlog['depth']} events, {backlog['bytes'] / 1e6:.1f} MB, oldest "
+        + ("unknown" if backlog["oldest_age_s"] is None else f"{backlog['oldest_age_s']:.0f} s"))
+    offset_text = "-" if offset is None else f"{offset:+.1f} s" + ("" if t["clock_synced"] else " (not NTP-synced)")
+    error_text = "-" if not t["last_error"] else f"{t['last_error']} ({_age(now - (t['last_error_at'] or now))})"
+    cells = [t["device_id"], _age(seen_age), backlog_text, offset_text, str(t["events_total"]),
+             str(t["seq_gaps"]), error_text]
+    css = "bad" if problems else "ok"
+    body = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+    return len(problems), f'<tr class="{css}">{body}</tr>'
+
+
+def render_status(terminals: list[dict], *, now: float | None = None, engine: str = "") -> str:
+    now = time.time() if now is None else now
+    rows = sorted((_row(t, now) for t in terminals), key=lambda r: -r[0])
+    table = "\n".join(r[1] for r in rows) or '<tr><td colspan="7">No terminal has enrolled yet.</td></tr>'
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
+<title>Terminals - central status</title>
+<style>
+body {{ font: 14px system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .35em .6em; border-bottom: 1px solid #ddd; }}
+tr.bad td:first-child {{ border-left: 4px solid #c62828; }}
+tr.ok td:first-child {{ border-left: 4px solid #2e7d32; }}
+</style></head><body>
+<h1>Terminals</h1>
+<p>{len(terminals)} enrolled &middot; central clock {html.escape(stamp)} &middot; storage {html.escape(engine)}
+&middot; refreshes every 10 s &middot; JSON at <a href="/v1/status">/v1/status</a></p>
+<table><thead><tr><th>terminal</th><th>last seen</th><th>backlog reported</th><th>clock offset</th>
+<th>events</th><th>seq gaps</th><th>last error</th></tr></thead>
+<tbody>
+{table}
+</tbody></table></body></html>
+"""

@@ -1,0 +1,1 @@
+"""Tests of the reference central service (run on SQLite and PostgreSQL)."""
