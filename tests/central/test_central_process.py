@@ -128,8 +128,9 @@ def test_central_killed_at_random_instants_keeps_every_acknowledged_event_exactl
                 events = [make_event(s) for s in range(start, start + BATCH)]
             try:
                 r = device.post_events(events)
-            except requests.ConnectionError:
-                time.sleep(0.02)   # lost in flight or central down: the same events go again, fresh nonce
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError):
+                # Lost in flight, central down, or killed mid-response: the same events go again, fresh nonce.
+                time.sleep(0.02)
                 device.session.close()
                 continue
             if r.status_code == 200:
