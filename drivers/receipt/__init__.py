@@ -7,9 +7,9 @@
 """
 
 from drivers.receipt.connection import PrinterURI
-from drivers.receipt.document import Receipt, test_receipt
+from drivers.receipt.document import Receipt, receipt_test_page
 from drivers.receipt.printer import ReceiptPrinter
 from drivers.receipt.sim import ReceiptSimulator
 from drivers.receipt.status import ReceiptStatus
 
-__all__ = ["PrinterURI", "Receipt", "ReceiptPrinter", "ReceiptSimulator", "ReceiptStatus", "test_receipt"]
+__all__ = ["PrinterURI", "Receipt", "ReceiptPrinter", "ReceiptSimulator", "ReceiptStatus", "receipt_test_page"]

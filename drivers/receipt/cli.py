@@ -45,13 +45,13 @@ def _settings(args):
 
 
 def _hw(args) -> int:
-    from drivers.receipt.document import test_receipt
+    from drivers.receipt.document import receipt_test_page
     from drivers.receipt.printer import ReceiptPrinter
 
     uri, status_timeout, io_timeout, width = _settings(args)
     with ReceiptPrinter(uri, status_timeout=status_timeout, io_timeout=io_timeout, width_chars=width) as printer:
         if args.test:
-            after = printer.print(test_receipt(width, where=str(uri)))
+            after = printer.print(receipt_test_page(width, where=str(uri)))
             print(f"receipt: test receipt sent to {uri}")
         else:
             after = printer.status()

@@ -101,7 +101,7 @@ class Receipt:
         return p.output
 
 
-def test_receipt(width: int = 42, *, where: str = "") -> Receipt:
+def receipt_test_page(width: int = 42, *, where: str = "") -> Receipt:
     """The technician's test page: Chinese text, a QR code and a cut."""
     r = Receipt(width=width)
     r.title("打印测试 TEST")

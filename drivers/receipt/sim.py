@@ -63,6 +63,10 @@ class ReceiptSimulator:
         self.out_dir = Path(out_dir) if out_dir else None
         self.png = png
         self.control_file = Path(control_file) if control_file else None
+        if self.out_dir:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        if self.control_file:  # the switch a technician edits: echo paper-out > DIR/state
+            self.control_file.write_text(state + "\n")
         self.jobs: list[Job] = []
         self.status_queries = 0
         self._lock = threading.Lock()
