@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +108,13 @@ class DocumentPrinter(Device):
         return area
 
     # -- printing -------------------------------------------------------------------
-    def print_file(self, path: "str | Path", *, job_name: str = "terminal") -> JobResult:
-        """Print a PDF or an image and wait for the end; return the result or raise with the reasons."""
+    def print_file(self, path: "str | Path", *, job_name: str = "terminal",
+                   on_progress: "Callable[[list[str]], None] | None" = None) -> JobResult:
+        """Print a PDF or an image and wait for the end; return the result or raise with the reasons.
+
+        ``on_progress`` is called with the printer-state-reasons whenever they
+        change while the job runs (a screen can say "out of paper" at once).
+        """
         path = Path(path)
         if not path.is_file():
             raise ConfigurationError(self.name, f"{path}: no such file")
@@ -124,21 +130,37 @@ class DocumentPrinter(Device):
         with tempfile.TemporaryDirectory(prefix="print-") as tmp:
             document = self._as_pdf(path, area, Path(tmp))
             started = time.monotonic()
-            job_id = self.client.print_job(document, document_format="application/pdf", job_name=job_name,
-                                           media=area.name or None)
+            job_id = self._submit(document, job_name, area, started + self.job_timeout)
             log.info("printer.job_submitted", printer=self.name, uri=self.uri, job=job_id, media=area.name)
-            result = self._follow(job_id, started)
+            result = self._follow(job_id, started, on_progress)
         log.info("printer.job_finished", printer=self.name, job=job_id, state=result.state_name,
                  reasons=",".join(result.printer_reasons), elapsed_s=round(result.elapsed_s, 3))
         if not result.ok:
             raise self._failure(result)
         return result
 
-    def _follow(self, job_id: int, started: float) -> JobResult:
+    def _submit(self, document: Path, job_name: str, area: MediaArea, deadline: float) -> int:
+        """Print-Job, retried while the printer answers server-error-busy (one job at a time)."""
+        while True:
+            try:
+                return self.client.print_job(document, document_format="application/pdf", job_name=job_name,
+                                             media=area.name or None)
+            except DeviceRefused as exc:
+                if "server-error-busy" not in exc.reason or time.monotonic() >= deadline:
+                    raise
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+    def _follow(self, job_id: int, started: float, on_progress=None) -> JobResult:
         deadline = started + self.job_timeout
+        last: list[str] | None = None
         while True:
             job = self.client.job_attributes(job_id)
             state = int(job.get("job-state", 0) or 0)
+            if on_progress is not None and state not in R.FINAL_STATES:
+                reasons = self.state().reasons
+                if reasons != last:
+                    last = reasons
+                    on_progress(reasons)
             if state in R.FINAL_STATES:
                 printer = self.state() if state != 9 else PrinterState(0, [], "", True)
                 return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,

@@ -40,12 +40,16 @@ SOURCE_MAIN, SOURCE_BYPASS = 1, 3  # indexes in ippeveprinter's media-source-sup
 ENGINE = """#!/bin/sh
 # Print engine of the simulated printer; $1 is the job file. Faults come from {fault}.
 fault=$(cat "{fault}" 2>/dev/null)
+still() {{ [ "$(cat "{fault}" 2>/dev/null)" = "$1" ]; }}
 case "$fault" in
   media-empty-mid-job)
+    # Page 1 printed, then the paper runs out: the printer waits for paper, as printers do,
+    # and finishes the job once paper is loaded (the fault switched back to none).
     echo "ATTR: job-impressions-completed=1" >&2
     echo "STATE: +media-empty,media-needed" >&2
-    echo "ERROR: out of paper after the first page" >&2
-    exit 1 ;;
+    trap 'echo "STATE: -media-empty,media-needed" >&2; exit 1' TERM INT
+    while still media-empty-mid-job; do sleep 0.1; done
+    echo "STATE: -media-empty,media-needed" >&2 ;;
   media-jam)
     echo "STATE: +media-jam" >&2
     echo "ERROR: paper jam" >&2
@@ -54,7 +58,8 @@ case "$fault" in
     echo "ERROR: print engine failure" >&2
     exit 1 ;;
   hang)
-    exec sleep 3600 ;;
+    trap 'exit 1' TERM INT
+    while still hang; do sleep 0.1; done ;;
 esac
 echo "STATE: -media-empty,media-needed,media-jam" >&2
 echo "ATTR: job-impressions-completed=1" >&2
@@ -275,6 +280,33 @@ class IppPrinterSimulator:
         if fault not in FAULTS:
             raise ValueError(f"fault must be one of {', '.join(FAULTS)}")
         self.fault_file.write_text(fault + "\n")
+
+    def reload(self) -> None:
+        """Paper or cards loaded again and faults cleared: a waiting job resumes and finishes."""
+        from drivers.printer.ipp import IppClient
+        from drivers.printer.reasons import normalise
+
+        self.set_fault("none")
+        if self.media == "a4":
+            self.set_paper("iso_a4_210x297mm", 250)
+        client = IppClient(self.uri, device="printer-sim")
+        deadline = time.monotonic() + 5  # a waiting engine notices the paper within 0.1 s
+        while "media-empty" in normalise(client.printer_attributes().get("printer-state-reasons")) \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if "media-jam" in normalise(client.printer_attributes().get("printer-state-reasons")):
+            # ippeveprinter learns device state only from its engine: a calibration card, as card
+            # printers feed after a jam is cleared, lets the engine report the jam gone.
+            blank = self.dir / "calibration.jpg"
+            from PIL import Image
+
+            Image.new("RGB", (8, 8), "white").save(blank, "JPEG")
+            job_id = client.print_job(blank, document_format="image/jpeg", job_name="calibration", media=None)
+            deadline = time.monotonic() + 10
+            while client.job_attributes(job_id).get("job-state") not in (7, 8, 9) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for kept in self.spool_dir.glob(f"{job_id}-*"):
+                kept.unlink()
 
     def set_paper(self, media_name: str, sheets: int) -> None:
         """Load (or empty, with 0) the main tray through ippeveprinter's media web form."""
