@@ -55,6 +55,13 @@ def terminal_argv(*args: str) -> list[str]:
 def demo_services(layout: DemoLayout) -> list[Service]:
     """Every long-running process of the demo, in start order."""
     services: list[Service] = []
+    # Printers (drivers/receipt, drivers/printer): ports match the `sim` values in drivers/settings.py.
+    services.append(Service("receipt-sim", terminal_argv(
+        "sim", "receipt", "--listen", "127.0.0.1:19100", "--out", str(layout.root / "receipts"))))
+    services.append(Service("printer-a4-sim", terminal_argv(
+        "sim", "printer", "--media", "a4", "--port", "18631", "--dir", str(layout.root / "printer-a4"))))
+    services.append(Service("printer-cr80-sim", terminal_argv(
+        "sim", "printer", "--media", "cr80", "--port", "18632", "--dir", str(layout.root / "printer-cr80"))))
     return services
 
 

@@ -18,6 +18,8 @@ started.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -109,11 +111,14 @@ class DnsSd:
     _started: list[str] = []
     _dbus_pid: int | None = None
 
+    LOCK_FILE = "/run/lock/service-terminals-dns-sd.lock"
+
     @classmethod
     def acquire(cls) -> None:
         with cls._lock:
             if cls._users == 0:
-                cls._start()
+                with _file_lock(cls.LOCK_FILE):  # two simulators starting at once must not both start avahi
+                    cls._start()
             cls._users += 1
 
     @classmethod
@@ -121,7 +126,8 @@ class DnsSd:
         with cls._lock:
             cls._users = max(0, cls._users - 1)
             if cls._users == 0:
-                cls._stop()
+                with _file_lock(cls.LOCK_FILE):
+                    cls._stop()
 
     @staticmethod
     def avahi_running() -> bool:
@@ -178,6 +184,22 @@ class DnsSd:
             cls._dbus_pid = None
             _remove_stale_pid("/run/dbus/pid")
         cls._started = []
+
+
+@contextlib.contextmanager
+def _file_lock(path: str):
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        fd = None  # not root: nothing will be started anyway
+    try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _alive(pid: int) -> bool:
