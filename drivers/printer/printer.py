@@ -5,11 +5,13 @@ canceled, or until the job timeout (then it is cancelled, so a certificate
 never comes out later to whoever stands there).  Every failure names the
 printer-state-reasons in words.
 
+>>> import tempfile, PIL.Image
 >>> from drivers.printer import DocumentPrinter, IppPrinterSimulator
->>> with IppPrinterSimulator(media="cr80") as sim:                       # doctest: +SKIP
+>>> badge = tempfile.mktemp(suffix=".png"); PIL.Image.new("RGB", (1011, 638), "navy").save(badge)
+>>> with IppPrinterSimulator(media="cr80") as sim:
 ...     printer = DocumentPrinter(sim.uri, media="cr80")
-...     printer.media_area().imageable_mm, printer.print_file("badge.png").state_name
-((53.98, 85.6), 'completed')
+...     printer.media_area().imageable_mm, printer.print_file(badge).state_name
+((52.98, 84.6), 'completed')
 """
 
 from __future__ import annotations

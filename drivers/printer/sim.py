@@ -11,9 +11,11 @@ avahi-daemon when they are not running (root only) and stops only what it
 started.
 
 >>> from drivers.printer.sim import IppPrinterSimulator
->>> with IppPrinterSimulator(media="cr80") as sim:                       # doctest: +SKIP
-...     sim.uri.startswith("ipp://127.0.0.1:"), sim.kept_jobs()
-(True, [])
+>>> with IppPrinterSimulator(media="a4") as sim:
+...     sim.set_paper("iso_a4_210x297mm", 0)          # the tray runs empty
+...     from drivers.printer.ipp import IppClient
+...     sim.uri.startswith("ipp://127.0.0.1:"), IppClient(sim.uri).printer_attributes()["printer-state-reasons"]
+(True, 'media-empty-report')
 """
 
 from __future__ import annotations

@@ -167,9 +167,9 @@ class ReceiptSimulator:
         parser.finish()
         job.unknown = parser.unknown
         job.text = render_text(job.blocks, width=self.width)
-        job.finished = time.perf_counter()
         if job.printed_anything or job.blocks:
             self._save(job)
+            job.finished = time.perf_counter()  # rendered: text and PNG written
             with self._job_done:
                 self.jobs.append(job)
                 self._job_done.notify_all()
