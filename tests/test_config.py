@@ -30,15 +30,21 @@ def test_config_init_renders_a_valid_config(role, sim, tmp_path):
 
 
 def test_defaults_fill_absent_core_sections():
-    cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n')
+    # The drop box's own printer is required for its role; the core sections are not.
+    cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n' + RECEIPT)
     assert cfg.log.level == "info"
     assert cfg.store.busy_timeout_ms == 5000
     assert "idcard" not in cfg  # an absent device is simply not configured
 
 
+# Other sections a kiosk requires, appended last so that the line numbers above stay put.
+RECEIPT = '\n[receipt]\nbackend = "sim"\nuri = "tcp://127.0.0.1:19100"\n'
+KIOSK_TAIL = RECEIPT + '[printer]\nbackend = "sim"\nuri = "certificates"\n[badge_printer]\nbackend = "sim"\nuri = "badges"\n'
+
+
 def problems(text: str) -> list[str]:
     with pytest.raises(ConfigError) as info:
-        parse_config(text, path="/etc/t.toml")
+        parse_config(text + KIOSK_TAIL, path="/etc/t.toml")
     assert info.value.exit_code == 2
     return info.value.problems
 
@@ -104,7 +110,7 @@ def test_missing_file_says_how_to_create_one(tmp_path):
 
 def test_env_var_chooses_the_file(tmp_path, monkeypatch):
     path = tmp_path / "t.toml"
-    path.write_text(BASE + IDCARD)
+    path.write_text(BASE + IDCARD + KIOSK_TAIL)
     monkeypatch.setenv("TERMINAL_CONFIG", str(path))
     assert load_config().source == path
 
@@ -113,7 +119,7 @@ def test_cli_config_check(run_cli, tmp_path, sim_config):
     code, out, _ = run_cli("config", "check", "--config", str(sim_config("kiosk")))
     assert code == 0 and "OK (role kiosk" in out
     bad = tmp_path / "bad.toml"
-    bad.write_text(BASE + IDCARD + "timeout_s = -1\n")
+    bad.write_text(BASE + IDCARD + "timeout_s = -1\n" + KIOSK_TAIL)
     code, out, err = run_cli("config", "check", "--config", str(bad))
     assert code == 2
     assert "INVALID (1 problem)" in err and f"{bad}:6: idcard.timeout_s" in err

@@ -179,9 +179,9 @@ class ReceiptSimulator:
             return
         self.out_dir.mkdir(parents=True, exist_ok=True)
         stem = self.out_dir / f"job-{job.number:04d}"
-        stem.with_suffix(".txt").write_text(job.text + "\n", encoding="utf-8")
-        if self.png:
+        if self.png:  # the picture first: a .txt on disk means the job is fully rendered
             render_png(job.blocks, stem.with_suffix(".png"), width=self.width)
+        stem.with_suffix(".txt").write_text(job.text + "\n", encoding="utf-8")
         log.info("receipt_sim.job", job=job.number, bytes=job.received, file=str(stem) + ".txt")
 
     def wait_for_jobs(self, count: int, timeout: float = 5.0) -> list[Job]:
