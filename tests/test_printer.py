@@ -293,3 +293,47 @@ def test_reason_words_and_media_matching():
     ranged = {"media-size": {"x-dimension": {"lower": 1000, "upper": 30000}, "y-dimension": 5000}}
     assert find_media(CR80, ready=[ranged], database=landscape).name == "cr80-landscape"
     assert find_media(A4, ready=[], database=[landscape]) is None
+
+
+# -- a CUPS queue in front of the IPP printer: queue names, the PPD CUPS writes, the same failure words --------
+
+from tests.cups_peer import PrivateCups, cups_available  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cups(a4_sim, cr80_sim):
+    why = cups_available()
+    if why:
+        pytest.skip(why)
+    server = PrivateCups()
+    try:
+        server.add_queue("certificates", a4_sim.uri)
+        server.add_queue("badges", cr80_sim.uri)
+        yield server
+    finally:
+        server.close()
+
+
+def test_cups_queue_name_prints_a4(cups, a4_sim, pdf):
+    before = len(a4_sim.kept_jobs())
+    printer = DocumentPrinter("certificates", cups_server=cups.server, media="a4", job_timeout=30)
+    assert printer.uri == f"ipp://{cups.server}/printers/certificates"
+    assert printer.print_file(pdf).ok
+    deadline = time.monotonic() + 10
+    while len(a4_sim.kept_jobs()) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert a4_sim.kept_jobs()[-1].read_bytes().startswith(b"%PDF-")
+
+
+def test_cups_queue_imageable_area_comes_from_its_ppd(cups, cr80_sim, badge_png):
+    printer = DocumentPrinter("badges", cups_server=cups.server, media="cr80", job_timeout=30)
+    area = printer.media_area()
+    assert area.size_mm == (53.98, 85.6) and area.imageable_mm == (52.98, 84.6)
+    assert printer.print_file(badge_png).ok
+
+
+def test_cups_queue_reports_a_job_the_printer_dropped(run_cli, cups, a4_sim, pdf):
+    a4_sim.set_fault("fail")
+    rc, _, err = run_cli("hw", "print", str(pdf), "--printer", "certificates", "--cups-server", cups.server,
+                         "--timeout", "20")
+    assert rc == 1 and "canceled" in err and "canceled at printer" in err.lower()

@@ -43,6 +43,7 @@ class JobResult:
     job_reasons: list[str] = field(default_factory=list)
     printer_reasons: list[str] = field(default_factory=list)
     message: str = ""
+    printer_message: str = ""
     elapsed_s: float = 0.0
     timed_out: bool = False
 
@@ -57,6 +58,8 @@ class JobResult:
     @property
     def explanation(self) -> str:
         words = R.describe(self.printer_reasons)
+        if not R.normalise(self.printer_reasons) and self.printer_message:
+            words = self.printer_message.rstrip(".")  # e.g. CUPS: "Print job canceled at printer"
         return f"job {self.job_id} {self.state_name}; printer: {words}" + (
             f"; job: {self.message}" if self.message and not self.ok else "")
 
@@ -127,8 +130,10 @@ class DocumentPrinter(Device):
         formats = attrs.get("document-format-supported") or []
         formats = formats if isinstance(formats, list) else [formats]
         if "application/pdf" not in formats:
+            cups_queue = "/printers/" in self.uri
             raise DeviceRefused(self.name, f"{self.uri} does not take PDF (it takes {', '.join(formats)})",
-                                hint="print through a CUPS queue, which converts PDF for the printer")
+                                hint="install cups-filters on the CUPS server" if cups_queue
+                                else "print through a CUPS queue, which converts PDF for the printer")
         with tempfile.TemporaryDirectory(prefix="print-") as tmp:
             document = self._as_pdf(path, area, Path(tmp))
             started = time.monotonic()
@@ -166,12 +171,13 @@ class DocumentPrinter(Device):
             if state in R.FINAL_STATES:
                 printer = self.state() if state != 9 else PrinterState(0, [], "", True)
                 return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
-                                 str(job.get("job-state-message", "") or ""), time.monotonic() - started)
+                                 str(job.get("job-state-message", "") or ""), printer.message,
+                                 time.monotonic() - started)
             if time.monotonic() >= deadline:
                 printer = self.state()
                 self.client.cancel_job(job_id)  # never let it come out later, unattended
                 return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
-                                 f"not finished after {self.job_timeout:g} s; cancelled",
+                                 f"not finished after {self.job_timeout:g} s; cancelled", printer.message,
                                  time.monotonic() - started, timed_out=True)
             time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
 
