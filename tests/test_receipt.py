@@ -199,3 +199,27 @@ def test_parser_survives_any_bytes(data):
     p = EscPosParser(on_status=lambda n: None)
     p.feed(data)
     p.finish()
+
+
+def test_serial_printer_on_a_pty_prints_and_reports_status():
+    with ReceiptSimulator(serial=True) as sim:
+        assert sim.uri.startswith("serial:///dev/pts/")
+        with ReceiptPrinter(sim.uri + "?baud=115200", status_timeout=0.5) as printer:
+            assert printer.print(Receipt().line("串口打印").qr("SERIAL-1").cut()).ready
+            sim.set_state("cover-open")
+            assert printer.status().cover_open
+            sim.set_state("silent")
+            assert not printer.status().answered
+        job = sim.wait_for_jobs(1)[0]
+    assert "串口打印" in job.text and "[QR SERIAL-1]" in job.text
+
+
+def test_serial_port_that_does_not_exist():
+    with pytest.raises(DeviceUnavailable, match="cannot open serial:///dev/ttyNOPE"):
+        ReceiptPrinter("serial:///dev/ttyNOPE")
+
+
+def test_usb_printer_that_is_not_plugged_in():
+    # pyusb with libusb really enumerates the bus here; no such printer is on it.
+    with pytest.raises(DeviceUnavailable, match="cannot open usb://04b8:0202"):
+        ReceiptPrinter("usb://04b8:0202")

@@ -119,6 +119,7 @@ class DocumentPrinter(Device):
 
         ``on_progress`` is called with the printer-state-reasons whenever they
         change while the job runs (a screen can say "out of paper" at once).
+        ``job_name`` shows in printer and CUPS logs: never put personal data in it.
         """
         path = Path(path)
         if not path.is_file():

@@ -23,6 +23,8 @@ def register_sim(sim_sub, common) -> None:
     p = sim_sub.add_parser("receipt", parents=[common],
                            help="a TCP 9100 ESC/POS printer that renders each job to text and PNG")
     p.add_argument("--listen", default="127.0.0.1:9100", metavar="HOST:PORT")
+    p.add_argument("--serial", action="store_true",
+                   help="be a serial printer on a pseudo-terminal instead (its serial:///dev/pts/N URI is logged)")
     p.add_argument("--out", metavar="DIR", help="write job-NNNN.txt and job-NNNN.png here")
     p.add_argument("--state", default="ok", choices=("ok", "paper-low", "paper-out", "cover-open", "silent"))
     p.add_argument("--paper-lines", type=int, metavar="N", help="the roll runs out after N printed lines")
@@ -83,7 +85,7 @@ def _sim(args) -> int:
         signal.signal(sig, lambda *_: stop.set())
     try:
         sim = ReceiptSimulator(host, int(port), state=args.state, paper_lines=args.paper_lines, width=args.width,
-                               out_dir=args.out, control_file=control)
+                               out_dir=args.out, control_file=control, serial=args.serial)
     except OSError as exc:
         raise ConfigurationError("receipt", f"cannot listen on {args.listen}: {exc.strerror or exc}") from None
     with sim:

@@ -17,6 +17,8 @@ The printer's condition can be switched at any time:
 
 from __future__ import annotations
 
+import os
+import select
 import socket
 import threading
 import time
@@ -54,7 +56,8 @@ class ReceiptSimulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, state: str = "ok",
                  paper_lines: int | None = None, width: int = 42, out_dir: "str | Path | None" = None,
-                 png: bool = True, control_file: "str | Path | None" = None):
+                 png: bool = True, control_file: "str | Path | None" = None, serial: bool = False,
+                 idle_s: float = 0.3):
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
         self.state = state
@@ -72,14 +75,32 @@ class ReceiptSimulator:
         self._lock = threading.Lock()
         self._job_done = threading.Condition(self._lock)
         self._stop = threading.Event()
-        self._server = socket.create_server((host, port), reuse_port=False)
-        self._server.settimeout(0.2)
-        self.host, self.port = self._server.getsockname()[:2]
-        self._thread = threading.Thread(target=self._serve, name="receipt-sim", daemon=True)
+        self.idle_s = idle_s
+        self._server = None
+        self._pty: tuple[int, int] | None = None
+        if serial:
+            # A serial printer on a pseudo-terminal: serial:///dev/pts/N; a job ends after idle_s of quiet.
+            import pty
+            import tty
+
+            master, slave = pty.openpty()
+            tty.setraw(slave)
+            self._pty = (master, slave)
+            self.host, self.port = "", 0
+            self.device = os.ttyname(slave)
+            target = self._serve_pty
+        else:
+            self._server = socket.create_server((host, port), reuse_port=False)
+            self._server.settimeout(0.2)
+            self.host, self.port = self._server.getsockname()[:2]
+            target = self._serve
+        self._thread = threading.Thread(target=target, name="receipt-sim", daemon=True)
         self._thread.start()
 
     @property
     def uri(self) -> str:
+        if self._pty:
+            return f"serial://{self.device}"
         return f"tcp://{self.host}:{self.port}"
 
     # -- printer condition ---------------------------------------------------------
@@ -139,18 +160,45 @@ class ReceiptSimulator:
             # One job at a time, as on a raw port: the next connection waits its turn.
             self._handle(conn)
 
-    def _handle(self, conn: socket.socket) -> None:
+    def _new_job(self, send) -> tuple[Job, EscPosParser]:
         job = Job(number=len(self.jobs) + 1, started=time.perf_counter())
 
         def answer(n: int) -> None:
             value = self.status_byte(n & 0xFF)
             if value is not None:
                 try:
-                    conn.sendall(bytes([value]))
+                    send(bytes([value]))
                 except OSError:
                     pass
 
-        parser = EscPosParser(on_status=answer, on_print=lambda b: self._can_print(b, job), blocks=job.blocks)
+        return job, EscPosParser(on_status=answer, on_print=lambda b: self._can_print(b, job), blocks=job.blocks)
+
+    def _serve_pty(self) -> None:
+        master, _ = self._pty
+        job = parser = None
+        last = 0.0
+        while not self._stop.is_set():
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    data = b""
+                if data:
+                    if job is None:
+                        job, parser = self._new_job(lambda b: os.write(master, b))
+                    job.received += len(data)
+                    parser.feed(data)
+                    last = time.monotonic()
+                    continue
+            if job is not None and time.monotonic() - last >= self.idle_s:
+                self._finish(job, parser)
+                job = parser = None
+        if job is not None:
+            self._finish(job, parser)
+
+    def _handle(self, conn: socket.socket) -> None:
+        job, parser = self._new_job(conn.sendall)
         conn.settimeout(0.2)
         with conn:
             while not self._stop.is_set():
@@ -164,6 +212,9 @@ class ReceiptSimulator:
                     break
                 job.received += len(data)
                 parser.feed(data)
+        self._finish(job, parser)
+
+    def _finish(self, job: Job, parser: EscPosParser) -> None:
         parser.finish()
         job.unknown = parser.unknown
         job.text = render_text(job.blocks, width=self.width)
@@ -193,12 +244,20 @@ class ReceiptSimulator:
 
     def close(self) -> None:
         self._stop.set()
-        try:
-            self._server.close()
-        except OSError:
-            pass
+        if self._server is not None:
+            try:
+                self._server.close()
+            except OSError:
+                pass
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=2)
+        if self._pty:
+            for fd in self._pty:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._pty = None
 
     def __enter__(self):
         return self
