@@ -151,6 +151,17 @@ def test_jam_aborts_with_words(cr80_sim, badge_png):
         DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout=20).print_file(badge_png)
 
 
+def test_cover_opened_during_the_job(cr80_sim, badge_png):
+    cr80_sim.set_fault("cover-open")
+    printer = DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout=20)
+    with pytest.raises(CoverOpen, match=r"aborted; printer: cover open \(close it\)"):
+        printer.print_file(badge_png)
+    with pytest.raises(CoverOpen, match="nothing was printed"):  # still open: refused before sending
+        printer.print_file(badge_png)
+    cr80_sim.reload()
+    assert printer.print_file(badge_png).ok
+
+
 def test_engine_failure_is_aborted(cr80_sim, badge_png):
     cr80_sim.set_fault("fail")
     with pytest.raises(DeviceRefused, match="aborted") as info:

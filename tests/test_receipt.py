@@ -121,7 +121,7 @@ def test_file_connection_prints_and_says_status_unknown(tmp_path):
 
 @pytest.mark.parametrize("state, code, words", [("ok", 0, "ready, paper ok"), ("paper-low", 0, "paper low"),
                                                  ("paper-out", 1, "out of paper"), ("cover-open", 1, "cover open"),
-                                                 ("silent", 1, "no answer")])
+                                                 ("offline", 1, "offline"), ("silent", 1, "no answer")])
 def test_cli_test_receipt(run_cli, state, code, words):
     with ReceiptSimulator(state=state) as sim:
         rc, out, err = run_cli("hw", "receipt", "--test", "--printer", sim.uri, "--status-timeout", "0.2")
@@ -223,3 +223,24 @@ def test_usb_printer_that_is_not_plugged_in():
     # pyusb with libusb really enumerates the bus here; no such printer is on it.
     with pytest.raises(DeviceUnavailable, match="cannot open usb://04b8:0202"):
         ReceiptPrinter("usb://04b8:0202")
+
+
+def test_offline_printer_refuses_and_says_so():
+    with ReceiptSimulator(state="offline") as sim, ReceiptPrinter(sim.uri) as printer:
+        status = printer.status()
+        assert status.answered and status.online is False and status.problem == "offline"
+        with pytest.raises(DeviceUnavailable, match="offline, before printing"):
+            printer.print(Receipt().line("x"))
+
+
+def test_raster_logo_reaches_the_paper(sim, tmp_path):
+    from PIL import Image, ImageDraw
+
+    logo = Image.new("1", (200, 40), 1)
+    ImageDraw.Draw(logo).rectangle((10, 10, 60, 30), fill=0)
+    _, job = print_and_collect(sim, Receipt().image(logo).line("logo above").cut())
+    raster = [b for b in job.blocks if b.kind == "raster"]
+    assert len(raster) == 1 and raster[0].text == "200x40"
+    img = raster[0].image.convert("L")
+    assert img.getpixel((30, 20)) == 0 and img.getpixel((150, 20)) == 255  # the black box, white elsewhere
+    assert "[image 200x40]" in job.text

@@ -38,7 +38,7 @@ from terminal.logs import get_logger
 
 log = get_logger(__name__)
 
-FAULTS = ("none", "media-empty-mid-job", "media-jam", "fail", "hang")
+FAULTS = ("none", "media-empty-mid-job", "media-jam", "cover-open", "fail", "hang")
 SOURCE_MAIN, SOURCE_BYPASS = 1, 3  # indexes in ippeveprinter's media-source-supported
 
 ENGINE = """#!/bin/sh
@@ -58,6 +58,10 @@ case "$fault" in
     echo "STATE: +media-jam" >&2
     echo "ERROR: paper jam" >&2
     exit 1 ;;
+  cover-open)
+    echo "STATE: +cover-open" >&2
+    echo "ERROR: cover opened during printing" >&2
+    exit 1 ;;
   fail)
     echo "ERROR: print engine failure" >&2
     exit 1 ;;
@@ -65,7 +69,7 @@ case "$fault" in
     trap 'exit 1' TERM INT
     while still hang; do sleep 0.1; done ;;
 esac
-echo "STATE: -media-empty,media-needed,media-jam" >&2
+echo "STATE: -media-empty,media-needed,media-jam,cover-open" >&2
 echo "ATTR: job-impressions-completed=1" >&2
 exit 0
 """
@@ -318,9 +322,10 @@ class IppPrinterSimulator:
         while "media-empty" in normalise(client.printer_attributes().get("printer-state-reasons")) \
                 and time.monotonic() < deadline:
             time.sleep(0.02)
-        if "media-jam" in normalise(client.printer_attributes().get("printer-state-reasons")):
+        reasons = normalise(client.printer_attributes().get("printer-state-reasons"))
+        if "media-jam" in reasons or "cover-open" in reasons:
             # ippeveprinter learns device state only from its engine: a calibration card, as card
-            # printers feed after a jam is cleared, lets the engine report the jam gone.
+            # printers feed after a jam is cleared or the cover closed, lets the engine report it gone.
             blank = self.dir / "calibration.jpg"
             from PIL import Image
 

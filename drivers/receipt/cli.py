@@ -26,7 +26,7 @@ def register_sim(sim_sub, common) -> None:
     p.add_argument("--serial", action="store_true",
                    help="be a serial printer on a pseudo-terminal instead (its serial:///dev/pts/N URI is logged)")
     p.add_argument("--out", metavar="DIR", help="write job-NNNN.txt and job-NNNN.png here")
-    p.add_argument("--state", default="ok", choices=("ok", "paper-low", "paper-out", "cover-open", "silent"))
+    p.add_argument("--state", default="ok", choices=("ok", "paper-low", "paper-out", "cover-open", "offline", "silent"))
     p.add_argument("--paper-lines", type=int, metavar="N", help="the roll runs out after N printed lines")
     p.add_argument("--width", type=int, default=42, metavar="CHARS", help="paper width in characters")
     p.set_defaults(run=_sim, service=True)

@@ -70,6 +70,11 @@ class Receipt:
         self.items.append(("qr", content, size))
         return self
 
+    def image(self, image, *, max_dots: int = 512) -> "Receipt":
+        """A logo or picture (PIL image), dithered to black dots and sent as a raster (GS v 0)."""
+        self.items.append(("image", image, max_dots))
+        return self
+
     def cut(self) -> "Receipt":
         self.items.append(("cut",))
         return self
@@ -94,6 +99,12 @@ class Receipt:
                 p.set(align="center")
                 p.qr(content, native=True, size=size, ec=1)  # ec M: survives a scuffed receipt
                 p._raw(b"\n")
+            elif kind == "image":
+                _, image, max_dots = item
+                if image.width > max_dots:
+                    image = image.resize((max_dots, max(1, image.height * max_dots // image.width)))
+                p.set(align="center")
+                p.image(image, impl="bitImageRaster", center=False)
             else:
                 p.cut()
             if kind != "cut":

@@ -4,7 +4,7 @@ Each connection is one job.  The byte stream is parsed as it arrives;
 DLE EOT status requests are answered at once from the simulated sensors.
 The printer's condition can be switched at any time:
 
-* ``ok``, ``paper-low``, ``paper-out``, ``cover-open``;
+* ``ok``, ``paper-low``, ``paper-out``, ``cover-open``, ``offline`` (the panel's online button);
 * ``silent``: prints but never answers a status request;
 * ``paper_lines``: the roll runs out after that many printed lines, so a job
   can run out of paper part-way (the rest is not printed, as on a printer).
@@ -32,7 +32,7 @@ from terminal.logs import get_logger
 
 log = get_logger(__name__)
 
-STATES = ("ok", "paper-low", "paper-out", "cover-open", "silent")
+STATES = ("ok", "paper-low", "paper-out", "cover-open", "offline", "silent")
 NEAR_END_LINES = 10
 
 
@@ -130,7 +130,7 @@ class ReceiptSimulator:
             return None
         paper, cover = self._paper_state(), self.state == "cover-open"
         if n == 1:
-            return 0x12 | (BIT_OFFLINE if paper == "out" or cover else 0)
+            return 0x12 | (BIT_OFFLINE if paper == "out" or cover or self.state == "offline" else 0)
         if n == 2:
             return 0x12 | (BIT_COVER_OPEN if cover else 0) | (BIT_STOPPED_PAPER_END if paper == "out" else 0)
         if n == 4:
@@ -138,10 +138,11 @@ class ReceiptSimulator:
         return 0x12  # n=3: no cutter or head errors
 
     def _can_print(self, block: Block, job: Job) -> bool:
-        if self.state in ("paper-out", "cover-open") or self.paper_lines == 0:
+        if self.state in ("paper-out", "cover-open", "offline") or self.paper_lines == 0:
             if not job.blocks or job.blocks[-1].kind != "note":
-                job.blocks.append(Block("note", "not printed: " + ("cover open" if self.state == "cover-open"
-                                                                   else "paper out")))
+                why = self.state.replace("-", " ") if self.state != "paper-low" and self.paper_lines != 0 \
+                    else "paper out"
+                job.blocks.append(Block("note", "not printed: " + why))
             return False
         if self.paper_lines is not None and block.kind != "cut":
             lines = 1 if block.kind == "text" else max(1, block.qr_size * 25 // 24 if block.kind == "qr" else 8)
