@@ -118,6 +118,12 @@ def test_empty_tray_refuses_before_submitting(a4_sim, pdf):
     assert not health.ok and "out of paper" in health.summary
 
 
+def test_toner_low_is_a_warning_not_a_failure(run_cli, a4_sim, pdf):
+    a4_sim.set_toner(5)
+    rc, out, _ = run_cli("hw", "print", str(pdf), "--printer", a4_sim.uri)
+    assert rc == 0 and "completed" in out and "toner low (order a cartridge)" in out
+
+
 def test_toner_empty_is_named(a4_sim, pdf):
     a4_sim.set_toner(0)
     with pytest.raises(DeviceRefused, match="toner empty"):

@@ -50,7 +50,8 @@ def _hw_print(args) -> int:
     printer = DocumentPrinter(target, media=args.media, cups_server=server, job_timeout=timeout, name=section)
     with printer:
         result = printer.print_file(args.file, job_name="terminal hw print")
-    print(f"{section}: job {result.job_id} completed on {printer.uri} in {result.elapsed_s:.2f} s")
+    note = f"; printer: {result.warnings}" if result.warnings else ""
+    print(f"{section}: job {result.job_id} completed on {printer.uri} in {result.elapsed_s:.2f} s{note}")
     return 0
 
 

@@ -56,6 +56,11 @@ class JobResult:
         return self.state == 9 and not self.timed_out
 
     @property
+    def warnings(self) -> str:
+        """Printer conditions that did not stop this job ('' when none)."""
+        return R.describe(self.printer_reasons) if R.normalise(self.printer_reasons) else ""
+
+    @property
     def explanation(self) -> str:
         words = R.describe(self.printer_reasons)
         if not R.normalise(self.printer_reasons) and self.printer_message:
@@ -170,7 +175,7 @@ class DocumentPrinter(Device):
                     last = reasons
                     on_progress(reasons)
             if state in R.FINAL_STATES:
-                printer = self.state() if state != 9 else PrinterState(0, [], "", True)
+                printer = self.state()  # on success too: warnings such as toner-low are worth showing
                 return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
                                  str(job.get("job-state-message", "") or ""), printer.message,
                                  time.monotonic() - started)
