@@ -349,8 +349,9 @@ def test_cups_queue_imageable_area_comes_from_its_ppd(cups, cr80_sim, badge_png)
     assert printer.print_file(badge_png).ok
 
 
-def test_cups_queue_reports_a_job_the_printer_dropped(run_cli, cups, a4_sim, pdf):
-    a4_sim.set_fault("fail")
+def test_cups_queue_relays_the_printers_empty_tray(run_cli, cups, a4_sim, pdf):
+    a4_sim.set_paper("iso_a4_210x297mm", 0)
     rc, _, err = run_cli("hw", "print", str(pdf), "--printer", "certificates", "--cups-server", cups.server,
-                         "--timeout", "20")
-    assert rc == 1 and "canceled" in err and "canceled at printer" in err.lower()
+                         "--timeout", "6")
+    assert rc == 1 and "timed out; printer: out of paper" in err
+    assert len(err.strip().splitlines()) == 1

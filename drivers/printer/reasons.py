@@ -41,6 +41,7 @@ WORDS = {
     "stopped-partly": "printer partly stopped",
     "other": "printer reports a fault (see its panel)",
     "cups-missing-filter": "CUPS has no filter for this file type",
+    "cups-waiting-for-job-completed": "CUPS waiting for the printer to finish the job",
 }
 SUFFIXES = ("-report", "-warning", "-error")
 
@@ -60,7 +61,11 @@ def normalise(reasons) -> list[str]:
 
 
 def describe(reasons) -> str:
-    words = [WORDS.get(r, r.replace("-", " ")) for r in normalise(reasons)]
+    """Words for each reason, the ones that stop printing first."""
+    found = normalise(reasons)
+    stops = blocking(found)
+    ordered = stops + [r for r in found if r not in stops]
+    words = [WORDS.get(r, r.replace("-", " ")) for r in ordered]
     return "; ".join(words) if words else "no problem reported"
 
 
