@@ -7,10 +7,10 @@ printer-state-reasons in words.
 
 >>> import tempfile, PIL.Image
 >>> from drivers.printer import DocumentPrinter, IppPrinterSimulator
->>> badge = tempfile.mktemp(suffix=".png"); PIL.Image.new("RGB", (1011, 638), "navy").save(badge)
->>> with IppPrinterSimulator(media="cr80") as sim:
+>>> with tempfile.TemporaryDirectory() as tmp, IppPrinterSimulator(media="cr80") as sim:
+...     PIL.Image.new("RGB", (1011, 638), "navy").save(f"{tmp}/badge.png")
 ...     printer = DocumentPrinter(sim.uri, media="cr80")
-...     printer.media_area().imageable_mm, printer.print_file(badge).state_name
+...     printer.media_area().imageable_mm, printer.print_file(f"{tmp}/badge.png").state_name
 ((52.98, 84.6), 'completed')
 """
 

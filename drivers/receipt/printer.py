@@ -61,6 +61,9 @@ class ReceiptPrinter(Device):
         before = self.status()
         self._refuse_unless_ready(before, "before printing")
         self._conn.write(receipt.to_bytes())
+        # DLE EOT is answered in real time, so on a real printer the head may still be working
+        # through the buffer: this catches a roll that ran out while the job arrived, and the next
+        # receipt's check before printing catches one that runs out after.
         after = self.status()
         self._refuse_unless_ready(after, "after printing: the receipt may be incomplete, reprint it")
         log.info("receipt.printed", uri=str(self.uri), paper=after.paper)
