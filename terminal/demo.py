@@ -65,6 +65,13 @@ def demo_services(layout: DemoLayout) -> list[Service]:
         services.append(Service("sim-modem", terminal_argv(
             "sim", "modem", "--port", kiosk.sms.port,
             "--record", str(layout.terminal_dir("kiosk") / "sms-inbox.jsonl"))))
+    # Printers (drivers/receipt, drivers/printer): ports match the `sim` values in drivers/settings.py.
+    services.append(Service("receipt-sim", terminal_argv(
+        "sim", "receipt", "--listen", "127.0.0.1:19100", "--out", str(layout.root / "receipts"))))
+    services.append(Service("printer-a4-sim", terminal_argv(
+        "sim", "printer", "--media", "a4", "--port", "18631", "--dir", str(layout.root / "printer-a4"))))
+    services.append(Service("printer-cr80-sim", terminal_argv(
+        "sim", "printer", "--media", "cr80", "--port", "18632", "--dir", str(layout.root / "printer-cr80"))))
     return services
 
 

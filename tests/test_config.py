@@ -30,16 +30,18 @@ def test_config_init_renders_a_valid_config(role, sim, tmp_path):
 
 
 def test_defaults_fill_absent_core_sections():
-    # The drop box's own devices (camera, gpio) are required for its role; the core sections are not.
+    # The drop box's own devices (camera, gpio, receipt) are required for its role; the core sections are not.
     cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n'
-                       '[camera]\nbackend = "sim"\nsim_source = "/srv/frames"\n[gpio]\nbackend = "sim"\n')
+                       '[camera]\nbackend = "sim"\nsim_source = "/srv/frames"\n[gpio]\nbackend = "sim"\n' + RECEIPT)
     assert cfg.log.level == "info"
     assert cfg.store.busy_timeout_ms == 5000
     assert "idcard" not in cfg  # an absent device is simply not configured
 
 
 # Other sections a kiosk requires, appended last so that the line numbers above stay put.
-KIOSK_TAIL = '\n[sms]\nbackend = "sim"\n'
+RECEIPT = '\n[receipt]\nbackend = "sim"\nuri = "tcp://127.0.0.1:19100"\n'
+KIOSK_TAIL = ('\n[sms]\nbackend = "sim"\n' + RECEIPT
+              + '[printer]\nbackend = "sim"\nuri = "certificates"\n[badge_printer]\nbackend = "sim"\nuri = "badges"\n')
 
 
 def problems(text: str) -> list[str]:

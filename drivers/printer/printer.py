@@ -1,0 +1,257 @@
+"""A document printer (A4 certificates, CR80 badge cards) on IPP or a CUPS queue.
+
+A job is submitted, then followed until it is completed, aborted or
+canceled, or until the job timeout (then it is cancelled, so a certificate
+never comes out later to whoever stands there).  Every failure names the
+printer-state-reasons in words.
+
+>>> import tempfile, PIL.Image
+>>> from drivers.printer import DocumentPrinter, IppPrinterSimulator
+>>> with tempfile.TemporaryDirectory() as tmp, IppPrinterSimulator(media="cr80") as sim:
+...     PIL.Image.new("RGB", (1011, 638), "navy").save(f"{tmp}/badge.png")
+...     printer = DocumentPrinter(sim.uri, media="cr80")
+...     printer.media_area().imageable_mm, printer.print_file(f"{tmp}/badge.png").state_name
+((52.98, 84.6), 'completed')
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drivers.base import Device
+from drivers.errors import ConfigurationError, CoverOpen, DeviceError, DeviceRefused, DeviceTimeout, OutOfPaper
+from drivers.health import Health
+from drivers.printer import reasons as R
+from drivers.printer.ipp import IppClient, printer_uri
+from drivers.printer.media import MEDIA, MediaArea, find_media
+from terminal.logs import get_logger
+
+log = get_logger(__name__)
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+DPI = 300
+
+
+@dataclass
+class JobResult:
+    job_id: int
+    state: int
+    job_reasons: list[str] = field(default_factory=list)
+    printer_reasons: list[str] = field(default_factory=list)
+    message: str = ""
+    printer_message: str = ""
+    elapsed_s: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def state_name(self) -> str:
+        return "timed out" if self.timed_out else R.JOB_STATES.get(self.state, f"state {self.state}")
+
+    @property
+    def ok(self) -> bool:
+        return self.state == 9 and not self.timed_out
+
+    @property
+    def warnings(self) -> str:
+        """Printer conditions that did not stop this job ('' when none)."""
+        return R.describe(self.printer_reasons) if R.normalise(self.printer_reasons) else ""
+
+    @property
+    def explanation(self) -> str:
+        words = R.describe(self.printer_reasons)
+        if not R.normalise(self.printer_reasons) and self.printer_message:
+            words = self.printer_message.rstrip(".")  # e.g. CUPS: "Print job canceled at printer"
+        return f"job {self.job_id} {self.state_name}; printer: {words}" + (
+            f"; job: {self.message}" if self.message and not self.ok else "")
+
+
+@dataclass
+class PrinterState:
+    state: int
+    reasons: list[str]
+    message: str
+    accepting: bool
+
+    @property
+    def words(self) -> str:
+        return R.describe(self.reasons)
+
+
+class DocumentPrinter(Device):
+    """An IPP printer URI or a CUPS queue name, printing on one media size ('a4' or 'cr80')."""
+
+    def __init__(self, target: str, *, media: str = "a4", cups_server: str = "localhost:631",
+                 job_timeout: float = 120.0, request_timeout: float = 10.0, poll_interval: float = 0.25,
+                 name: str = "printer", client: IppClient | None = None):
+        super().__init__()
+        self.name = name
+        if media not in MEDIA:
+            raise ConfigurationError(name, f"media {media!r} is not one of {', '.join(MEDIA)}")
+        self.media = MEDIA[media]
+        self.uri = printer_uri(target, cups_server=cups_server, device=name)
+        self.job_timeout = job_timeout
+        self.poll_interval = poll_interval
+        self.client = client or IppClient(self.uri, timeout=request_timeout, device=name)
+
+    # -- what the printer says ------------------------------------------------------
+    def state(self, attrs: dict | None = None) -> PrinterState:
+        attrs = attrs if attrs is not None else self.client.printer_attributes()
+        return PrinterState(state=int(attrs.get("printer-state", 0) or 0),
+                            reasons=R.normalise(attrs.get("printer-state-reasons", [])),
+                            message=str(attrs.get("printer-state-message", "") or ""),
+                            accepting=bool(attrs.get("printer-is-accepting-jobs", True)))
+
+    def media_area(self, attrs: dict | None = None) -> MediaArea:
+        """The printer's entry for this media size, with its imageable area."""
+        attrs = attrs if attrs is not None else self.client.printer_attributes()
+        area = find_media(self.media, ready=attrs.get("media-col-ready"), database=attrs.get("media-col-database"))
+        if area is None:
+            offered = attrs.get("media-supported") or []
+            offered = ", ".join(offered if isinstance(offered, list) else [offered]) or "nothing"
+            raise DeviceRefused(self.name, f"{self.uri} offers no {self.media.key.upper()} media "
+                                f"({self.media.width_mm:g} x {self.media.height_mm:g} mm); it offers {offered}",
+                                hint="pick the queue or printer made for this media")
+        return area
+
+    # -- printing -------------------------------------------------------------------
+    def print_file(self, path: "str | Path", *, job_name: str = "terminal",
+                   on_progress: "Callable[[list[str]], None] | None" = None) -> JobResult:
+        """Print a PDF or an image and wait for the end; return the result or raise with the reasons.
+
+        ``on_progress`` is called with the printer-state-reasons whenever they
+        change while the job runs (a screen can say "out of paper" at once).
+        ``job_name`` shows in printer and CUPS logs: never put personal data in it.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigurationError(self.name, f"{path}: no such file")
+        attrs = self.client.printer_attributes()
+        before = self.state(attrs)
+        self._refuse_if_blocked(before)
+        area = self.media_area(attrs)
+        formats = attrs.get("document-format-supported") or []
+        formats = formats if isinstance(formats, list) else [formats]
+        if "application/pdf" not in formats:
+            cups_queue = "/printers/" in self.uri
+            raise DeviceRefused(self.name, f"{self.uri} does not take PDF (it takes {', '.join(formats)})",
+                                hint="install cups-filters on the CUPS server" if cups_queue
+                                else "print through a CUPS queue, which converts PDF for the printer")
+        with tempfile.TemporaryDirectory(prefix="print-") as tmp:
+            document = self._as_pdf(path, area, Path(tmp))
+            started = time.monotonic()
+            job_id = self._submit(document, job_name, area, started + self.job_timeout)
+            log.info("printer.job_submitted", printer=self.name, uri=self.uri, job=job_id, media=area.name)
+            result = self._follow(job_id, started, on_progress)
+        log.info("printer.job_finished", printer=self.name, job=job_id, state=result.state_name,
+                 reasons=",".join(result.printer_reasons), elapsed_s=round(result.elapsed_s, 3))
+        if not result.ok:
+            raise self._failure(result)
+        return result
+
+    def _submit(self, document: Path, job_name: str, area: MediaArea, deadline: float) -> int:
+        """Print-Job, retried while the printer answers server-error-busy (one job at a time)."""
+        while True:
+            try:
+                return self.client.print_job(document, document_format="application/pdf", job_name=job_name,
+                                             media=area.name or None)
+            except DeviceRefused as exc:
+                if "server-error-busy" not in exc.reason or time.monotonic() >= deadline:
+                    raise
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+    def _follow(self, job_id: int, started: float, on_progress=None) -> JobResult:
+        deadline = started + self.job_timeout
+        last: list[str] | None = None
+        while True:
+            job = self.client.job_attributes(job_id)
+            state = int(job.get("job-state", 0) or 0)
+            if on_progress is not None and state not in R.FINAL_STATES:
+                reasons = self.state().reasons
+                if reasons != last:
+                    last = reasons
+                    on_progress(reasons)
+            if state in R.FINAL_STATES:
+                printer = self.state()  # on success too: warnings such as toner-low are worth showing
+                return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
+                                 str(job.get("job-state-message", "") or ""), printer.message,
+                                 time.monotonic() - started)
+            if time.monotonic() >= deadline:
+                printer = self.state()
+                self.client.cancel_job(job_id)  # never let it come out later, unattended
+                return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
+                                 f"not finished after {self.job_timeout:g} s; cancelled", printer.message,
+                                 time.monotonic() - started, timed_out=True)
+            time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+
+    def _refuse_if_blocked(self, state: PrinterState) -> None:
+        blocking = R.blocking(state.reasons)
+        if not blocking and state.accepting:
+            return
+        words = R.describe(blocking) if blocking else "not accepting jobs"
+        message = f"{self.uri}: {words}; nothing was printed"
+        if R.is_out_of_media(blocking):
+            raise OutOfPaper(self.name, message)
+        if R.is_cover_open(blocking):
+            raise CoverOpen(self.name, message)
+        raise DeviceRefused(self.name, message)
+
+    def _failure(self, result: JobResult) -> DeviceError:
+        text = f"{self.uri}: {result.explanation}"
+        if R.is_out_of_media(result.printer_reasons) or R.is_out_of_media(result.job_reasons):
+            exc: DeviceError = OutOfPaper(self.name, text)
+        elif R.is_cover_open(result.printer_reasons):
+            exc = CoverOpen(self.name, text)
+        elif result.timed_out:
+            exc = DeviceTimeout(self.name, text)
+        else:
+            exc = DeviceRefused(self.name, text)
+        exc.result = result
+        return exc
+
+    def _as_pdf(self, path: Path, area: MediaArea, tmp: Path) -> Path:
+        """A PDF as it is; an image scaled into the imageable area of one page of this media."""
+        suffix = path.suffix.lower()
+        with path.open("rb") as fh:
+            head = fh.read(5)
+        if head == b"%PDF-":
+            return path
+        if suffix not in IMAGE_SUFFIXES:
+            raise ConfigurationError(self.name, f"{path}: not a PDF or an image (png, jpeg, ...)")
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            img = Image.open(path)
+            img.load()
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ConfigurationError(self.name, f"{path}: cannot read the image ({exc})") from None
+        img = img.convert("RGB")
+        page_w, page_h = round(area.x / 2540 * DPI), round(area.y / 2540 * DPI)
+        box_w, box_h = area.pixels(DPI)
+        if (img.width > img.height) != (box_w > box_h):
+            img = img.rotate(90, expand=True)  # a landscape badge design on a portrait card feed
+        scale = min(box_w / img.width, box_h / img.height)
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.LANCZOS)
+        page = Image.new("RGB", (page_w, page_h), "white")
+        left, top = round(area.left / 2540 * DPI), round(area.top / 2540 * DPI)
+        page.paste(img, (left + (box_w - img.width) // 2, top + (box_h - img.height) // 2))
+        out = tmp / (path.stem + ".pdf")
+        page.save(out, "PDF", resolution=DPI)
+        return out
+
+    def health(self) -> Health:
+        try:
+            attrs = self.client.printer_attributes()
+            state = self.state(attrs)
+            area = self.media_area(attrs)
+        except DeviceError as exc:
+            return Health(self.name, ok=False, summary=exc.reason, details={"uri": self.uri})
+        blocking = R.blocking(state.reasons)
+        w, h = area.imageable_mm
+        summary = (f"{'ready' if not blocking and state.accepting else 'not ready'}: {state.words}; "
+                   f"{self.media.key.upper()} printable {w:g} x {h:g} mm")
+        return Health(self.name, ok=not blocking and state.accepting, summary=summary,
+                      details={"uri": self.uri, "reasons": state.reasons, "media": area.name})

@@ -1,0 +1,100 @@
+"""Draw parsed receipt blocks as text (for logs and tests) and as a PNG (to look at).
+
+>>> from drivers.receipt.escpos_parse import Block
+>>> from drivers.receipt.render import render_text
+>>> print(render_text([Block("text", "收据", align="center"), Block("cut", "full")], width=12))
+    收据
+~~~ cut ~~~
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drivers.receipt.document import columns
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+DOTS = 576  # an 80 mm printer's line: 576 dots at 203 dpi
+
+
+def render_text(blocks, *, width: int = 42) -> str:
+    out: list[str] = []
+    for b in blocks:
+        if b.kind == "text":
+            w = columns(b.text) * (2 if b.double else 1)
+            pad = {"left": 0, "center": max(0, (width - w) // 2), "right": max(0, width - w)}[b.align]
+            out.append((" " * pad + b.text).rstrip())
+        elif b.kind == "qr":
+            out.append(f"[QR {b.text}]")
+        elif b.kind == "raster":
+            out.append(f"[image {b.text}]")
+        elif b.kind == "cut":
+            label = " cut " if b.text == "full" else " partial cut "
+            side = max(2, (width - len(label)) // 2)
+            out.append("~" * side + label + "~" * side)
+        else:
+            out.append(f"[{b.text}]")
+    return "\n".join(out)
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    for path in FONT_CANDIDATES:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default()
+
+
+def render_png(blocks, path: "str | Path", *, width: int = 42) -> Path:
+    """Lay the blocks out on a strip of paper DOTS wide; QR codes drawn from their data with segno."""
+    import segno
+    from PIL import Image, ImageDraw
+
+    char_w = DOTS // width
+    font, big = _font(char_w * 2), _font(char_w * 4)
+    pieces: list[tuple[Image.Image, str]] = []
+    for b in blocks:
+        if b.kind == "text":
+            f = big if b.double else font
+            height = (char_w * 4 if b.double else char_w * 2) + 6
+            img = Image.new("L", (DOTS, height), 255)
+            draw = ImageDraw.Draw(img)
+            text_w = int(draw.textlength(b.text, font=f)) if b.text else 0
+            x = {"left": 0, "center": (DOTS - text_w) // 2, "right": DOTS - text_w}[b.align]
+            draw.text((max(0, x), 2), b.text, font=f, fill=0, stroke_width=1 if b.bold else 0, stroke_fill=0)
+            pieces.append((img, "left"))
+        elif b.kind == "qr":
+            qr = segno.make(b.text, error="m", boost_error=False)
+            scale = max(1, b.qr_size)
+            from io import BytesIO
+
+            buf = BytesIO()
+            qr.save(buf, kind="png", scale=scale, border=2)
+            buf.seek(0)
+            pieces.append((Image.open(buf).convert("L"), b.align))
+        elif b.kind == "raster":
+            pieces.append((b.image.convert("L"), b.align))
+        else:
+            img = Image.new("L", (DOTS, 14), 255)
+            draw = ImageDraw.Draw(img)
+            if b.kind == "cut":
+                for x in range(0, DOTS, 12):
+                    draw.line((x, 7, x + 6, 7), fill=0)
+            else:
+                draw.text((0, 0), f"[{b.text}]", font=_font(12), fill=0)
+            pieces.append((img, "left"))
+    total = sum(p.height for p, _ in pieces) + 20
+    paper = Image.new("L", (DOTS, max(total, 40)), 255)
+    y = 10
+    for img, align in pieces:
+        x = {"left": 0, "center": (DOTS - img.width) // 2, "right": DOTS - img.width}.get(align, 0)
+        paper.paste(img, (max(0, x), y))
+        y += img.height
+    path = Path(path)
+    paper.save(path)
+    return path
