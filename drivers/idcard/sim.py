@@ -25,16 +25,15 @@ import select
 import struct
 import threading
 import time
-import tty
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from drivers.errors import ConfigurationError
 from drivers.idcard import codec
 from drivers.idcard.codec import FrameDecoder, Request
 from drivers.idcard.errors import FrameError
 from drivers.idcard.samples import SimCard
+from drivers.simport import PseudoSerialPort
 from terminal.logs import get_logger
 
 log = get_logger(__name__)
@@ -93,11 +92,10 @@ class IdCardSimulator:
         self._faults: list[Fault] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._master = self._slave = -1
+        self._pty: PseudoSerialPort | None = None
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = -1, -1
         self._stopping = False
-        self.slave_name = ""
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -113,6 +111,11 @@ class IdCardSimulator:
     @property
     def port(self) -> str:
         return str(self.link) if self.link else self.slave_name
+
+    @property
+    def slave_name(self) -> str:
+        """The pty's /dev/pts path (the last one while unplugged; "" before the first start)."""
+        return self._pty.slave_name if self._pty else ""
 
     def start(self) -> "IdCardSimulator":
         self._plug()
@@ -138,26 +141,11 @@ class IdCardSimulator:
     def _plug(self) -> None:
         if self._thread is not None:
             return
-        if self.link is not None and self.link.exists() and not self.link.is_symlink():
-            # e.g. --port /dev/ttyUSB0 by mistake: never replace a real device node or file.
-            raise ConfigurationError("idcard-sim", f"refusing to replace {self.link}: it exists and is not a "
-                                                   f"symlink; name a new path for the simulated port")
-        self._master, self._slave = os.openpty()
-        try:
-            tty.setraw(self._slave)
-            os.set_blocking(self._master, False)
-            self.slave_name = os.ttyname(self._slave)
-            if self.link is not None:
-                self.link.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self.link.with_name(self.link.name + ".new")
-                if tmp.is_symlink() or tmp.exists():
-                    tmp.unlink()
-                tmp.symlink_to(self.slave_name)
-                os.replace(tmp, self.link)  # atomic: never a moment without the link
-        except BaseException:
-            os.close(self._master)
-            os.close(self._slave)
-            raise
+        if self._pty is None:
+            self._pty = PseudoSerialPort(self.link, device="idcard-sim")
+        else:
+            self._pty.replug()
+        os.set_blocking(self._pty.master, False)  # _serve selects, then reads what is there
         self._wake_r, self._wake_w = os.pipe()
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="idcard-sim", daemon=True)
@@ -171,19 +159,13 @@ class IdCardSimulator:
         self._stopping = True
         os.write(self._wake_w, b"x")
         thread.join(timeout=5)
-        for fd in (self._master, self._slave, self._wake_r, self._wake_w):
+        self._pty.unplug()  # closes the pair; removes the link only while it still leads to our pty
+        for fd in (self._wake_r, self._wake_w):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self._master = self._slave = self._wake_r = self._wake_w = -1
-        if self.link is not None:
-            try:
-                # Like udev removing the by-id link; only our own: another simulator may own the path now.
-                if self.link.is_symlink() and os.readlink(self.link) == self.slave_name:
-                    self.link.unlink()
-            except OSError:
-                pass
+        self._wake_r = self._wake_w = -1
         log.info("idcard_sim.unplugged", port=self.port)
 
     # --- scripting ----------------------------------------------------------------------------
@@ -302,7 +284,7 @@ class IdCardSimulator:
 
     def _serve(self) -> None:
         decoder = FrameDecoder(minimum=codec.MIN_REQUEST_LEN)
-        master, wake = self._master, self._wake_r
+        master, wake = self._pty.master, self._wake_r
         while not self._stopping:
             ready, _, _ = select.select([master, wake], [], [], 1.0)
             if wake in ready or self._stopping:

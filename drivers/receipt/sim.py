@@ -28,6 +28,7 @@ from pathlib import Path
 from drivers.receipt.escpos_parse import Block, EscPosParser
 from drivers.receipt.render import render_png, render_text
 from drivers.receipt.status import BIT_COVER_OPEN, BIT_OFFLINE, BIT_STOPPED_PAPER_END, BITS_NEAR_END, BITS_PAPER_END
+from drivers.simport import PseudoSerialPort
 from terminal.logs import get_logger
 
 log = get_logger(__name__)
@@ -77,17 +78,12 @@ class ReceiptSimulator:
         self._stop = threading.Event()
         self.idle_s = idle_s
         self._server = None
-        self._pty: tuple[int, int] | None = None
+        self._pty: PseudoSerialPort | None = None
         if serial:
             # A serial printer on a pseudo-terminal: serial:///dev/pts/N; a job ends after idle_s of quiet.
-            import pty
-            import tty
-
-            master, slave = pty.openpty()
-            tty.setraw(slave)
-            self._pty = (master, slave)
+            self._pty = PseudoSerialPort(device="receipt-sim")
             self.host, self.port = "", 0
-            self.device = os.ttyname(slave)
+            self.device = self._pty.slave_name
             target = self._serve_pty
         else:
             self._server = socket.create_server((host, port), reuse_port=False)
@@ -175,7 +171,7 @@ class ReceiptSimulator:
         return job, EscPosParser(on_status=answer, on_print=lambda b: self._can_print(b, job), blocks=job.blocks)
 
     def _serve_pty(self) -> None:
-        master, _ = self._pty
+        master = self._pty.master
         job = parser = None
         last = 0.0
         while not self._stop.is_set():
@@ -253,11 +249,7 @@ class ReceiptSimulator:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=2)
         if self._pty:
-            for fd in self._pty:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            self._pty.close()
             self._pty = None
 
     def __enter__(self):

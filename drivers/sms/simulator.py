@@ -22,11 +22,11 @@ import os
 import select
 import threading
 import time
-import tty
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from drivers.errors import ConfigurationError
+from drivers.simport import PseudoSerialPort
 from drivers.sms.errors import CME_MEANINGS, CMS_MEANINGS, PduError
 from drivers.sms.pdu import decode_submit
 from terminal.logs import get_logger
@@ -88,19 +88,9 @@ class ModemSimulator:
         self._line = bytearray()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._link: Path | None = None
-        self._master, self._slave = os.openpty()
-        try:
-            tty.setraw(self._slave)
-            self.pty = os.ttyname(self._slave)
-            self.port = self.pty
-            if link:
-                self._link = Path(link)
-                self._make_link(self._link)
-                self.port = str(self._link)
-        except Exception:
-            self._close_fds()
-            raise
+        self._pty = PseudoSerialPort(link, device="modem-sim")
+        self.pty = self._pty.slave_name
+        self.port = self._pty.port
         self._thread = threading.Thread(target=self._run, name="modem-sim", daemon=True)
         self._thread.start()
 
@@ -117,14 +107,7 @@ class ModemSimulator:
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
-        self._close_fds()
-        if self._link is not None:
-            try:
-                if self._link.is_symlink() and os.readlink(self._link) == self.pty:
-                    self._link.unlink()
-            except OSError:
-                pass
-            self._link = None
+        self._pty.close()  # removes the link only while it still leads to our pty
 
     def __enter__(self):
         return self
@@ -134,29 +117,13 @@ class ModemSimulator:
 
     # -- pty plumbing ----------------------------------------------------------------------------
 
-    def _make_link(self, link: Path) -> None:
-        link.parent.mkdir(parents=True, exist_ok=True)
-        if link.is_symlink():
-            link.unlink()                       # a stale link from an earlier run
-        elif link.exists():
-            raise ConfigurationError("modem-sim", f"{link} exists and is not a symlink; choose another --port")
-        link.symlink_to(self.pty)
-
-    def _close_fds(self) -> None:
-        for fd in (self._master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._master = self._slave = -1
-
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                ready, _, _ = select.select([self._master], [], [], 0.1)
+                ready, _, _ = select.select([self._pty.master], [], [], 0.1)
                 if not ready:
                     continue
-                data = os.read(self._master, 4096)
+                data = os.read(self._pty.master, 4096)
             except OSError:
                 if self._stop.is_set():
                     return
@@ -168,7 +135,7 @@ class ModemSimulator:
 
     def _write(self, data: bytes) -> None:
         try:
-            os.write(self._master, data)
+            os.write(self._pty.master, data)
         except OSError:
             pass
 
