@@ -209,7 +209,7 @@ class Forwarder:
         if self._backlog:
             self._backlog.depth = max(0, self._backlog.depth - len(done) - len(rejected))
         for seq, code, reason in rejected:
-            log.error("sync.dead_lettered", seq=seq, code=code, reason=reason)
+            log.error("sync.dead_lettered", seq=seq, result_code=code, reason=reason)
         self.budget.succeed()
         self.backoff.reset()
         if self.batch_cap < self.s.batch_max_events:  # grow back after a 413/400 split
@@ -234,7 +234,7 @@ class Forwarder:
                 self._dead_letter(self.store.conn, seq, str(exc.status), reason, self.clock.wall())
                 note_error(self.store.conn, f"event {seq} dead-lettered: {reason}", code=str(exc.status))
             self.result.rejected += 1
-            log.error("sync.dead_lettered", seq=seq, code=exc.status, reason=reason)
+            log.error("sync.dead_lettered", seq=seq, result_code=exc.status, reason=reason)
             return
         self.batch_cap = max(1, len(batch.rows) // 2)
         log.warning("sync.batch_split", status=exc.status, size=len(batch.rows), next_size=self.batch_cap,

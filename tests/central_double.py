@@ -61,6 +61,7 @@ class CentralDouble:
         self.poison_seqs: set[int] = set()   # a batch holding one of these gets a whole-batch 400
         self.huge_seqs: set[int] = set()     # a batch holding one of these gets 413
         self.requests: list[tuple[str, int]] = []  # (path, status) of every request
+        self.batches: list[dict] = []   # per ingest call: size, encoding, peer port, raw bytes
         self.datasets: dict[str, dict] = {d: {"version": 0, "items": {}, "log": [], "min_version": 0}
                                           for d in wire.DATASETS}
         self.lock = threading.Lock()
@@ -335,6 +336,10 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(who, tuple):
             return self._reply(*who)
         status, payload, headers = self.central.ingest(who, body, self.headers)
+        self.central.batches.append({"status": status, "encoding": self.headers.get("Content-Encoding"),
+                                     "port": self.client_address[1], "bytes": len(body),
+                                     "events": len(payload.get("results", [])),
+                                     "seqs": [r["seq"] for r in payload.get("results", [])]})
         self._reply(status, payload, headers)
 
     def do_GET(self):
