@@ -25,7 +25,7 @@ import random
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sync import backlog as backlog_mod
 from sync.backoff import Backoff, RetryBudget
@@ -63,7 +63,6 @@ class RunResult:
     duplicate: int = 0
     rejected: int = 0
     failures: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class Forwarder:

@@ -50,7 +50,7 @@ def open_terminal_store(config: Path):
 
 def enroll(run_cli, central, config: Path, device_id: str = "KSK-T-0001") -> None:
     token = central.issue_token(device_id)
-    code, out, err = run_cli("sync", "enroll", "--config", str(config), "--central", central.url, "--token", token)
+    code, out, err = run_cli("sync", "enroll", "--config", str(config), "--central", central.url, f"--token={token}")
     assert code == 0, err
 
 

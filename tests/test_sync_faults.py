@@ -1,0 +1,131 @@
+"""Proofs: a fault-injecting proxy, and kill -9 of the forwarder many times during a drain."""
+
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from central_double import CentralDouble
+from fault_proxy import FAULTS, FaultProxy
+from sync.forwarder import Forwarder
+from sync.outbox import record
+from sync.state import set_state
+from sync_helpers import REPO, cli_argv, enroll, open_terminal_store, write_config
+
+
+def fill(store, n, chunk=1000):
+    for start in range(0, n, chunk):
+        with store.write() as db:  # big transactions keep set-up fast; record() is the same call
+            for i in range(start, min(n, start + chunk)):
+                record(db, "sync.diagnostic", {"n": i + 1})
+
+
+def assert_exactly_once_in_order(central, device, n):
+    events = central.events(device)
+    seqs = [e["seq"] for e in events]
+    assert len(seqs) == n, f"{n - len(seqs)} events missing"
+    assert len(set(seqs)) == n, "an event was stored twice"
+    assert seqs == sorted(seqs), "events arrived out of order"
+    assert [e["payload"]["n"] for e in events] == list(range(1, n + 1))
+
+
+def test_every_network_fault_in_one_run_loses_and_doubles_nothing(tmp_path, run_cli):
+    central = CentralDouble().start()
+    proxy = FaultProxy(("127.0.0.1", central.port), seed=11, fault_rate=0.3, hold_s=2.0).start()
+    try:
+        config = write_config(tmp_path / "t", "KSK-F-0001", batch_max_events=40, read_timeout_s=0.6,
+                              retry_base_s=0.01, retry_cap_s=0.1, retry_budget=100_000)
+        enroll(run_cli, central, config, "KSK-F-0001")
+        cfg, store = open_terminal_store(config)
+        with store:
+            with store.write():
+                set_state(store.conn, "central_url", proxy.url)  # route the forwarder through the proxy
+            fill(store, 1200)
+            f = Forwarder(store, cfg.sync, device_id=cfg.device_id)
+            assert f.run(once=True) == 0
+            assert store.conn.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0] == 0
+            assert store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0] == 0
+        assert_exactly_once_in_order(central, "KSK-F-0001", 1200)
+        print(dict(proxy.counts), f.result)
+        assert all(proxy.counts[fault] >= 1 for fault in FAULTS), proxy.counts
+        assert f.result.duplicate > 0  # answers were lost after central committed, and that was handled
+    finally:
+        proxy.close()
+        central.close()
+
+
+@pytest.mark.slow
+def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path, run_cli):
+    """The issue's chaos test; central (the double, durable SQLite) is also restarted a few times."""
+    central = CentralDouble(str(tmp_path / "central.db")).start()
+    # Every restart finds an old backlog (outage_after_s=0), so the drain is paced at 4,000 events/s:
+    # that keeps 50 random kills inside the drain while the final catch-up stays quick.
+    config = write_config(tmp_path / "t", "KSK-C-0001", batch_max_events=40, read_timeout_s=2.0,
+                          retry_base_s=0.01, retry_cap_s=0.1, retry_budget=100_000, outage_after_s=0,
+                          drain_max_events_per_s=4000)
+    enroll(run_cli, central, config, "KSK-C-0001")
+    cfg, store = open_terminal_store(config)
+    with store:
+        fill(store, 20_000)
+    rng = random.Random(2026)
+    kills = restarts = 0
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    t0 = time.monotonic()
+    try:
+        while kills < 50:
+            before = central.ingest_calls
+            proc = subprocess.Popen(cli_argv("sync", "run", "--config", str(config), "--log-level", "error"),
+                                    cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 10
+            while central.ingest_calls == before and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.002)  # wait until this forwarder is mid-drain ...
+            time.sleep(rng.uniform(0, 0.08))  # ... then kill it at a random instant
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+            if kills % 17 == 0:  # and restart central now and then, mid-drain
+                central.restart()
+                restarts += 1
+        assert central.count() < 20_000, "the kills must land during the drain"
+        print(f"after {kills} kills: {central.count()} events at central, {time.monotonic() - t0:.1f} s")
+        proc = subprocess.run(cli_argv("sync", "run", "--once", "--config", str(config)), cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert_exactly_once_in_order(central, "KSK-C-0001", 20_000)
+        cfg, store = open_terminal_store(config)
+        with store:
+            assert store.conn.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0] == 0
+            assert store.health()["ok"]
+        assert restarts == 2
+    finally:
+        central.close()
+
+
+def test_disk_full_on_the_device_recovers_when_space_returns(tmp_path, run_cli):
+    central = CentralDouble().start()
+    try:
+        config = write_config(tmp_path / "t", "KSK-D-0001", batch_max_events=100)
+        enroll(run_cli, central, config, "KSK-D-0001")
+        cfg, store = open_terminal_store(config)
+        from sync.outbox import OutboxFull
+        with store:
+            fill(store, 200)
+            pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+            store.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
+            with pytest.raises(OutboxFull, match="disk is full"):
+                for i in range(2000):
+                    with store.write() as db:
+                        record(db, "sync.diagnostic", {"n": 10_000 + i, "pad": "z" * 400})
+            accepted_while_full = store.conn.execute("SELECT COUNT(*) FROM sync_outbox").fetchone()[0]
+            # the forwarder still drains (deletes need no new pages) and so frees space
+            assert Forwarder(store, cfg.sync, device_id=cfg.device_id).run(once=True) == 0
+            assert central.count() == accepted_while_full
+            with store.write() as db:
+                record(db, "sync.diagnostic", {"n": 99_999})  # space is back
+            assert store.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    finally:
+        central.close()
+
