@@ -82,7 +82,8 @@ class CentralClient:
         self.creds = creds
         self.base = creds.central_url.rstrip("/")
         self.session = requests.Session()
-        self.session.verify = verify
+        # Given per request: a session attribute loses to REQUESTS_CA_BUNDLE in the environment.
+        self.verify = verify
         self.session.headers["User-Agent"] = "service-terminals-sync/1"
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.retry_after_max_s = retry_after_max_s
@@ -129,7 +130,7 @@ class CentralClient:
         sent = self.clock.wall()
         try:
             response = self.session.request(method, self.base + path, data=body or None, headers=headers,
-                                            timeout=self.timeout)
+                                            timeout=self.timeout, verify=self.verify)
             response.content  # read it all now: a truncated body is a network failure, retried
         except requests.exceptions.SSLError as exc:
             raise Retryable(f"TLS to {self.base} failed ({_short(exc)}); check [sync] ca_bundle or the "

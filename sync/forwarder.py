@@ -40,6 +40,7 @@ log = get_logger(__name__)
 
 HOUSEKEEPING_EVERY_S = 10.0
 CREDENTIALS_RECHECK_S = 60.0
+ENROLMENT_RECHECK_S = 10.0
 
 
 class NotEnrolled(TerminalError):
@@ -328,7 +329,7 @@ class Forwarder:
             if once:
                 raise NotEnrolled(message)
             log.error("sync.not_enrolled", action=message)
-            if self.stop.wait(CREDENTIALS_RECHECK_S):
+            if self.stop.wait(ENROLMENT_RECHECK_S):
                 raise NotEnrolled(message)
         self.client = CentralClient(
             creds, verify=tls_verify(creds.ca_file, self.s.ca_bundle),

@@ -85,17 +85,18 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
     stamp = clock.stamp()
     priority = wire.EVENT_TYPES[(event_type, version)].priority
     try:
-        if conn.execute("SELECT 1 FROM sync_outbox WHERE key = ?", (key,)).fetchone():
-            raise OutboxError(f"event {event_type}: idempotency key {key!r} is already in the outbox")
-        seq = conn.execute("UPDATE sync_counter SET value = value + 1 WHERE name = 'seq' RETURNING value"
-                           ).fetchone()[0]
         ref = reference_time(stamp["wall"], stamp["clock_synced"], get_state(conn, "clock_offset"))
-        conn.execute(
+        # Insert first, then advance the counter: a refused insert (duplicate key) leaves no gap.
+        seq = conn.execute(
             "INSERT INTO sync_outbox (seq, key, type, schema, priority, payload, size, wall_time, mono_ns,"
-            " boot_id, clock_synced, ref_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, key, event_type, version, priority, body, size, stamp["wall"], stamp["mono"],
+            " boot_id, clock_synced, ref_time) SELECT value + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "FROM sync_counter WHERE name = 'seq' RETURNING seq",
+            (key, event_type, version, priority, body, size, stamp["wall"], stamp["mono"],
              stamp["boot_id"], int(stamp["clock_synced"]), ref),
-        )
+        ).fetchone()[0]
+        conn.execute("UPDATE sync_counter SET value = ? WHERE name = 'seq'", (seq,))
+    except sqlite3.IntegrityError:
+        raise OutboxError(f"event {event_type}: idempotency key {key!r} is already in the outbox") from None
     except sqlite3.OperationalError as exc:
         if "full" in str(exc):
             raise OutboxFull(f"the terminal's disk is full, so {event_type} was not recorded and nothing "

@@ -50,11 +50,13 @@ CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, device_id TEXT NOT NU
 
 class CentralDouble:
     def __init__(self, db: str = ":memory:", host: str = "127.0.0.1", port: int = 0, *,
-                 max_batch_events: int = 5000, max_body_bytes: int = 16_000_000):
+                 max_batch_events: int = 5000, max_body_bytes: int = 16_000_000,
+                 tls: tuple[str, str] | None = None):
         self.db_path = db
         self.host, self.port = host, port
         self.max_batch_events = max_batch_events
         self.max_body_bytes = max_body_bytes
+        self.tls = tls  # (certificate chain file, key file): serve HTTPS
         self.server_offset_s = 0.0       # central's clock vs this machine's
         self.faults: deque = deque()      # (status, headers, body) for the next /v1/events calls
         self.reject_seqs: dict[int, str] = {}
@@ -85,6 +87,12 @@ class CentralDouble:
         self.httpd = _Server((self.host, self.port), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
         self.thread.start()
@@ -110,7 +118,7 @@ class CentralDouble:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     # -- test controls -------------------------------------------------------------------------
     def now(self) -> float:

@@ -128,3 +128,36 @@ def test_sync_run_service_stops_cleanly_on_sigterm(run_cli, central, config):
     events = [json.loads(line)["event"] for line in out.splitlines() if line.startswith("{")]
     assert events[0] == "sync.forwarder_started" and events[-1] == "sync.forwarder_stopped"
     assert central.count() == 3
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A throwaway CA and a server certificate for 127.0.0.1, made with the openssl command."""
+    d = tmp_path / "pki"
+    d.mkdir()
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run = lambda *a: subprocess.run(["openssl", *a], cwd=d, check=True, capture_output=True)  # noqa: E731
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test central CA")
+    run("req", *ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
+    (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "srv.pem", "-days", "2", "-extfile", "san.ext")
+    return d
+
+
+def test_tls_is_verified_against_the_given_ca(run_cli, config, tls_files):
+    central = CentralDouble(tls=(str(tls_files / "srv.pem"), str(tls_files / "srv.key"))).start()
+    try:
+        token = central.issue_token(DEVICE)
+        code, _, err = run_cli("sync", "enroll", "--config", str(config), "--central", central.url,
+                               f"--token={token}")
+        assert code == 1 and "TLS" in err and "--ca FILE" in err  # unknown CA: refused, said clearly
+        code, _, err = run_cli("sync", "enroll", "--config", str(config), "--central", central.url,
+                               f"--token={token}", "--ca", str(tls_files / "ca.pem"))
+        assert code == 0, err
+        run_cli("sync", "emit", "--count", "3", "--config", str(config))
+        code, _, err = run_cli("sync", "run", "--once", "--config", str(config))
+        assert code == 0, err
+        assert central.count() == 3
+    finally:
+        central.close()

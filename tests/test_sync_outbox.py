@@ -79,6 +79,8 @@ def test_same_idempotency_key_twice_is_refused(store):
         with store.write() as db:
             record(db, "sync.diagnostic", {"n": 2}, key="k1")
     assert len(outbox(store)) == 1
+    with store.write() as db:
+        assert record(db, "sync.diagnostic", {"n": 3}).seq == 2  # the refusal used no number
 
 
 def test_every_event_carries_time_facts_and_priority(store):

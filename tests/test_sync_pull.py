@@ -137,3 +137,21 @@ def test_malformed_page_is_refused_without_changing_anything(setup, central):
     with pytest.raises(ReferenceError_, match="malformed page"):
         Puller(store).pull(client, "config")
     assert ids(store, "config") == ["screen"]
+
+
+def test_sync_run_pulls_reference_data_between_batches(tmp_path, central, run_cli):
+    import threading
+
+    from sync.forwarder import Forwarder
+
+    config = write_config(tmp_path / "r", "DBX-T-0002", role="dropbox", pull_interval_s=300.0)
+    enroll(run_cli, central, config, "DBX-T-0002")
+    central.put_items("revoked_badges", [{"id": "B9"}])
+    cfg, store = open_terminal_store(config)
+    stop = threading.Event()
+    with store:
+        f = Forwarder(store, cfg.sync, device_id=cfg.device_id, stop=stop, puller=Puller(store))
+        original = stop.wait
+        stop.wait = lambda timeout=None: (stop.set(), original(0))[1]  # stop at the first idle wait
+        assert f.run(once=False) == 0
+        assert ids(store, "revoked_badges") == ["B9"]
