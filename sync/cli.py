@@ -235,6 +235,11 @@ def _enroll(args) -> int:
             for key in ("central_url", "device_id", "secret", "enrolled_at"):
                 set_state(store.conn, key, answer[key])
             set_state(store.conn, "ca_file", args.ca or "")
+            if answer["last_seq"] is not None:
+                # Central already holds seqs up to last_seq (e.g. this store was quarantined and
+                # started afresh): continue above them instead of colliding with them.
+                store.conn.execute("UPDATE sync_counter SET value = MAX(value, ?) WHERE name = 'seq'",
+                                   (answer["last_seq"],))
             if isinstance(answer.get("server_time"), (int, float)):
                 set_state(store.conn, "clock_offset", answer["server_time"] - time.time())
     print(f"enrolled {cfg.device_id} with {answer['central_url']}; the secret is kept in the local store")

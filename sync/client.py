@@ -195,9 +195,11 @@ def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str =
         raise CentralError("enrolment failed: central's answer has no valid secret") from None
     if len(secret) < 32 or body.get("device_id") != device_id:
         raise CentralError("enrolment failed: central's answer does not match this device")
+    last_seq = body.get("last_seq")
     return {"central_url": central_url.rstrip("/"), "device_id": device_id,
             "secret": base64.b64encode(secret).decode(), "enrolled_at": time.time(),
-            "server_time": body.get("server_time")}
+            "server_time": body.get("server_time"),
+            "last_seq": last_seq if isinstance(last_seq, int) and last_seq >= 0 else None}
 
 
 def _server_time(response: requests.Response) -> float | None:

@@ -144,7 +144,13 @@ class Forwarder:
             return None
         except Retryable as exc:
             return self._retry_later(exc, once)
-        self._apply(batch, answer)
+        try:
+            self._apply(batch, answer)
+        except sqlite3.OperationalError as exc:
+            # Locked too long by another writer, or no space: central holds the batch, so the
+            # resend after the pause is answered "duplicate". Nothing is lost either way.
+            log.error("sync.ack_commit_failed", error=str(exc), batch=len(batch.rows))
+            return self._retry_later(Retryable(f"could not record central's answer locally ({exc})"), once)
         self._pace(len(batch.rows), time.monotonic() - started)
         return None
 

@@ -32,6 +32,9 @@ from sync import wire
 from sync.clock import SystemClock, reference_time
 from sync.state import get_state
 from terminal import TerminalError
+from terminal.logs import get_logger
+
+log = get_logger(__name__)
 
 # Bytes an event adds to a batch beyond its payload (envelope fields, JSON punctuation).
 ENVELOPE_BYTES = 220
@@ -99,6 +102,8 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
         raise OutboxError(f"event {event_type}: idempotency key {key!r} is already in the outbox") from None
     except sqlite3.OperationalError as exc:
         if "full" in str(exc):
+            log.critical("sync.disk_full", event_type=event_type,
+                         action="the business transaction was refused; free space on the state directory")
             raise OutboxFull(f"the terminal's disk is full, so {event_type} was not recorded and nothing "
                              f"was saved; the forwarder frees space as central acknowledges events - "
                              f"check 'terminal sync status' and free space on the state directory") from None

@@ -219,7 +219,9 @@ class CentralDouble:
             secret = secrets.token_bytes(32)
             self.conn.execute("DELETE FROM tokens WHERE token = ?", (token,))
             self.conn.execute("INSERT OR REPLACE INTO devices (device_id, secret) VALUES (?, ?)", (device, secret))
-        return 200, {"device_id": device, "secret": base64.b64encode(secret).decode(), "server_time": self.now()}
+            last = self.conn.execute("SELECT MAX(seq) FROM events WHERE device_id = ?", (device,)).fetchone()[0]
+        return 200, {"device_id": device, "secret": base64.b64encode(secret).decode(), "server_time": self.now(),
+                     "last_seq": last or 0}
 
     def ingest(self, device: str, body: bytes, headers) -> tuple[int, dict, dict]:
         if self.faults:

@@ -161,3 +161,20 @@ def test_tls_is_verified_against_the_given_ca(run_cli, config, tls_files):
         assert central.count() == 3
     finally:
         central.close()
+
+
+def test_a_quarantined_store_continues_above_central_seqs_after_re_enrolment(run_cli, central, config, tmp_path):
+    enroll(run_cli, central, config, DEVICE)
+    run_cli("sync", "emit", "--count", "5", "--config", str(config))
+    assert run_cli("sync", "run", "--once", "--config", str(config))[0] == 0
+    db = tmp_path / "t" / "state" / "terminal.db"
+    for side in ("-wal", "-shm"):
+        (tmp_path / "t" / "state" / f"terminal.db{side}").unlink(missing_ok=True)
+    db.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))  # the SD card corrupts the store
+    code, out, err = run_cli("sync", "run", "--once", "--config", str(config))
+    assert code == 1 and "not enrolled" in err  # the secret went with the old file: say so
+    enroll(run_cli, central, config, DEVICE)
+    code, out, _ = run_cli("sync", "emit", "--count", "2", "--config", str(config))
+    assert "seq 6..7" in out
+    assert run_cli("sync", "run", "--once", "--config", str(config))[0] == 0
+    assert [e["seq"] for e in central.events()] == [1, 2, 3, 4, 5, 6, 7]

@@ -386,3 +386,33 @@ def test_request_body_is_the_contract(terminal, central):
     assert set(body["events"][0]) == {"seq", "key", "type", "schema", "priority", "payload", "wall_time",
                                       "mono_ns", "boot_id", "clock_synced"}
     assert body["events"][0]["priority"] == wire.PRIORITY_DIAGNOSTIC and body["device_id"] == DEVICE
+
+
+def test_a_locked_store_after_central_committed_is_resent_as_duplicates(terminal, central):
+    import sqlite3
+
+    from sync.store import open_store
+    from terminal.migrations import all_migrations
+
+    cfg, first = terminal()
+    emit(first, 4)
+    store = open_store(first.path, all_migrations(), busy_timeout_ms=100)
+    other = sqlite3.connect(first.path, isolation_level=None, check_same_thread=False)
+    original = central.ingest
+
+    def ingest_then_lock(device, body, headers):
+        answer = original(device, body, headers)
+        if not other.in_transaction and central.ingest_calls == 1:
+            other.execute("BEGIN IMMEDIATE")  # e.g. the kiosk holds the write lock too long
+        return answer
+
+    central.ingest = ingest_then_lock
+    stop = RecordingStop()
+    stop.wait = lambda timeout=None: (other.in_transaction and other.execute("ROLLBACK"),
+                                      stop.waits.append(timeout))[0] and False
+    f = forwarder(cfg, store, stop)
+    assert f.run(once=True) == 0
+    assert central.count() == 4 and f.result.duplicate == 4 and depth(store) == 0
+    assert f.result.failures == 1 and len(stop.waits) == 1  # one pause, then the resend
+    store.close()
+    other.close()
