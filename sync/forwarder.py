@@ -41,6 +41,7 @@ log = get_logger(__name__)
 HOUSEKEEPING_EVERY_S = 10.0
 CREDENTIALS_RECHECK_S = 60.0
 ENROLMENT_RECHECK_S = 10.0
+LONE_REFUSALS_MAX = 10  # single-event 400/413s in a row before central itself is suspected
 
 
 class NotEnrolled(TerminalError):
@@ -88,6 +89,7 @@ class Forwarder:
         self._next_pull = 0.0
         self._recovering = False
         self._start_delay_done = False
+        self._lone_refusals = 0  # single-event 400/413s since the last accepted batch
 
     # -- public --------------------------------------------------------------------------------
     def run(self, *, once: bool = False) -> int:
@@ -116,7 +118,10 @@ class Forwarder:
     # -- one turn of the loop ------------------------------------------------------------------
     def _step(self, once: bool) -> int | None:
         self._housekeeping()
-        self._maybe_pull(once)
+        try:
+            self._maybe_pull(once)
+        except CredentialsRejected as exc:
+            return self._credentials_rejected(exc, once)
         if self._recovering and not self._start_delay_done:
             self._start_delay_done = True
             delay = self.rng.uniform(0, self.s.drain_start_jitter_s)
@@ -140,6 +145,12 @@ class Forwarder:
         except CredentialsRejected as exc:
             return self._credentials_rejected(exc, once)
         except BatchRefused as exc:
+            if len(batch.rows) == 1 and self._lone_refusals >= LONE_REFUSALS_MAX:
+                # Central refuses event after event on its own: more likely central or a proxy in
+                # front of it is broken than every event. Keep them and retry instead.
+                return self._retry_later(Retryable(
+                    f"central refused {self._lone_refusals} events in a row one by one ({exc}); not "
+                    f"dead-lettering more until one is accepted", status=exc.status), once)
             self._refused(batch, exc)
             return None
         except Retryable as exc:
@@ -218,6 +229,7 @@ class Forwarder:
             log.error("sync.dead_lettered", seq=seq, result_code=code, reason=reason)
         self.budget.succeed()
         self.backoff.reset()
+        self._lone_refusals = 0
         if self.batch_cap < self.s.batch_max_events:  # grow back after a 413/400 split
             self.batch_cap = min(self.s.batch_max_events, self.batch_cap * 2)
         if missing:
@@ -240,6 +252,7 @@ class Forwarder:
                 self._dead_letter(self.store.conn, seq, str(exc.status), reason, self.clock.wall())
                 note_error(self.store.conn, f"event {seq} dead-lettered: {reason}", code=str(exc.status))
             self.result.rejected += 1
+            self._lone_refusals += 1
             log.error("sync.dead_lettered", seq=seq, result_code=exc.status, reason=reason)
             return
         self.batch_cap = max(1, len(batch.rows) // 2)

@@ -416,3 +416,14 @@ def test_a_locked_store_after_central_committed_is_resent_as_duplicates(terminal
     assert f.result.failures == 1 and len(stop.waits) == 1  # one pause, then the resend
     store.close()
     other.close()
+
+
+def test_central_refusing_everything_does_not_dead_letter_the_backlog(terminal, central):
+    cfg, store = terminal(batch_max_events=4, retry_budget=50)
+    emit(store, 40)
+    central.poison_seqs = set(range(1, 41))  # e.g. a broken proxy answering 400 to every request
+    f = forwarder(cfg, store)
+    assert f.run(once=True) == 1  # gives up on the budget, not on the events
+    dead = store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0]
+    assert dead == 10 and depth(store) == 30
+    assert "not dead-lettering more" in get_state(store.conn, "last_error")["message"]
