@@ -11,7 +11,6 @@ token from ``terminal central token --db FILE --device-id D``.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import sqlite3

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import json
 import time
 from dataclasses import dataclass
 

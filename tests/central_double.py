@@ -376,6 +376,67 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(*self.central.reference(split.path[len(prefix):], parse_qs(split.query)))
 
 
+class DoubleProcess:
+    """The double in its own process with a durable database: it can be kill -9ed and restarted."""
+
+    def __init__(self, db: str, tokens: dict[str, str], port: int | None = None):
+        import socket as _socket
+
+        self.db, self.tokens = db, tokens
+        if port is None:
+            with _socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = None
+
+    def start(self) -> "DoubleProcess":
+        import socket as _socket
+        import subprocess
+
+        argv = [sys.executable, __file__, "--db", self.db, "--listen", f"127.0.0.1:{self.port}"]
+        argv += [f"--token={d}={t}" for d, t in self.tokens.items()]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"central double did not start on port {self.port}")
+                time.sleep(0.02)
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye, no flush - only what SQLite committed survives."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except Exception:
+                self.kill()
+
+    def _query(self, sql: str, args=()):
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
+        try:
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
+
+    def high_water(self) -> int:
+        """A cheap progress signal: the last stored row number."""
+        return self._query("SELECT COALESCE(MAX(n), 0) FROM events")[0][0]
+
+    def events(self, device_id: str) -> list[dict]:
+        rows = self._query("SELECT seq, payload FROM events WHERE device_id = ? ORDER BY n", (device_id,))
+        return [{"seq": s, "payload": json.loads(p)} for s, p in rows]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--listen", default="127.0.0.1:8740")
@@ -388,8 +449,12 @@ def main(argv=None) -> int:
         device, token = pair.split("=", 1)
         central.issue_token(device, token)
     print(f"central double on {central.url}", flush=True)
+    import signal
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     central.close()
