@@ -184,11 +184,20 @@ def _requeue(args) -> int:
             ids = [r[0] for r in store.conn.execute(f"SELECT id FROM sync_dead_letters{where}", params)]
             if not ids and not args.all:
                 raise TerminalError(f"no dead letter with id {args.id}; list them with 'terminal sync dead-letters'")
+            moved, kept = 0, []
             for i in ids:  # same seq and key: central dedupes if it had taken it after all
-                store.conn.execute(f"INSERT OR IGNORE INTO sync_outbox ({cols}) SELECT {cols} FROM sync_dead_letters "
-                                   "WHERE id = ?", (i,))
-                store.conn.execute("DELETE FROM sync_dead_letters WHERE id = ?", (i,))
-    print(f"requeued {len(ids)} event(s); 'terminal sync run' forwards them")
+                cur = store.conn.execute(f"INSERT OR IGNORE INTO sync_outbox ({cols}) SELECT {cols} "
+                                         "FROM sync_dead_letters WHERE id = ?", (i,))
+                if cur.rowcount:
+                    store.conn.execute("DELETE FROM sync_dead_letters WHERE id = ?", (i,))
+                    moved += 1
+                else:
+                    kept.append(i)  # its seq or key is already queued: never drop the dead letter
+    print(f"requeued {moved} event(s); 'terminal sync run' forwards them")
+    if kept:
+        print(f"kept dead letter(s) {', '.join(map(str, kept))}: the same event is already in the outbox",
+              file=sys.stderr)
+        return 1
     return 0
 
 

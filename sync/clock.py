@@ -31,7 +31,13 @@ from functools import lru_cache
 BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id"
 TIME_ERROR = 5          # ntp_adjtime return value: clock not synchronised
 STA_UNSYNC = 0x0040     # struct timex .status flag: clock not synchronised
-_TIMEX_STATUS_OFFSET = 40  # int status after modes (+pad) and four longs (LP64)
+
+
+class _TimexHead(ctypes.Structure):
+    """The leading fields of struct timex, laid out natively (64-bit and 32-bit ARM alike)."""
+
+    _fields_ = [("modes", ctypes.c_uint), ("offset", ctypes.c_long), ("freq", ctypes.c_long),
+                ("maxerror", ctypes.c_long), ("esterror", ctypes.c_long), ("status", ctypes.c_int)]
 
 
 @lru_cache(maxsize=1)
@@ -56,11 +62,11 @@ def kernel_clock_synced() -> bool:
     fn = getattr(libc, "ntp_adjtime", None) or getattr(libc, "adjtimex", None)
     if fn is None:
         return False
-    buf = ctypes.create_string_buffer(256)  # struct timex is 208 bytes on LP64; modes=0 reads only
+    buf = ctypes.create_string_buffer(512)  # room for any struct timex; modes=0 only reads
     state = fn(buf)
     if state < 0:
         return False
-    status = int.from_bytes(buf.raw[_TIMEX_STATUS_OFFSET:_TIMEX_STATUS_OFFSET + 4], "little", signed=True)
+    status = _TimexHead.from_buffer(buf).status
     return state != TIME_ERROR and not status & STA_UNSYNC
 
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from sync import backlog as backlog_mod
 from sync.backoff import Backoff, RetryBudget
-from sync.client import (BatchRefused, CentralClient, CredentialsRejected, Credentials, Retryable,
-                         tls_verify)
+from sync.client import (BatchRefused, CentralClient, CentralError, CredentialsRejected, Credentials,
+                         Retryable, tls_verify)
 from sync.clock import SystemClock
 from sync.state import EVENT_COLUMNS, all_state, get_state, note_error, set_state
 from terminal import TerminalError
@@ -94,12 +94,13 @@ class Forwarder:
     # -- public --------------------------------------------------------------------------------
     def run(self, *, once: bool = False) -> int:
         """Forward until stopped (service) or until the outbox is empty (once: 0) or the budget is spent (1)."""
+        self.notify(ready=True, status="starting")  # before any wait, so systemd's start never times out
         self._connect(once)
         offset = get_state(self.store.conn, "clock_offset")
         self._housekeeping(force=True)
         if self._backlog.oldest_age_s is not None and self._backlog.oldest_age_s > self.s.outage_after_s:
             self._recovering = True
-        self.notify(ready=True, status=f"backlog {self._backlog.depth}")
+        self.notify(status=f"forwarding, backlog {self._backlog.depth}")
         log.info("sync.forwarder_started", device_id=self.device_id, central=self.client.base,
                  backlog=self._backlog.depth, clock_offset_s=offset, once=once)
         try:
@@ -155,6 +156,8 @@ class Forwarder:
             return None
         except Retryable as exc:
             return self._retry_later(exc, once)
+        except CentralError as exc:  # an answer the ingest contract does not have (e.g. 410): retry
+            return self._retry_later(Retryable(str(exc)), once)
         try:
             self._apply(batch, answer)
         except sqlite3.OperationalError as exc:

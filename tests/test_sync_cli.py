@@ -178,3 +178,20 @@ def test_a_quarantined_store_continues_above_central_seqs_after_re_enrolment(run
     assert "seq 6..7" in out
     assert run_cli("sync", "run", "--once", "--config", str(config))[0] == 0
     assert [e["seq"] for e in central.events()] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_requeue_never_drops_a_dead_letter_whose_event_is_already_queued(run_cli, config):
+    from sync.state import EVENT_COLUMNS
+
+    run_cli("sync", "emit", "--count", "1", "--config", str(config))
+    cfg, store = open_terminal_store(config)
+    cols = ", ".join(EVENT_COLUMNS)
+    with store:
+        with store.write():
+            store.conn.execute(f"INSERT INTO sync_dead_letters ({cols}, code, reason, failed_at) "
+                               f"SELECT {cols}, '422', 'test', 0 FROM sync_outbox")
+    code, out, err = run_cli("sync", "requeue", "--all", "--config", str(config))
+    assert code == 1 and "requeued 0" in out and "kept dead letter(s) 1" in err
+    cfg, store = open_terminal_store(config)
+    with store:
+        assert store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0] == 1
