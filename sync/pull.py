@@ -8,7 +8,7 @@ swapped in one transaction when the last page arrives: readers never see a
 half-filled directory.
 
 The directory never holds an ID number: central keys it by
-HMAC-SHA256(deployment key, normalised ID number), and :func:`directory_lookup`
+HMAC-SHA256(deployment key, trimmed upper-cased ID number) in hex, and :func:`directory_lookup`
 computes the same HMAC locally with the key from the ``keys`` dataset::
 
     >>> from sync.pull import id_hmac
@@ -31,7 +31,7 @@ from terminal.logs import get_logger
 
 log = get_logger(__name__)
 
-DIRECTORY_KEY_ID = "directory_hmac"   # the "keys" item that carries the deployment HMAC key
+DIRECTORY_KEY_ID = "deployment-hmac"  # the "keys" item that carries the deployment HMAC key
 MAX_PAGES_PER_PASS = 10_000
 PLAIN_ID_FIELDS = {"id_number", "idcard", "id_card_number"}
 
@@ -156,13 +156,19 @@ def reference_item(conn, dataset: str, item_id: str) -> dict | None:
 
 
 def directory_key(conn) -> bytes:
+    """The deployment HMAC key: the ``keys`` item ``deployment-hmac`` (kind hmac-sha256, base64 key)."""
     item = reference_item(conn, "keys", DIRECTORY_KEY_ID)
+    if item is None:
+        item = next((i for i in reference_items(conn, "keys") if i.get("kind") == "hmac-sha256"), None)
     if item is None:
         raise ReferenceError_("the directory key has not been pulled from central yet; run 'terminal sync pull'")
     try:
-        return base64.b64decode(item["key"], validate=True)
+        key = base64.b64decode(item["key"], validate=True)
     except (KeyError, ValueError, TypeError):
-        raise ReferenceError_(f"keys/{DIRECTORY_KEY_ID}: the key is not base64") from None
+        key = b""
+    if len(key) < 16:
+        raise ReferenceError_(f"keys/{item.get('id')}: the key is not base64 of at least 16 bytes")
+    return key
 
 
 def directory_lookup(conn, id_number: str) -> dict | None:

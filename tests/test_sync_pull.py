@@ -46,7 +46,7 @@ def ids(store, dataset):
 def test_first_pull_takes_a_snapshot_of_every_dataset_then_deltas(setup, central, run_cli):
     cfg, store, client = setup
     central.put_items("directory", employees(25))
-    central.put_items("keys", [{"id": "directory_hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
+    central.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
     central.put_items("claims", [{"id": "C-1", "employee_no": "E00001", "amount_cents": 1200}])
     puller = Puller(store, page_limit=10)
     counts = puller.pull_all(client)
@@ -66,7 +66,7 @@ def test_first_pull_takes_a_snapshot_of_every_dataset_then_deltas(setup, central
 
 def test_directory_is_looked_up_by_hmac_and_never_holds_an_id_number(setup, central):
     cfg, store, client = setup
-    central.put_items("keys", [{"id": "directory_hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
+    central.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
     central.put_items("directory", employees(3) + [{"id": "E09999", "id_hmac": "ff", "id_number": "110105194912310021"}])
     Puller(store).pull_all(client)
     found = directory_lookup(store.conn, "11010519491230000 1".replace(" ", ""))
