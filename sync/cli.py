@@ -228,6 +228,7 @@ def _emit(args) -> int:
 
 def _enroll(args) -> int:
     from sync.client import enroll
+    from sync.keys import ensure_terminal_key
     from sync.state import set_state
 
     cfg, store = _open(args)
@@ -238,7 +239,8 @@ def _enroll(args) -> int:
             raise TerminalError(f"--ca {args.ca}: cannot read it ({exc.strerror})", exit_code=2) from None
     verify = args.ca or cfg.sync.ca_bundle or True
     with store:
-        answer = enroll(args.central, cfg.device_id, args.token, verify=verify,
+        public = ensure_terminal_key(store)  # made once; the same key is registered on re-enrolment
+        answer = enroll(args.central, cfg.device_id, args.token, verify=verify, public_key=public,
                         timeout_s=cfg.sync.connect_timeout_s + cfg.sync.read_timeout_s)
         with store.write():
             for key in ("central_url", "device_id", "secret", "enrolled_at"):

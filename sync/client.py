@@ -171,12 +171,17 @@ class CentralClient:
 
 
 def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str = True,
-           timeout_s: float = 15.0) -> dict:
-    """Exchange a one-time token for this device's secret; return the enrolment state to keep."""
+           timeout_s: float = 15.0, public_key: str | None = None) -> dict:
+    """Exchange a one-time token for this device's secret; return the enrolment state to keep.
+
+    ``public_key`` (base64 of the raw Ed25519 public key) registers the terminal's signing key.
+    """
     url = central_url.rstrip("/") + f"{wire.API_PREFIX}/enroll"
+    request = {"device_id": device_id, "token": token}
+    if public_key:
+        request["public_key"] = public_key
     try:
-        response = requests.post(url, json={"device_id": device_id, "token": token}, verify=verify,
-                                 timeout=timeout_s)
+        response = requests.post(url, json=request, verify=verify, timeout=timeout_s)
     except requests.exceptions.SSLError as exc:
         raise CentralError(f"TLS to {central_url} failed ({_short(exc)}); pass the central's CA with --ca FILE")
     except requests.RequestException as exc:

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS events (
     schema INTEGER NOT NULL, payload TEXT NOT NULL, wall_time REAL, boot_id TEXT, clock_synced INTEGER,
     UNIQUE (device_id, seq));
 CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, secret BLOB NOT NULL, last_backlog TEXT,
-    last_seen REAL);
+    last_seen REAL, public_key TEXT);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, device_id TEXT NOT NULL);
 """
 
@@ -151,6 +151,11 @@ class CentralDouble:
         with self.lock:
             return self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
+    def public_key(self, device_id: str) -> str | None:
+        with self.lock:
+            row = self.conn.execute("SELECT public_key FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+        return row[0] if row else None
+
     def last_backlog(self, device_id: str) -> dict | None:
         with self.lock:
             row = self.conn.execute("SELECT last_backlog FROM devices WHERE device_id = ?",
@@ -218,7 +223,8 @@ class CentralDouble:
                 return 401, {"error": "invalid_token"}
             secret = secrets.token_bytes(32)
             self.conn.execute("DELETE FROM tokens WHERE token = ?", (token,))
-            self.conn.execute("INSERT OR REPLACE INTO devices (device_id, secret) VALUES (?, ?)", (device, secret))
+            self.conn.execute("INSERT OR REPLACE INTO devices (device_id, secret, public_key) VALUES (?, ?, ?)",
+                              (device, secret, req.get("public_key")))
             last = self.conn.execute("SELECT MAX(seq) FROM events WHERE device_id = ?", (device,)).fetchone()[0]
         return 200, {"device_id": device, "secret": base64.b64encode(secret).decode(), "server_time": self.now(),
                      "last_seq": last or 0}

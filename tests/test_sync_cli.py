@@ -195,3 +195,20 @@ def test_requeue_never_drops_a_dead_letter_whose_event_is_already_queued(run_cli
     cfg, store = open_terminal_store(config)
     with store:
         assert store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0] == 1
+
+
+def test_enrolment_registers_the_terminal_signing_key_and_keeps_it(run_cli, central, config):
+    from sync.keys import public_key, sign, verify
+
+    enroll(run_cli, central, config, DEVICE)
+    registered = central.public_key(DEVICE)
+    cfg, store = open_terminal_store(config)
+    with store:
+        assert public_key(store.conn) == registered
+        signature = sign(store.conn, b"CERT-2026-000042")
+        dump = "\n".join(store.conn.iterdump())
+    assert verify(registered, b"CERT-2026-000042", signature)
+    assert not verify(registered, b"CERT-2026-000043", signature)
+    enroll(run_cli, central, config, DEVICE)  # re-enrolment registers the same key again
+    assert central.public_key(DEVICE) == registered
+    assert "terminal_ed25519" in dump
