@@ -39,6 +39,7 @@ log = get_logger(__name__)
 # Bytes an event adds to a batch beyond its payload (envelope fields, JSON punctuation).
 ENVELOPE_BYTES = 220
 MAX_EVENT_BYTES = 256_000
+MAX_KEY_CHARS = 200  # central refuses longer idempotency keys
 
 _clock = SystemClock()
 
@@ -84,6 +85,9 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
         raise OutboxError(f"event {event_type}: payload is {size} bytes, more than the {MAX_EVENT_BYTES} "
                           f"one event may carry; store the bulk elsewhere and send a reference")
     key = key or uuid.uuid4().hex
+    if not isinstance(key, str) or len(key) > MAX_KEY_CHARS:
+        raise OutboxError(f"event {event_type}: the idempotency key must be text of at most {MAX_KEY_CHARS} "
+                          f"characters")
     clock = clock or _clock
     stamp = clock.stamp()
     priority = wire.EVENT_TYPES[(event_type, version)].priority

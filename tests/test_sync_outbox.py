@@ -60,6 +60,9 @@ def test_bad_event_raises_at_the_caller_and_nothing_is_kept(store):
     with pytest.raises(OutboxError, match="not plain JSON"):
         with store.write() as db:
             record(db, "sync.diagnostic", {"n": object()})
+    with pytest.raises(OutboxError, match="at most 200 characters"):
+        with store.write() as db:
+            record(db, "sync.diagnostic", {"n": 1}, key="k" * 201)
     with pytest.raises(OutboxError, match="more than the"):
         with store.write() as db:
             record(db, "sync.diagnostic", {"n": 1, "blob": "x" * 300_000})
