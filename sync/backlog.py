@@ -24,6 +24,7 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 DROPPABLE = wire.PRIORITY_TELEMETRY  # this priority and above may be dropped
+CHUNK = 5000                          # rows per deleting transaction
 
 
 @dataclass
@@ -51,41 +52,51 @@ def measure(conn: sqlite3.Connection, clock: SystemClock, offset_s: float | None
 
 
 def enforce(store, settings, clock: SystemClock) -> dict:
-    """Apply TTL, cap and budget; return what was dropped and the budget use (one small commit)."""
+    """Apply TTL, cap and budget; return what was dropped and the budget use.
+
+    Deletions run in chunks of ``CHUNK`` rows, each its own short transaction,
+    so a kiosk transaction never waits long for the write lock and memory
+    stays flat even when a lowered cap drops most of a huge backlog.
+    """
     conn = store.conn
     dropped = {"ttl": 0, "cap": 0, "budget": 0}
-    with store.write():
-        offset = get_state(conn, "clock_offset")
-        ttl_ns = int(settings.telemetry_ttl_s * 1e9)
-        dropped["ttl"] += conn.execute(
-            "DELETE FROM sync_outbox WHERE priority >= ? AND boot_id = ? AND mono_ns < ?",
-            (DROPPABLE, clock.boot_id(), clock.mono_ns() - ttl_ns)).rowcount
-        if offset is not None or clock.synced():
-            central_now = clock.wall() + (offset or 0.0)
-            dropped["ttl"] += conn.execute(
-                "DELETE FROM sync_outbox WHERE priority >= ? AND boot_id != ? AND ref_time IS NOT NULL "
-                "AND ref_time < ?", (DROPPABLE, clock.boot_id(), central_now - settings.telemetry_ttl_s)).rowcount
-        count = conn.execute("SELECT COUNT(*) FROM sync_outbox WHERE priority >= ?", (DROPPABLE,)).fetchone()[0]
-        if count > settings.telemetry_max_events:
-            dropped["cap"] = _drop_oldest(conn, count - settings.telemetry_max_events)
-        budget = settings.disk_budget_mb * 1024 * 1024
-        used = _used_bytes(conn)
-        while used > budget:
+    offset = get_state(conn, "clock_offset")
+    ttl_ns = int(settings.telemetry_ttl_s * 1e9)
+    dropped["ttl"] += _chunked(store, "priority >= ? AND boot_id = ? AND mono_ns < ?",
+                               (DROPPABLE, clock.boot_id(), clock.mono_ns() - ttl_ns))
+    if offset is not None or clock.synced():
+        central_now = clock.wall() + (offset or 0.0)
+        dropped["ttl"] += _chunked(store, "priority >= ? AND boot_id != ? AND ref_time IS NOT NULL AND ref_time < ?",
+                                   (DROPPABLE, clock.boot_id(), central_now - settings.telemetry_ttl_s))
+    count = conn.execute("SELECT COUNT(*) FROM sync_outbox WHERE priority >= ?", (DROPPABLE,)).fetchone()[0]
+    excess = count - settings.telemetry_max_events
+    while excess > 0:
+        with store.write():
+            freed = _drop_oldest(conn, min(excess, CHUNK))
+        if not freed:
+            break
+        dropped["cap"] += freed
+        excess -= freed
+    budget = settings.disk_budget_mb * 1024 * 1024
+    used = _used_bytes(conn)
+    while used > budget:
+        with store.write():
             freed = _drop_oldest(conn, 1000)
-            if not freed:
-                break
-            dropped["budget"] += freed
-            used = _used_bytes(conn)
+        if not freed:
+            break
+        dropped["budget"] += freed
+        used = _used_bytes(conn)
+    percent = 100.0 * used / budget
+    alert = percent >= settings.disk_alert_percent
+    with store.write():
+        was = get_state(conn, "disk_alert", False)
+        if alert != was:
+            set_state(conn, "disk_alert", alert)
         if any(dropped.values()):
             totals = get_state(conn, "dropped", {"ttl": 0, "cap": 0, "budget": 0})
             for k, v in dropped.items():
                 totals[k] = totals.get(k, 0) + v
             set_state(conn, "dropped", totals)
-        percent = 100.0 * used / budget
-        alert = percent >= settings.disk_alert_percent
-        was = get_state(conn, "disk_alert", False)
-        if alert != was:
-            set_state(conn, "disk_alert", alert)
     if any(dropped.values()):
         log.warning("sync.telemetry_dropped", **dropped, policy="drop oldest telemetry; audit and "
                     "transactions are kept")
@@ -97,6 +108,17 @@ def enforce(store, settings, clock: SystemClock) -> dict:
         log.info("sync.disk_budget_ok", used_bytes=used, budget_bytes=budget, percent=round(percent, 1))
     return {"dropped": dropped, "used_bytes": used, "budget_bytes": budget, "percent": percent,
             "alert": alert}
+
+
+def _chunked(store, where: str, args: tuple) -> int:
+    total = 0
+    while True:
+        with store.write():
+            n = store.conn.execute(f"DELETE FROM sync_outbox WHERE seq IN (SELECT seq FROM sync_outbox "
+                                   f"WHERE {where} ORDER BY seq LIMIT {CHUNK})", args).rowcount
+        total += n
+        if n < CHUNK:
+            return total
 
 
 def _drop_oldest(conn: sqlite3.Connection, n: int) -> int:

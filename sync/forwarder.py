@@ -192,9 +192,16 @@ class Forwarder:
                 r["payload"], json.dumps(r["wall_time"]), r["mono_ns"], json.dumps(r["boot_id"]),
                 "true" if r["clock_synced"] else "false")
             for r in rows)
-        head = {"device_id": self.device_id, "sent_at": self.clock.stamp(), "backlog": self._backlog.wire()}
+        head = {"device_id": self.device_id, "sent_at": self.clock.stamp(), "backlog": self._behind(rows)}
         text = json.dumps(head, separators=(",", ":"))[:-1] + ',"events":[' + events + "]}"
         return gzip.compress(text.encode(), compresslevel=5)
+
+    def _behind(self, rows: list[dict]) -> dict:
+        """The backlog waiting behind this batch (what central's status page should show)."""
+        b = self._backlog
+        depth = max(0, b.depth - len(rows))
+        age = None if b.oldest_age_s is None or depth == 0 else round(b.oldest_age_s, 3)
+        return {"depth": depth, "bytes": max(0, b.bytes - sum(r["size"] for r in rows)), "oldest_age_s": age}
 
     def _apply(self, batch: Batch, answer: dict) -> None:
         results = answer.get("results") if isinstance(answer, dict) else None
@@ -227,7 +234,10 @@ class Forwarder:
         self.result.sent += len(batch.rows)
         self.result.rejected += len(rejected)
         if self._backlog:
-            self._backlog.depth = max(0, self._backlog.depth - len(done) - len(rejected))
+            gone = set(done) | {seq for seq, _, _ in rejected}
+            self._backlog.depth = max(0, self._backlog.depth - len(gone))
+            self._backlog.bytes = max(0, self._backlog.bytes - sum(r["size"] for r in batch.rows
+                                                                   if r["seq"] in gone))
         for seq, code, reason in rejected:
             log.error("sync.dead_lettered", seq=seq, result_code=code, reason=reason)
         self.budget.succeed()

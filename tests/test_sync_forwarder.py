@@ -116,7 +116,19 @@ def test_backlog_is_reported_to_central(terminal, central):
     emit(store, 25)
     forwarder(cfg, store).run(once=True)
     backlog = central.last_backlog(DEVICE)
-    assert set(backlog) == {"depth", "bytes", "oldest_age_s"} and backlog["depth"] >= 5
+    assert backlog == {"depth": 0, "bytes": 0, "oldest_age_s": None}  # nothing behind the last batch
+    seen = []
+    original = central.ingest
+
+    def spy(device, body, headers):
+        seen.append(json.loads(gzip.decompress(body))["backlog"])
+        return original(device, body, headers)
+
+    central.ingest = spy
+    emit(store, 25)
+    forwarder(cfg, store).run(once=True)
+    assert [b["depth"] for b in seen] == [15, 5, 0]
+    assert seen[0]["bytes"] > seen[1]["bytes"] > 0 and seen[0]["oldest_age_s"] >= 0
 
 
 def test_duplicates_after_a_lost_answer_count_as_done(terminal, central):
@@ -427,3 +439,22 @@ def test_central_refusing_everything_does_not_dead_letter_the_backlog(terminal, 
     dead = store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0]
     assert dead == 10 and depth(store) == 30
     assert "not dead-lettering more" in get_state(store.conn, "last_error")["message"]
+
+
+def test_a_cap_far_exceeded_is_enforced_in_short_chunks(terminal):
+    from sync.backlog import CHUNK, enforce
+    from sync.clock import SystemClock
+
+    cfg, store = terminal(telemetry_max_events=100)
+    with store.write() as db:
+        for i in range(2 * CHUNK + 300):
+            record(db, "device.health", {"device": "printer", "ok": True, "summary": str(i)})
+        record(db, "kiosk.verified", {"session_id": "s", "employee_no": "E1", "method": "card"})
+    commits = []
+    store.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    report = enforce(store, cfg.sync, SystemClock())
+    store.conn.set_trace_callback(None)
+    assert report["dropped"]["cap"] == 2 * CHUNK + 200
+    assert len(commits) >= 3  # several short transactions, not one long one
+    left = dict(store.conn.execute("SELECT type, COUNT(*) FROM sync_outbox GROUP BY type"))
+    assert left == {"device.health": 100, "kiosk.verified": 1}
