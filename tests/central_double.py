@@ -414,6 +414,9 @@ class DoubleProcess:
                     raise RuntimeError(f"central double did not start on port {self.port}")
                 time.sleep(0.02)
 
+    def token(self, device_id: str) -> str:
+        return self.tokens[device_id]
+
     def kill(self) -> None:
         """SIGKILL: no goodbye, no flush - only what SQLite committed survives."""
         self.proc.kill()

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from terminal.config import load_config
@@ -56,3 +61,83 @@ def enroll(run_cli, central, config: Path, device_id: str = "KSK-T-0001") -> Non
 
 def cli_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "terminal", *args]
+
+
+class TerminalCentral:
+    """The reference central (``terminal central serve``) in its own process, for the end-to-end proofs.
+
+    ``SYNC_E2E_CENTRAL`` names the ``terminal`` executable to run (``terminal``: this interpreter's).
+    It has the same surface as ``central_double.DoubleProcess``: start, kill, stop, token, events.
+    """
+
+    def __init__(self, db: str, command: str):
+        self.db = db
+        self.command = [sys.executable, "-m", "terminal"] if command == "terminal" else [command]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def _run(self, *args: str) -> str:
+        return subprocess.run([*self.command, "central", *args, "--db", self.db], capture_output=True, text=True,
+                              check=True, env=self.env, timeout=120).stdout
+
+    def start(self) -> "TerminalCentral":
+        self.proc = subprocess.Popen([*self.command, "central", "serve", "--db", self.db, "--listen",
+                                      f"127.0.0.1:{self.port}"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"terminal central serve did not start on port {self.port}")
+                time.sleep(0.05)
+
+    def token(self, device_id: str) -> str:
+        return self._run("token", "--device-id", device_id).split()[-1]
+
+    def events(self, device_id: str) -> list[dict]:
+        rows = [json.loads(line) for line in self._run("events", "--device-id", device_id, "--json").splitlines()
+                if line.startswith("{")]
+        return [{"seq": r["seq"], "payload": r["payload"]} for r in rows]
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def e2e_central(db: str, devices: list[str]):
+    """The receiver for the end-to-end proofs: the double, or the real central when SYNC_E2E_CENTRAL is set."""
+    command = os.environ.get("SYNC_E2E_CENTRAL")
+    if command:
+        return TerminalCentral(db, command).start()
+    from central_double import DoubleProcess
+
+    return DoubleProcess(db, {d: f"token-{d}" for d in devices}).start()
+
+
+def outbox_head(config: Path) -> int | None:
+    """The lowest seq still queued on the device (read-only; a cheap, receiver-agnostic progress signal)."""
+    import sqlite3
+
+    from sync.store_cli import store_path
+
+    path = store_path(load_config(config))
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT MIN(seq) FROM sync_outbox").fetchone()[0]
+    finally:
+        conn.close()
