@@ -137,3 +137,30 @@ def test_disk_full_on_the_device_recovers_when_space_returns(tmp_path, run_cli):
     finally:
         central.close()
 
+
+
+@pytest.mark.parametrize("jump_s", [-1_795_000_000, 365 * 86400], ids=["1970", "plus-1-year"])
+def test_a_jumped_device_clock_is_corrected_by_central_end_to_end(tmp_path, run_cli, jump_s):
+    from sync.clock import JumpedClock
+    from sync.state import get_state
+
+    device = "KSK-J-0001"
+    central = e2e_central(str(tmp_path / "central.db"), [device])
+    try:
+        config = write_config(tmp_path / "t", device)
+        code, _, err = run_cli("sync", "enroll", "--config", str(config), "--central", central.url,
+                               f"--token={central.token(device)}")
+        assert code == 0, err
+        cfg, store = open_terminal_store(config)
+        clock = JumpedClock(offset_s=jump_s, pretend_synced=False)
+        with store:
+            with store.write():
+                store.conn.execute("DELETE FROM sync_state WHERE key = 'clock_offset'")  # nothing known yet
+            with store.write() as db:
+                for i in range(1, 4):
+                    record(db, "sync.diagnostic", {"n": i}, clock=clock)
+            assert Forwarder(store, cfg.sync, device_id=cfg.device_id, clock=clock).run(once=True) == 0
+            assert abs(get_state(store.conn, "clock_offset") + jump_s) < 5
+        assert_exactly_once_in_order(central, device, 3)
+    finally:
+        central.stop()
