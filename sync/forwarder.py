@@ -152,21 +152,27 @@ class Forwarder:
                 return self._retry_later(Retryable(
                     f"central refused {self._lone_refusals} events in a row one by one ({exc}); not "
                     f"dead-lettering more until one is accepted", status=exc.status), once)
-            self._refused(batch, exc)
-            return None
+            return self._local(self._refused, batch, exc, once=once)
         except Retryable as exc:
             return self._retry_later(exc, once)
         except CentralError as exc:  # an answer the ingest contract does not have (e.g. 410): retry
             return self._retry_later(Retryable(str(exc)), once)
+        code = self._local(self._apply, batch, answer, once=once)
+        if code is None:
+            self._pace(len(batch.rows), time.monotonic() - started)
+        return code
+
+    def _local(self, fn, *args, once: bool) -> int | None:
+        """Record an outcome in the store; a locked or full store is a pause, never a crash.
+
+        Central already holds what it answered for, so the resend after the pause is
+        answered "duplicate" (or refused again): nothing is lost either way.
+        """
         try:
-            self._apply(batch, answer)
+            return fn(*args, once)
         except sqlite3.OperationalError as exc:
-            # Locked too long by another writer, or no space: central holds the batch, so the
-            # resend after the pause is answered "duplicate". Nothing is lost either way.
-            log.error("sync.ack_commit_failed", error=str(exc), batch=len(batch.rows))
+            log.error("sync.ack_commit_failed", error=str(exc))
             return self._retry_later(Retryable(f"could not record central's answer locally ({exc})"), once)
-        self._pace(len(batch.rows), time.monotonic() - started)
-        return None
 
     # -- sending -------------------------------------------------------------------------------
     def _next_batch(self) -> Batch | None:
@@ -203,7 +209,7 @@ class Forwarder:
         age = None if b.oldest_age_s is None or depth == 0 else round(b.oldest_age_s, 3)
         return {"depth": depth, "bytes": max(0, b.bytes - sum(r["size"] for r in rows)), "oldest_age_s": age}
 
-    def _apply(self, batch: Batch, answer: dict) -> None:
+    def _apply(self, batch: Batch, answer: dict, once: bool) -> int | None:
         results = answer.get("results") if isinstance(answer, dict) else None
         by_seq = {}
         for item in results if isinstance(results, list) else []:
@@ -246,8 +252,9 @@ class Forwarder:
         if self.batch_cap < self.s.batch_max_events:  # grow back after a 413/400 split
             self.batch_cap = min(self.s.batch_max_events, self.batch_cap * 2)
         if missing:
-            self._retry_later(Retryable(f"central's answer lacks results for {len(missing)} events "
-                                        f"(first seq {missing[0]}); they stay queued"), once=False)
+            return self._retry_later(Retryable(f"central's answer lacks results for {len(missing)} events "
+                                               f"(first seq {missing[0]}); they stay queued"), once)
+        return None
 
     def _dead_letter(self, conn: sqlite3.Connection, seq: int, code: str, reason: str, now: float) -> None:
         cols = ", ".join(EVENT_COLUMNS)
@@ -256,7 +263,7 @@ class Forwarder:
         conn.execute("DELETE FROM sync_outbox WHERE seq = ?", (seq,))
 
     # -- failures ------------------------------------------------------------------------------
-    def _refused(self, batch: Batch, exc: BatchRefused) -> None:
+    def _refused(self, batch: Batch, exc: BatchRefused, once: bool) -> None:
         self.result.failures += 1
         if len(batch.rows) == 1:
             seq = batch.seqs[0]
