@@ -63,7 +63,9 @@ def render(info: dict) -> str:
     ls = info["last_success"]
     lines.append(f"last success  {when(ls['at']) + ' (' + str(ls['age_s']) + ' s ago)' if ls else 'never'}")
     le = info["last_error"]
-    lines.append(f"last error    {when(le['at']) + ': ' + le['message'] if le else 'none'}")
+    recovered = le and ls and ls["at"] >= le["at"]
+    lines.append(f"last error    {when(le['at']) + ': ' + le['message'] if le else 'none'}"
+                 + (" (recovered since)" if recovered else ""))
     lines.append(f"dead letters  {info['dead_letters']}" + (" (see 'terminal sync dead-letters')"
                                                              if info["dead_letters"] else ""))
     d = info["dropped_telemetry"]

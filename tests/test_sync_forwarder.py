@@ -192,6 +192,8 @@ def test_5xx_backs_off_with_full_jitter_under_the_cap(terminal, central):
     assert len(stop.waits) == 8 and all(0 <= w <= 4 for w in stop.waits)
     assert central.count() == 3
     assert "503" in get_state(store.conn, "last_error")["message"]
+    from sync.status import collect, render
+    assert "(recovered since)" in render(collect(store, cfg))
 
 
 def test_retry_after_delta_seconds_is_honoured(terminal, central):
