@@ -24,7 +24,6 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 GRACE_S = 5.0
-DEMO_CENTRAL_URL = "http://127.0.0.1:8740"
 
 
 @dataclass
@@ -57,7 +56,7 @@ def demo_services(layout: DemoLayout) -> list[Service]:
     """Every long-running process of the demo, in start order."""
     services: list[Service] = []
     # Store-and-forward for each terminal; it waits (logging sync.not_enrolled) until the
-    # terminal is enrolled with the demo's central at DEMO_CENTRAL_URL.
+    # terminal is enrolled ('terminal sync enroll') with the demo's central, http://127.0.0.1:8740.
     for role in ("kiosk", "dropbox"):
         services.append(Service(f"sync-{role}", terminal_argv("sync", "run", "--config",
                                                               str(layout.config_path(role)))))
