@@ -6,6 +6,7 @@ import json
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from central_double import CentralDouble
 from sync import wire
@@ -460,3 +461,30 @@ def test_a_cap_far_exceeded_is_enforced_in_short_chunks(terminal):
     assert len(commits) >= 3  # several short transactions, not one long one
     left = dict(store.conn.execute("SELECT type, COUNT(*) FROM sync_outbox GROUP BY type"))
     assert left == {"device.health": 100, "kiosk.verified": 1}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["accepted", "duplicate", "rejected", "missing", "garbage"]),
+                min_size=1, max_size=30))
+def test_every_per_event_answer_lands_each_event_in_exactly_one_place(terminal, central, answers):
+    cfg, store = terminal(device_id=f"KSK-H-{len(central.requests):04d}")
+    emit(store, len(answers))
+    f = forwarder(cfg, store)
+    f._connect(True)
+    f._housekeeping(force=True)
+    batch = f._next_batch()
+    results = []
+    for seq, answer in zip(batch.seqs, answers):
+        if answer == "missing":
+            continue
+        status = {"garbage": "maybe"}.get(answer, answer)
+        results.append({"seq": seq, "status": status, "code": "422", "reason": "test"})
+    f._apply(batch, {"results": results}, False)
+    queued = {r[0] for r in store.conn.execute("SELECT seq FROM sync_outbox")}
+    dead = {r[0] for r in store.conn.execute("SELECT seq FROM sync_dead_letters")}
+    done = {seq for seq, a in zip(batch.seqs, answers) if a in ("accepted", "duplicate")}
+    assert dead == {seq for seq, a in zip(batch.seqs, answers) if a == "rejected"}
+    assert queued == {seq for seq, a in zip(batch.seqs, answers) if a in ("missing", "garbage")}
+    assert not (queued & dead) and not (done & (queued | dead)) and queued | dead | done == set(batch.seqs)
+    central.requests.append(("hypothesis", 0))
+    f.client.close()
