@@ -171,6 +171,13 @@ def directory_key(conn) -> bytes:
     return key
 
 
+def central_public_keys(conn) -> dict[str, str]:
+    """Central's Ed25519 public keys by key id (base64 raw), for checking QR and collection codes."""
+    conn = getattr(conn, "conn", conn)
+    return {i["id"]: i["public_key"] for i in reference_items(conn, "keys")
+            if i.get("kind") == "ed25519" and isinstance(i.get("public_key"), str)}
+
+
 def directory_lookup(conn, id_number: str) -> dict | None:
     """The directory entry for an ID number, found by its HMAC (the number itself is never stored)."""
     conn = getattr(conn, "conn", conn)

@@ -8,7 +8,7 @@ import pytest
 from central_double import CentralDouble
 from sync import wire
 from sync.client import CentralClient, Credentials, Retryable
-from sync.pull import Puller, ReferenceError_, directory_lookup, id_hmac, reference_items
+from sync.pull import Puller, ReferenceError_, central_public_keys, directory_lookup, id_hmac, reference_items
 from sync.state import all_state
 from sync_helpers import enroll, open_terminal_store, write_config
 
@@ -68,7 +68,9 @@ def test_directory_is_looked_up_by_hmac_and_never_holds_an_id_number(setup, cent
     cfg, store, client = setup
     central.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
     central.put_items("directory", employees(3) + [{"id": "E09999", "id_hmac": "ff", "id_number": "110105194912310021"}])
+    central.put_items("keys", [{"id": "central-ed25519-abc", "kind": "ed25519", "public_key": "cHVi"}])
     Puller(store).pull_all(client)
+    assert central_public_keys(store.conn) == {"central-ed25519-abc": "cHVi"}
     found = directory_lookup(store.conn, "11010519491230000 1".replace(" ", ""))
     assert found and found["id"] == "E00001"
     assert directory_lookup(store.conn, "110105194912399999") is None
