@@ -70,7 +70,7 @@ def _open(args):
 
 
 def _run(args) -> int:
-    from sync.forwarder import Forwarder, NotEnrolled
+    from sync.forwarder import Forwarder, NotEnrolled, single_forwarder
     from sync.pull import Puller
     from sync.sdnotify import Notifier
 
@@ -83,7 +83,7 @@ def _run(args) -> int:
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     notifier = Notifier()
     try:
-        with store:
+        with store, single_forwarder(store.path):
             forwarder = Forwarder(store, cfg.sync, device_id=cfg.device_id, stop=stop,
                                   puller=Puller(store, page_limit=cfg.sync.pull_page_limit), notify=notifier)
             try:

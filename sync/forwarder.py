@@ -19,12 +19,16 @@ The backlog is read one batch at a time, so memory does not grow with it.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import json
+import os
 import random
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sync import backlog as backlog_mod
@@ -46,6 +50,31 @@ LONE_REFUSALS_MAX = 10  # single-event 400/413s in a row before central itself i
 
 class NotEnrolled(TerminalError):
     """The store holds no central URL and secret yet."""
+
+
+class AlreadyRunning(TerminalError):
+    """Another forwarder holds this store's forwarder lock."""
+
+
+@contextlib.contextmanager
+def single_forwarder(store_path) -> Iterator[None]:
+    """One forwarder per store: a second would only send every batch twice (central dedupes,
+    but the work and the counters would be doubled).  The kernel drops the lock when the
+    holder dies, even by kill -9."""
+    path = f"{store_path}.forwarder.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise AlreadyRunning(f"another 'terminal sync run' (pid {holder}) is forwarding this store; "
+                                 f"stop it first (systemctl stop terminal-sync) or let it do the work") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
 
 
 @dataclass

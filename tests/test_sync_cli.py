@@ -118,6 +118,8 @@ def test_sync_run_service_stops_cleanly_on_sigterm(run_cli, central, config):
         deadline = time.monotonic() + 30
         while central.count() < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
+        code, _, err2 = run_cli("sync", "run", "--once", "--config", str(config))
+        assert code == 1 and f"pid {proc.pid}" in err2 and "is forwarding this store" in err2
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:
