@@ -81,6 +81,7 @@ def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path):
         fill(store, 20_000)
     rng = random.Random(2026)
     kills = central_kills = 0
+    proc = None
     try:
         while kills < 50:
             before = outbox_head(config)
@@ -109,6 +110,9 @@ def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path):
             assert store.health()["ok"]
         assert central_kills == 3
     finally:
+        if isinstance(proc, subprocess.Popen) and proc.poll() is None:  # a failed run leaves no forwarder
+            proc.kill()
+            proc.wait()
         central.stop()
 
 
