@@ -23,6 +23,7 @@ from terminal.pii import mask_text
 COMMAND_MODULES = [
     "terminal.commands",
     "sync.store_cli",
+    "sync.cli",
     "drivers.cli",
     "sync.central.cli",
 ]

@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from terminal.config import load_config
 from terminal.config_init import render_config
@@ -34,6 +35,10 @@ class Service:
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Started services after this one wait until it answers here (an http:// URL) ...
+    ready_url: str | None = None
+    # ... and then these steps run, in order (e.g. enrolling the terminals with central).
+    after_ready: list[Callable[[], None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,11 @@ def demo_services(layout: DemoLayout) -> list[Service]:
         "sim", "printer", "--media", "a4", "--port", "18631", "--dir", str(layout.root / "printer-a4"))))
     services.append(Service("printer-cr80-sim", terminal_argv(
         "sim", "printer", "--media", "cr80", "--port", "18632", "--dir", str(layout.root / "printer-cr80"))))
+    # Store-and-forward for each terminal; it waits (logging sync.not_enrolled) until the
+    # terminal is enrolled ('terminal sync enroll') with the demo's central, http://127.0.0.1:8740.
+    for role in ("kiosk", "dropbox"):
+        services.append(Service(f"sync-{role}", terminal_argv("sync", "run", "--config",
+                                                              str(layout.config_path(role)))))
     return services
 
 
@@ -86,7 +96,25 @@ def _central_services(layout: DemoLayout) -> list[Service]:
     devices = {role: load_config(layout.config_path(role)).device_id for role in ("kiosk", "dropbox")
                if layout.config_path(role).exists()}
     db = prepare_central(layout.root, devices)
-    return [Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", DEMO_LISTEN))]
+    central = Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", DEMO_LISTEN),
+                      ready_url=f"http://{DEMO_LISTEN}/healthz")
+    central.after_ready = [lambda role=role: _enrolment(layout, role, f"http://{DEMO_LISTEN}") for role in devices]
+    return [central]
+
+
+def _enrolment(layout: DemoLayout, role: str, url: str) -> None:
+    """Enrol a terminal that central left a one-time token for (none: enrolled on an earlier run)."""
+    token_file = layout.terminal_dir(role) / "enrolment-token"
+    if not token_file.exists():
+        return
+    argv = terminal_argv("sync", "enroll", "--config", str(layout.config_path(role)),
+                         "--central", url, "--token", token_file.read_text().strip())
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode == 0:
+        token_file.unlink(missing_ok=True)  # dead once used; a restart must not try it again
+        log.info("demo.enrolled", role=role)
+    else:
+        log.error("demo.enrolment_failed", role=role, error=done.stderr.strip()[-500:])
 
 
 def prepare(root: str | os.PathLike) -> DemoLayout:
@@ -134,9 +162,15 @@ def run_demo(root: str | os.PathLike, *, duration: float | None = None) -> int:
     old_term = signal.signal(signal.SIGTERM, request_stop)
     try:
         for service in services:
+            if stop["requested"]:
+                break
             service.process = subprocess.Popen(service.argv, env={**os.environ, **service.env},
                                                start_new_session=True)
             log.info("demo.started", service=service.name, pid=service.process.pid)
+            if service.ready_url:
+                _wait_ready(service, stop)
+                for step in service.after_ready:
+                    step()
         names = ", ".join(s.name for s in services) or "no services yet"
         print(f"demo running in {layout.root} ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
         deadline = None if duration is None else time.monotonic() + duration
@@ -153,6 +187,20 @@ def run_demo(root: str | os.PathLike, *, duration: float | None = None) -> int:
         signal.signal(signal.SIGTERM, old_term)
     print("demo stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def _wait_ready(service: Service, stop: dict, timeout_s: float = 30.0) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while not stop["requested"] and time.monotonic() < deadline and service.process.poll() is None:
+        try:
+            with urllib.request.urlopen(service.ready_url, timeout=1):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    log.error("demo.not_ready", service=service.name, url=service.ready_url)
 
 
 def _stop_all(services: list[Service]) -> None:

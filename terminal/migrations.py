@@ -10,5 +10,8 @@ from sync.store import Migration
 
 
 def all_migrations() -> list[Migration]:
+    from sync import state as sync_state
+
     migrations: list[Migration] = []
+    migrations += sync_state.MIGRATIONS
     return migrations

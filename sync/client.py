@@ -1,0 +1,235 @@
+"""The device's HTTP client for central: one keep-alive session, signed requests, typed outcomes.
+
+Every response's ``X-Server-Time`` updates the clock offset, so signatures
+use central's time even when the device clock says 1970.  A ``clock_skew``
+refusal is re-signed once with the corrected time and a ``replayed`` one
+once with a fresh nonce; bad credentials become :class:`CredentialsRejected`
+(re-enrol; never retried in a loop).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import time
+from dataclasses import dataclass
+
+import requests
+
+from sync import wire
+from sync.backoff import parse_retry_after
+from sync.clock import SystemClock
+from terminal import TerminalError
+
+
+class CentralError(TerminalError):
+    """A call to central did not succeed."""
+
+
+class Retryable(CentralError):
+    """Try again later: network failure, timeout, 5xx, 429 or an unexpected answer."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, timeout: bool = False,
+                 status: int | None = None):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.timeout = timeout
+        self.status = status
+
+
+class CredentialsRejected(CentralError):
+    """Central does not accept this device's credentials: it must be enrolled again."""
+
+
+class BatchRefused(CentralError):
+    """400 or 413 for a whole request: the batch must be split (or the event dead-lettered)."""
+
+    def __init__(self, message: str, *, status: int, code: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class Gone(CentralError):
+    """410: the cursor is no longer valid; a full resync is required."""
+
+
+@dataclass
+class Credentials:
+    central_url: str
+    device_id: str
+    secret: bytes
+    ca_file: str = ""
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Credentials | None":
+        if not state.get("secret") or not state.get("central_url"):
+            return None
+        return cls(state["central_url"], state["device_id"], base64.b64decode(state["secret"]),
+                   state.get("ca_file") or "")
+
+
+def tls_verify(ca_file: str, config_ca: str) -> bool | str:
+    """What requests verifies TLS against: the enrolment's CA, else the config's, else the system's."""
+    return ca_file or config_ca or True
+
+
+class CentralClient:
+    def __init__(self, creds: Credentials, *, verify: bool | str = True, connect_timeout_s: float = 5.0,
+                 read_timeout_s: float = 30.0, retry_after_max_s: float = 600.0,
+                 clock: SystemClock | None = None, clock_offset_s: float | None = None):
+        self.creds = creds
+        self.base = creds.central_url.rstrip("/")
+        self.session = requests.Session()
+        # Given per request: a session attribute loses to REQUESTS_CA_BUNDLE in the environment.
+        self.verify = verify
+        self.session.headers["User-Agent"] = "service-terminals-sync/1"
+        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.retry_after_max_s = retry_after_max_s
+        self.clock = clock or SystemClock()
+        self.clock_offset_s = clock_offset_s  # central minus device wall clock, when known
+
+    def close(self) -> None:
+        self.session.close()
+
+    def central_now(self) -> float:
+        return self.clock.wall() + (self.clock_offset_s or 0.0)
+
+    # -- calls ---------------------------------------------------------------------------------
+    def post_events(self, gz_body: bytes) -> dict:
+        return self._signed("POST", f"{wire.API_PREFIX}/events", gz_body,
+                            {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+    def get_reference(self, dataset: str, cursor: str | None, limit: int) -> dict:
+        query = f"limit={int(limit)}" + (f"&cursor={requests.utils.quote(cursor, safe='')}" if cursor else "")
+        return self._signed("GET", f"{wire.API_PREFIX}/reference/{dataset}?{query}", b"", {})
+
+    # -- machinery -----------------------------------------------------------------------------
+    def _signed(self, method: str, path: str, body: bytes, headers: dict) -> dict:
+        for attempt in range(3):
+            signed = wire.sign_request(self.creds.secret, method, path, body, device_id=self.creds.device_id,
+                                       timestamp=int(self.central_now()))
+            response = self._send(method, path, body, {**headers, **signed})
+            if response.status_code != 401:
+                return self._classify(response)
+            detail = _json(response)
+            error = detail.get("error", "")
+            if error == "clock_skew" and isinstance(detail.get("server_time"), (int, float)):
+                self.clock_offset_s = detail["server_time"] - self.clock.wall()
+            if error in ("clock_skew", "replayed") and attempt < 2:
+                continue  # offset already corrected from this response; sign again
+            if error in ("bad_signature", "unknown_device"):
+                raise CredentialsRejected(
+                    f"central refused this device's credentials ({error}); enrol it again with "
+                    f"'terminal sync enroll --central URL --token T' using a new token from central")
+            raise Retryable(f"central answered 401 {error or response.text[:80]!r}", status=401)
+        raise Retryable("central kept refusing the request time or nonce", status=401)
+
+    def _send(self, method: str, path: str, body: bytes, headers: dict) -> requests.Response:
+        sent = self.clock.wall()
+        try:
+            response = self.session.request(method, self.base + path, data=body or None, headers=headers,
+                                            timeout=self.timeout, verify=self.verify)
+            response.content  # read it all now: a truncated body is a network failure, retried
+        except requests.exceptions.SSLError as exc:
+            raise Retryable(f"TLS to {self.base} failed ({_short(exc)}); check [sync] ca_bundle or the "
+                            f"--ca given at enrolment") from None
+        except requests.Timeout as exc:
+            raise Retryable(f"central did not answer in time ({_short(exc)})", timeout=True) from None
+        except requests.RequestException as exc:
+            raise Retryable(f"cannot reach central at {self.base} ({_short(exc)})") from None
+        self._learn_offset(response, sent)
+        return response
+
+    def _learn_offset(self, response: requests.Response, sent: float) -> None:
+        server = _server_time(response)
+        if server is not None:
+            now = self.clock.wall()
+            self.clock_offset_s = server - (sent + now) / 2
+
+    def _classify(self, response: requests.Response) -> dict:
+        status = response.status_code
+        if status == 200:
+            try:
+                return response.json()
+            except ValueError:
+                raise Retryable("central answered 200 with a body that is not JSON", status=200) from None
+        detail = _json(response)
+        text = detail.get("error") or detail.get("detail") or response.text[:120]
+        if status in (400, 413):
+            raise BatchRefused(f"central refused the request ({status}: {text})", status=status,
+                               code=str(detail.get("error", status)))
+        if status == 410:
+            raise Gone(f"central no longer serves that cursor ({text})")
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), max_s=self.retry_after_max_s,
+                                        server_now=_server_time(response))
+        if status == 429 or status >= 500:
+            raise Retryable(f"central is busy or failing ({status}: {text})", retry_after_s=retry_after,
+                            status=status)
+        raise Retryable(f"central answered {status} ({text}); check the central URL", status=status,
+                        retry_after_s=retry_after)
+
+
+def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str = True,
+           timeout_s: float = 15.0, public_key: str | None = None) -> dict:
+    """Exchange a one-time token for this device's secret; return the enrolment state to keep.
+
+    ``public_key`` (base64 of the raw Ed25519 public key) registers the terminal's signing key.
+    """
+    url = central_url.rstrip("/") + f"{wire.API_PREFIX}/enroll"
+    request = {"device_id": device_id, "token": token}
+    if public_key:
+        request["public_key"] = public_key
+    try:
+        response = requests.post(url, json=request, verify=verify, timeout=timeout_s)
+    except requests.exceptions.SSLError as exc:
+        raise CentralError(f"TLS to {central_url} failed ({_short(exc)}); pass the central's CA with --ca FILE")
+    except requests.RequestException as exc:
+        raise CentralError(f"cannot reach central at {central_url} ({_short(exc)})") from None
+    body = _json(response)
+    if response.status_code == 401:
+        raise CentralError("central refused the enrolment token (invalid_token): it is wrong, expired or "
+                           "already used; ask for a new one with 'terminal central token'")
+    if response.status_code != 200:
+        raise CentralError(f"enrolment failed: central answered {response.status_code} "
+                           f"({body.get('error') or response.text[:120]})")
+    try:
+        secret = base64.b64decode(body["secret"], validate=True)
+    except (KeyError, ValueError, TypeError):
+        raise CentralError("enrolment failed: central's answer has no valid secret") from None
+    if len(secret) < 32 or body.get("device_id") != device_id:
+        raise CentralError("enrolment failed: central's answer does not match this device")
+    last_seq = body.get("last_seq")
+    return {"central_url": central_url.rstrip("/"), "device_id": device_id,
+            "secret": base64.b64encode(secret).decode(), "enrolled_at": time.time(),
+            "server_time": body.get("server_time"),
+            "last_seq": last_seq if isinstance(last_seq, int) and last_seq >= 0 else None}
+
+
+def _server_time(response: requests.Response) -> float | None:
+    value = response.headers.get(wire.H_SERVER_TIME)
+    if value:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    date = response.headers.get("Date")
+    if date:
+        try:
+            return email.utils.parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return None
+
+
+def _json(response: requests.Response) -> dict:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:157] + "..."
