@@ -1,10 +1,10 @@
 """Store-and-forward figures: durable enqueue, backlog drain, forwarder memory with a huge backlog.
 
-The receiver is the loopback central double (tests/central_double.py, durable
-SQLite with synchronous=FULL) run as its own process.  To measure against the
-reference central instead, set ``BENCH_SYNC_CENTRAL=terminal``: the bench then
-runs ``terminal central serve --db FILE --listen 127.0.0.1:PORT`` and gets a
-token from ``terminal central token --db FILE --device-id D``
+The receiver is the reference central, ``terminal central serve --db FILE
+--listen 127.0.0.1:PORT`` (durable SQLite, synchronous=FULL) in its own process,
+with a token from ``terminal central token --db FILE --device-id D``.
+``BENCH_SYNC_CENTRAL=double`` measures against the loopback test double
+(tests/central_double.py) instead
 (``BENCH_SYNC_TERMINAL=/path/to/terminal`` picks another installation's command).
 ``BENCH_SYNC_QUICK=1`` shrinks the backlogs (for a smoke run).
 """
@@ -55,7 +55,7 @@ class Receiver:
         self.db = directory / "central.db"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.kind = os.environ.get("BENCH_SYNC_CENTRAL", "double")
+        self.kind = os.environ.get("BENCH_SYNC_CENTRAL", "terminal")
         if self.kind == "terminal":
             argv = _central("serve", "--db", str(self.db), "--listen", f"127.0.0.1:{self.port}")
         else:

@@ -120,9 +120,13 @@ class TerminalCentral:
 
 
 def e2e_central(db: str, devices: list[str]):
-    """The receiver for the end-to-end proofs: the double, or the real central when SYNC_E2E_CENTRAL is set."""
-    command = os.environ.get("SYNC_E2E_CENTRAL")
-    if command:
+    """The receiver for the end-to-end proofs: the reference central (``terminal central serve``).
+
+    ``SYNC_E2E_CENTRAL=double`` runs them against the loopback test double instead, and a path
+    runs another ``terminal`` executable's central (e.g. an older release, for compatibility).
+    """
+    command = os.environ.get("SYNC_E2E_CENTRAL", "terminal")
+    if command != "double":
         return TerminalCentral(db, command).start()
     from central_double import DoubleProcess
 

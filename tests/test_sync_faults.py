@@ -63,7 +63,7 @@ def test_every_network_fault_in_one_run_loses_and_doubles_nothing(tmp_path, run_
 def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path):
     """The issue's chaos test. Central (in its own process, durable) is kill -9ed a few times too.
 
-    The receiver is the double, or the reference central when SYNC_E2E_CENTRAL is set.
+    The receiver is the reference central (SYNC_E2E_CENTRAL=double: the test double).
     """
     device = "KSK-C-0001"
     central = e2e_central(str(tmp_path / "central.db"), [device])

@@ -231,8 +231,9 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
             return _error(401, wire.ERR_INVALID_TOKEN, "the token is unknown, already used, expired or for another "
                           "device; ask for a new one ('terminal central token')", server_time=now())
         log.info("central.enrolled", device_id=device_id)
+        last_seq = await run_in_threadpool(storage.last_seq, device_id)
         return _json(200, {"device_id": device_id, "secret": base64.b64encode(secret).decode(),
-                           "server_time": now()})
+                           "server_time": now(), "last_seq": last_seq})
 
     # -- ingest ------------------------------------------------------------------
     def ingest_sync(request_headers, path: str, raw: bytes) -> Response:

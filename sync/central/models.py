@@ -30,6 +30,8 @@ class EnrollResponse(BaseModel):
     device_id: str
     secret: str = Field(description="base64 of the 32-byte HMAC secret the device signs requests with")
     server_time: float
+    last_seq: int = Field(description="highest seq central holds for this device (0: none); a terminal whose "
+                                      "store was replaced continues above it instead of colliding")
 
 
 class SentAt(BaseModel):

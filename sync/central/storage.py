@@ -230,6 +230,12 @@ class Storage:
                 (device_id, base64.b64encode(secret).decode(), now, public_key))
         return secret
 
+    def last_seq(self, device_id: str) -> int:
+        """The highest seq stored for the device (0: none); a re-enrolled terminal continues above it."""
+        with self.engine.connection() as c:
+            row = c.execute(self._q("SELECT MAX(seq) FROM events WHERE device_id = ?"), (device_id,)).fetchone()
+        return int(row[0] or 0)
+
     def device_secret(self, device_id: str) -> bytes | None:
         with self.engine.connection() as c:
             row = c.execute(self._q("SELECT secret FROM devices WHERE device_id = ?"), (device_id,)).fetchone()

@@ -232,3 +232,16 @@ def test_load_refuses_a_bad_file_whole(tmp_path, storage):
     else:
         raise AssertionError("a directory line without id_number was accepted")
     assert storage.reference_page("directory", None, 10)["items"] == []
+
+
+def test_enrolment_tells_a_re_enrolled_terminal_where_its_seqs_stand(central, storage):
+    import requests
+
+    first = requests.post(f"{central.url}/v1/enroll", timeout=10, json={
+        "device_id": "KSK-T-0002", "token": storage.create_token("KSK-T-0002", ttl_s=60)}).json()
+    assert first["last_seq"] == 0
+    device = central.device("KSK-T-0002")
+    assert device.post_events([make_event(s) for s in (1, 2, 7)]).status_code == 200
+    again = requests.post(f"{central.url}/v1/enroll", timeout=10, json={
+        "device_id": "KSK-T-0002", "token": storage.create_token("KSK-T-0002", ttl_s=60)}).json()
+    assert again["last_seq"] == 7  # a terminal with a fresh store continues at 8, not at a colliding 1
