@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import subprocess
@@ -32,19 +33,36 @@ def test_internal_errors_never_show_a_traceback(run_cli, monkeypatch, sim_config
     assert "13812345678" not in err
 
 
-def test_demo_starts_and_stops_cleanly_on_ctrl_c(tmp_path):
-    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(tmp_path / "demo")),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    line = ""
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if "press Ctrl-C" in line or not line:
-            break
-    assert "press Ctrl-C" in line
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+def test_demo_runs_the_terminal_set_end_to_end_and_stops_cleanly_on_ctrl_c(tmp_path):
+    """make demo's promise: central, simulators and sync start; an event travels; Ctrl-C stops it all."""
+    demo = tmp_path / "demo"
+    log = open(tmp_path / "demo.log", "w")
+    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(demo)), stdout=log, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        line = ""
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if "press Ctrl-C" in line or not line:
+                break
+        assert "press Ctrl-C" in line
+        kiosk = str(demo / "kiosk" / "terminal.toml")
+        assert not (demo / "kiosk" / "enrolment-token").exists()  # spent: the kiosk enrolled
+        subprocess.run(terminal_cmd("sync", "emit", "--config", kiosk, "--count", "3"), check=True,
+                       capture_output=True)
+        seqs: list[int] = []
+        deadline = time.monotonic() + 60
+        while len(seqs) < 3 and time.monotonic() < deadline:
+            out = subprocess.run(terminal_cmd("central", "events", "--db", str(demo / "central" / "central.db"),
+                                              "--device-id", "KSK-DEMO-0001", "--json"),
+                                 capture_output=True, text=True, check=True).stdout
+            seqs = [json.loads(x)["seq"] for x in out.splitlines() if x.startswith("{")]
+            time.sleep(0.3)
+        assert seqs == [1, 2, 3]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        log.close()
     assert proc.returncode == 0, err
     assert "demo stopped" in err and "Traceback" not in err
-    assert (tmp_path / "demo" / "kiosk" / "terminal.toml").exists()
-    assert (tmp_path / "demo" / "dropbox" / "state" / "terminal.db").exists()
+    assert (demo / "dropbox" / "state" / "terminal.db").exists()

@@ -11,11 +11,20 @@
 (480, 640)
 """
 
-from drivers.camera.base import Camera, SourceExhausted, check_live
-from drivers.camera.config import CameraConfig
-from drivers.camera.opencv import OpenCVCamera
-from drivers.camera.picam import PiCamera
-from drivers.camera.sim import SimCamera
+from __future__ import annotations
+
+from drivers.lazy import lazy_exports
+
+_EXPORTS = {
+    "Camera": "drivers.camera.base",
+    "SourceExhausted": "drivers.camera.base",
+    "check_live": "drivers.camera.base",
+    "CameraConfig": "drivers.camera.config",
+    "OpenCVCamera": "drivers.camera.opencv",
+    "PiCamera": "drivers.camera.picam",
+    "SimCamera": "drivers.camera.sim",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["Camera", "CameraConfig", "OpenCVCamera", "PiCamera", "SimCamera", "SourceExhausted",
            "check_live", "open_camera"]
@@ -23,6 +32,10 @@ __all__ = ["Camera", "CameraConfig", "OpenCVCamera", "PiCamera", "SimCamera", "S
 
 def open_camera(config: CameraConfig) -> Camera:
     """Open the camera ``config`` describes (a :class:`DeviceError` says why not)."""
+    from drivers.camera.opencv import OpenCVCamera
+    from drivers.camera.picam import PiCamera
+    from drivers.camera.sim import SimCamera
+
     if config.backend == "sim":
         return SimCamera(config)
     if config.backend == "picamera2":

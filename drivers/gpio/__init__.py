@@ -10,14 +10,26 @@ in tests and simulation (see :mod:`drivers.gpio.factory`).
 True True
 """
 
-from drivers.gpio.board import DropBoxGpio, open_gpio
-from drivers.gpio.config import DEFAULT_PINS, ROLES, GpioConfig
-from drivers.gpio.contacts import Contact, Debouncer
-from drivers.gpio.factory import make_pin_factory
-from drivers.gpio.lock import SlotLock
-from drivers.gpio.sensors import CollectionDoor, EnvelopeBeam
-from drivers.gpio.signals import PATTERNS, Buzzer, StatusLeds
-from drivers.gpio.sim import SimulatedDropBox
+from drivers.lazy import lazy_exports
+
+_EXPORTS = {
+    "DropBoxGpio": "drivers.gpio.board",
+    "open_gpio": "drivers.gpio.board",
+    "DEFAULT_PINS": "drivers.gpio.config",
+    "ROLES": "drivers.gpio.config",
+    "GpioConfig": "drivers.gpio.config",
+    "Contact": "drivers.gpio.contacts",
+    "Debouncer": "drivers.gpio.contacts",
+    "make_pin_factory": "drivers.gpio.factory",
+    "SlotLock": "drivers.gpio.lock",
+    "CollectionDoor": "drivers.gpio.sensors",
+    "EnvelopeBeam": "drivers.gpio.sensors",
+    "PATTERNS": "drivers.gpio.signals",
+    "Buzzer": "drivers.gpio.signals",
+    "StatusLeds": "drivers.gpio.signals",
+    "SimulatedDropBox": "drivers.gpio.sim",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = ["DEFAULT_PINS", "PATTERNS", "ROLES", "Buzzer", "CollectionDoor", "Contact", "Debouncer", "DropBoxGpio",
            "EnvelopeBeam", "GpioConfig", "SimulatedDropBox", "SlotLock", "StatusLeds", "make_pin_factory",

@@ -7,16 +7,37 @@
 'hk_mo_tw_permit'
 """
 
-from drivers.idcard.card import CARD_TYPES, JSON_KEYS, IdCard
-from drivers.idcard.errors import (
-    CardAuthenticationFailed, CardDataError, CardNotLifted, CardReadFailed, CardRefused, ChecksumError,
-    FrameError, IdCardError, MalformedFrame, NoCard, ReaderRejectedFrame, ReaderSilent, SamError,
-    SelectFailed, TruncatedFrame, UnexpectedReply, UnknownCardType,
-)
-from drivers.idcard.photo import PhotoDecoder
-from drivers.idcard.reader import IdCardReader
-from drivers.idcard.samples import SAMPLES, SimCard, sample_card
-from drivers.idcard.sim import IdCardSimulator
+from drivers.lazy import lazy_exports
+
+_EXPORTS = {
+    "CARD_TYPES": "drivers.idcard.card",
+    "JSON_KEYS": "drivers.idcard.card",
+    "IdCard": "drivers.idcard.card",
+    "CardAuthenticationFailed": "drivers.idcard.errors",
+    "CardDataError": "drivers.idcard.errors",
+    "CardNotLifted": "drivers.idcard.errors",
+    "CardReadFailed": "drivers.idcard.errors",
+    "CardRefused": "drivers.idcard.errors",
+    "ChecksumError": "drivers.idcard.errors",
+    "FrameError": "drivers.idcard.errors",
+    "IdCardError": "drivers.idcard.errors",
+    "MalformedFrame": "drivers.idcard.errors",
+    "NoCard": "drivers.idcard.errors",
+    "ReaderRejectedFrame": "drivers.idcard.errors",
+    "ReaderSilent": "drivers.idcard.errors",
+    "SamError": "drivers.idcard.errors",
+    "SelectFailed": "drivers.idcard.errors",
+    "TruncatedFrame": "drivers.idcard.errors",
+    "UnexpectedReply": "drivers.idcard.errors",
+    "UnknownCardType": "drivers.idcard.errors",
+    "PhotoDecoder": "drivers.idcard.photo",
+    "IdCardReader": "drivers.idcard.reader",
+    "SAMPLES": "drivers.idcard.samples",
+    "SimCard": "drivers.idcard.samples",
+    "sample_card": "drivers.idcard.samples",
+    "IdCardSimulator": "drivers.idcard.sim",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "IdCardReader", "IdCardSimulator", "IdCard", "SimCard", "PhotoDecoder", "sample_card", "SAMPLES",
