@@ -18,6 +18,8 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 )
+# Latin text sits in single cells; a monospace face keeps W and M inside theirs.
+LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 DOTS = 576  # an 80 mm printer's line: 576 dots at 203 dpi
 
 
@@ -41,10 +43,10 @@ def render_text(blocks, *, width: int = 42) -> str:
     return "\n".join(out)
 
 
-def _font(size: int):
+def _font(size: int, candidates=FONT_CANDIDATES):
     from PIL import ImageFont
 
-    for path in FONT_CANDIDATES:
+    for path in candidates:
         if Path(path).exists():
             return ImageFont.truetype(path, size)
     return ImageFont.load_default()
@@ -55,18 +57,26 @@ def render_png(blocks, path: "str | Path", *, width: int = 42) -> Path:
     import segno
     from PIL import Image, ImageDraw
 
-    char_w = DOTS // width
-    font, big = _font(char_w * 2), _font(char_w * 4)
+    cell = DOTS // width  # the printer lays text on a grid: 1 cell per Latin character, 2 per Han character
+    font, big = _font(cell * 2 - 2), _font(cell * 4 - 4)
+    latin = _font(int(cell * 1.6), (LATIN_FONT,) + FONT_CANDIDATES)
+    latin_big = _font(int(cell * 3.2), (LATIN_FONT,) + FONT_CANDIDATES)
     pieces: list[tuple[Image.Image, str]] = []
     for b in blocks:
         if b.kind == "text":
-            f = big if b.double else font
-            height = (char_w * 4 if b.double else char_w * 2) + 6
-            img = Image.new("L", (DOTS, height), 255)
+            scale = 2 if b.double else 1
+            img = Image.new("L", (DOTS, cell * 2 * scale + 6), 255)
             draw = ImageDraw.Draw(img)
-            text_w = int(draw.textlength(b.text, font=f)) if b.text else 0
-            x = {"left": 0, "center": (DOTS - text_w) // 2, "right": DOTS - text_w}[b.align]
-            draw.text((max(0, x), 2), b.text, font=f, fill=0, stroke_width=1 if b.bold else 0, stroke_fill=0)
+            used = columns(b.text) * scale
+            x = cell * {"left": 0, "center": max(0, (width - used) // 2), "right": max(0, width - used)}[b.align]
+            for ch in b.text:
+                wide = columns(ch) == 2
+                f = (big if wide else latin_big) if b.double else (font if wide else latin)
+                span = columns(ch) * scale * cell
+                glyph = draw.textlength(ch, font=f)
+                draw.text((x + (span - glyph) / 2, 2 if wide else 4 * scale), ch, font=f, fill=0,
+                          stroke_width=1 if b.bold else 0, stroke_fill=0)
+                x += span
             pieces.append((img, "left"))
         elif b.kind == "qr":
             qr = segno.make(b.text, error="m", boost_error=False)
