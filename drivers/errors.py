@@ -48,4 +48,6 @@ class CoverOpen(DeviceRefused):
 
 
 class ConfigurationError(DeviceError):
-    """A device setting is wrong; the message names the setting."""
+    """A device setting is wrong; the message names the setting (exit code 2, like a bad config file)."""
+
+    exit_code = 2

@@ -74,7 +74,7 @@ def parse_retry_after(value: str | None, *, max_s: float, server_now: float | No
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also accepts '²', which int() refuses
         return float(min(int(value), max_s))
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()

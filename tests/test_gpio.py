@@ -44,12 +44,15 @@ def test_lock_is_unpowered_from_the_moment_it_is_claimed(factory):
 
 def test_unlock_for_a_hold_relocks_by_itself(factory):
     reasons = []
+    told = threading.Event()
     with SlotLock(17, max_energised_s=5, cooldown_s=0, pin_factory=factory) as lock:
-        lock.when_locked = reasons.append
+        lock.when_locked = lambda reason: (reasons.append(reason), told.set())
         assert lock.unlock(hold_s=0.05) == 0.05
         assert lock.energised and factory.pin(17).state
         assert lock.wait_locked(timeout=5)
         assert not factory.pin(17).state and lock.cap_trips == 0
+        # The coil goes off first; the callback follows on the timer's thread.
+        assert told.wait(5)
     assert reasons[0] == "hold"
 
 
@@ -317,7 +320,7 @@ def test_hw_gpio_lock_pulse_is_capped(run_cli, sim_config):
 
 def test_hw_gpio_bad_pin_override(run_cli, sim_config):
     code, out, err = run_cli("hw", "gpio", "--config", str(sim_config("dropbox")), "--pin", "lock=23")
-    assert code == 1 and "pins.led_green: GPIO23 is already used by pins.lock" in err
+    assert code == 2 and "pins.led_green: GPIO23 is already used by pins.lock" in err
 
 
 def test_selftest_checks_the_configured_gpio(run_cli, sim_config):

@@ -121,4 +121,4 @@ def test_sim_refuses_a_path_that_is_not_a_link(run_cli, tmp_path):
     taken = tmp_path / "file"
     taken.write_text("x")
     code, _, err = run_cli("sim", "modem", "--port", str(taken))
-    assert code == 1 and "exists and is not a symlink" in err
+    assert code == 2 and "exists and is not a symlink" in err

@@ -3,7 +3,7 @@
 import email.utils
 import random
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from sync.backoff import Backoff, RetryBudget, parse_retry_after
 
@@ -12,6 +12,7 @@ from sync.backoff import Backoff, RetryBudget, parse_retry_after
 @given(st.one_of(st.none(), st.text(max_size=40), st.integers(0, 10**9).map(str),
                  st.floats(-1e10, 4e9, allow_nan=False).map(lambda t: email.utils.formatdate(max(t, 0), usegmt=True))),
        st.floats(1, 86400), st.one_of(st.none(), st.floats(0, 4e9)))
+@example("²", 1.0, None)  # a Unicode digit: str.isdigit() says yes, int() says no
 def test_retry_after_is_never_negative_nor_above_the_cap(value, cap, server_now):
     got = parse_retry_after(value, max_s=cap, server_now=server_now)
     assert got is None or 0 <= got <= cap
