@@ -2,7 +2,9 @@
 
 import io
 import json
+import os
 import time
+import tty
 
 import pytest
 import serial
@@ -247,3 +249,22 @@ def test_sim_without_service_centre():
         assert not health.ok and "no SMS centre number" in health.summary
         with pytest.raises(CmsError, match=r"330 \(SMSC address unknown\).*AT\+CSCA"):
             sms.send(PHONE, "hello")
+
+
+def test_simulator_stops_even_when_its_client_never_reads():
+    """A client that writes and never reads fills the pty; the simulator must still stop on close()."""
+    sim = ModemSimulator()
+    client = os.open(sim.port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    try:
+        tty.setraw(client)
+        full, deadline = 0, time.monotonic() + 10
+        while full < 20 and time.monotonic() < deadline:   # until the echo and replies have nowhere to go
+            try:
+                os.write(client, b"AT\r" * 100)
+            except BlockingIOError:
+                full += 1
+                time.sleep(0.01)
+        sim.close()
+        assert not sim._thread.is_alive()
+    finally:
+        os.close(client)

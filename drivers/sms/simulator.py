@@ -89,6 +89,8 @@ class ModemSimulator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._pty = PseudoSerialPort(link, device="modem-sim")
+        # Non-blocking, so a client that never reads cannot wedge the thread in write() past close().
+        os.set_blocking(self._pty.master, False)
         self.pty = self._pty.slave_name
         self.port = self._pty.port
         self._thread = threading.Thread(target=self._run, name="modem-sim", daemon=True)
@@ -134,10 +136,14 @@ class ModemSimulator:
                     self._feed(byte)
 
     def _write(self, data: bytes) -> None:
-        try:
-            os.write(self._pty.master, data)
-        except OSError:
-            pass
+        view = memoryview(data)
+        while view and not self._stop.is_set():
+            try:
+                view = view[os.write(self._pty.master, view):]
+            except BlockingIOError:              # the client is not reading: wait, but stay stoppable
+                select.select([], [self._pty.master], [], 0.1)
+            except OSError:
+                return
 
     def _reply(self, *lines: str) -> None:
         self._write(b"".join(b"\r\n" + line.encode() + b"\r\n" for line in lines))
