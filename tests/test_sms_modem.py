@@ -268,3 +268,14 @@ def test_simulator_stops_even_when_its_client_never_reads():
         assert not sim._thread.is_alive()
     finally:
         os.close(client)
+
+
+def test_a_closed_modem_refuses_commands_and_does_not_reopen_its_port(sim):
+    modem = Modem(sim.port, timeout_s=0.5)
+    modem.close()
+    with pytest.raises(DeviceUnavailable, match="closed"):
+        modem.sim_state()
+    health = modem.health()
+    assert not health.ok and "closed" in health.summary
+    with serial.Serial(sim.port, exclusive=True):   # the closed modem holds nothing
+        pass

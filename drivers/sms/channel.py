@@ -52,10 +52,11 @@ class AtChannel:
         self._buffer = b""
         self._lock = threading.RLock()
         self._needs_recovery = False
+        self._closed = False
         try:
             self._open()
             self._initialise()
-        except Exception:
+        except BaseException:
             self.close()
             raise
 
@@ -80,6 +81,8 @@ class AtChannel:
     def recover(self) -> bool:
         """Bring a silent or confused modem back; True when it answers ``AT`` again."""
         with self._lock:
+            if self._closed:
+                return False
             for reopen in (False, True):
                 try:
                     if reopen or self._serial is None:
@@ -97,6 +100,12 @@ class AtChannel:
             return False
 
     def close(self) -> None:
+        """Release the port for good: later commands fail instead of reopening it."""
+        with self._lock:
+            self._closed = True
+            self._close_port()
+
+    def _close_port(self) -> None:
         with self._lock:
             if self._serial is not None:
                 try:
@@ -127,7 +136,7 @@ class AtChannel:
         self._buffer = b""
 
     def _reopen(self) -> None:
-        self.close()
+        self._close_port()
         self._open()
 
     def _initialise(self, *, recovering: bool = False) -> None:
@@ -136,6 +145,9 @@ class AtChannel:
         self.generation += 1
 
     def _ready(self) -> None:
+        if self._closed:
+            raise DeviceUnavailable(DEVICE, f"the modem on {self.port} has been closed",
+                                    hint="open the modem again")
         if self._serial is None or self._needs_recovery:
             if not self.recover():
                 raise DeviceTimeout(DEVICE, f"the modem on {self.port} is not answering",
