@@ -204,3 +204,10 @@ def test_sim_refuses_to_replace_a_real_file(run_cli, tmp_path):
     code, _, err = run_cli("sim", "idcard", "--port", str(device))
     assert code == 2 and "refusing to replace" in one_error_line(err)
     assert device.is_file() and not device.is_symlink()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_hw_idcard_refuses_a_wait_that_is_not_a_positive_number(sim, run_cli, value):
+    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", value)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--timeout" in err
