@@ -14,13 +14,14 @@ again.  A channel that could not recover tries again before its next command.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 
 import serial
 
-from drivers.errors import DeviceError, DeviceTimeout, DeviceUnavailable
+from drivers.errors import ConfigurationError, DeviceError, DeviceTimeout, DeviceUnavailable
 from drivers.sms.at import final_result, result_error
 from drivers.sms.errors import DEVICE, ModemProtocolError
 from terminal.logs import get_logger
@@ -30,6 +31,13 @@ log = get_logger(__name__)
 CTRL_Z, ESC = b"\x1a", b"\x1b"
 MAX_LINE = 4096
 INIT_COMMANDS = ("ATE0", "AT+CMEE=1")   # no echo; numeric +CME/+CMS codes
+
+
+def check_seconds(setting: str, value) -> float:
+    """A timeout setting as float seconds; anything but a finite number above 0 is refused by name."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(DEVICE, f"{setting} must be a number of seconds above 0, got {value!r}")
+    return float(value)
 
 
 class AtChannel:
@@ -45,7 +53,8 @@ class AtChannel:
                  init_commands: tuple[str, ...] = INIT_COMMANDS):
         self.port = port
         self.baudrate = baudrate
-        self.timeout_s = timeout_s
+        # nan would make every deadline unreachable; 0 or less would time out before the modem can answer.
+        self.timeout_s = check_seconds("command timeout_s", timeout_s)
         self.init_commands = init_commands
         self.generation = 0          # +1 after every (re)initialisation: callers redo their mode setup
         self._serial: serial.Serial | None = None
