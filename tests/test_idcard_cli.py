@@ -127,6 +127,18 @@ def test_config_rejects_a_relative_photo_decoder(sim_config, run_cli):
     assert code == 2 and "idcard.photo_decoder" in err and "absolute path" in err
 
 
+def test_config_rejects_a_photo_decoder_with_unbalanced_quotes(sim_config, run_cli):
+    path = sim_config("kiosk")
+    path.write_text(path.read_text().replace('photo_decoder = ""', """photo_decoder = "/opt/wlt/wlt2bmp '--fast" """))
+    code, _, err = run_cli("config", "check", "--config", str(path))
+    assert code == 2 and "idcard.photo_decoder" in err and "quot" in err
+
+
+def test_hw_idcard_photo_decoder_with_unbalanced_quotes_is_a_one_line_usage_error(sim, run_cli):
+    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", "1", "--photo-decoder", "/bin/cat 'x")
+    assert code == 2 and not out and err.count("\n") == 1 and "photo_decoder" in err and "internal" not in err
+
+
 def test_parse_fault():
     assert parse_fault("bad-checksum") == {"kind": "bad-checksum"}
     assert parse_fault("status=0x60@sam_statusx2") == {"kind": "status", "command": "sam_status", "sw3": 0x60,

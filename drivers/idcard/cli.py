@@ -209,7 +209,10 @@ def selftest(cfg) -> list[Health]:
         results.append(Health("idcard", ok=False, summary=exc.reason + (f" ({exc.hint})" if exc.hint else ""),
                               details={"port": section.port, "error": type(exc).__name__}))
     if section.photo_decoder:
-        problem = PhotoDecoder(section.photo_decoder).problem_with_command()
+        try:
+            problem = PhotoDecoder(section.photo_decoder).problem_with_command()
+        except ConfigurationError as exc:
+            problem = exc.reason
         results.append(Health("idcard.photo_decoder", ok=not problem,
                               summary=problem or f"decoder {section.photo_decoder.split()[0]} present"))
     return results
