@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import threading
 import time
 import tty
 
@@ -291,3 +292,19 @@ def test_bad_settings_are_refused_by_name_before_the_port_is_opened(sim, setting
         ModemSms(sim.port, **{setting: value})
     with serial.Serial(sim.port, exclusive=True):   # nothing was left holding the port
         pass
+
+
+def test_the_same_key_sent_from_two_threads_goes_out_once(sim, sms):
+    barrier, results = threading.Barrier(2), []
+
+    def send():
+        barrier.wait()
+        results.append(sms.send(PHONE, "验证码 123456", key="otp-race"))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(sim.messages) == 1
+    assert sorted(r.duplicate for r in results) == [False, True]
