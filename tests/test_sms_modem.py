@@ -308,3 +308,21 @@ def test_the_same_key_sent_from_two_threads_goes_out_once(sim, sms):
         t.join(timeout=30)
     assert len(sim.messages) == 1
     assert sorted(r.duplicate for r in results) == [False, True]
+
+
+def test_an_inbox_that_cannot_be_written_is_refused_at_start(tmp_path):
+    from drivers.errors import ConfigurationError
+
+    (tmp_path / "inbox").mkdir()
+    with pytest.raises(ConfigurationError, match="record"):
+        ModemSimulator(record=tmp_path / "inbox")
+
+
+def test_an_inbox_that_fails_later_does_not_silence_the_simulated_modem(tmp_path):
+    inbox = tmp_path / "inbox.jsonl"
+    with ModemSimulator(record=inbox) as sim, ModemSms(sim.port, timeout_s=0.5) as sms:
+        inbox.unlink(missing_ok=True)
+        inbox.mkdir()                     # appending now fails (like a full disk)
+        sms.send(PHONE, "hello")
+        sms.send(PHONE, "still here")
+    assert [m.text for m in sim.messages] == ["hello", "still here"]

@@ -71,6 +71,15 @@ class ModemSimulator:
         self.commands: list[str] = []          # every command line received, for tests
         self.aborted = 0                       # CMGS prompts cancelled with ESC
         self.record = Path(record) if record else None
+        if self.record is not None:
+            try:  # find out now, not when the first message arrives and the thread has no one to tell
+                self.record.parent.mkdir(parents=True, exist_ok=True)
+                with self.record.open("a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                raise ConfigurationError("modem-sim", f"cannot append received messages to {self.record}: "
+                                                      f"{exc.strerror or exc}",
+                                         hint="name a writable --record file") from None
         self.signal = signal
         self.service_centre = service_centre
         self.roaming = roaming
@@ -325,6 +334,9 @@ class ModemSimulator:
         self.messages.append(sms)
         log.info("sms.sim_received", to=sms.recipient, parts=sms.parts, chars=len(sms.text))
         if self.record is not None:
-            self.record.parent.mkdir(parents=True, exist_ok=True)
-            with self.record.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(asdict(sms), ensure_ascii=False) + "\n")
+            try:
+                self.record.parent.mkdir(parents=True, exist_ok=True)
+                with self.record.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(asdict(sms), ensure_ascii=False) + "\n")
+            except OSError as exc:   # the modem keeps answering; only the inbox file misses this one
+                log.warning("sms.sim_record_failed", path=str(self.record), error=exc.strerror or str(exc))
