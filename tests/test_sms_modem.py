@@ -326,3 +326,10 @@ def test_an_inbox_that_fails_later_does_not_silence_the_simulated_modem(tmp_path
         sms.send(PHONE, "hello")
         sms.send(PHONE, "still here")
     assert [m.text for m in sim.messages] == ["hello", "still here"]
+
+
+def test_a_modem_that_restarted_in_text_mode_still_gets_a_pdu_not_an_sms_to_the_length(sim, sms):
+    sms.send(PHONE, "before")
+    sim.restart(saved_text_mode=True)      # the driver's port stayed open; it cannot know
+    sms.send(PHONE, "验证码 123456")
+    assert [(m.recipient, m.text) for m in sim.messages] == [(PHONE, "before"), (PHONE, "验证码 123456")]

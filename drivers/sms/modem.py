@@ -157,7 +157,6 @@ class ModemSms(SmsSender):
         self.sign = sign
         self.max_parts = max_parts
         self._reference = random.randrange(256)
-        self._pdu_mode_generation = -1
         self._lock = threading.Lock()
         self.modem = Modem(port, baudrate=baudrate, timeout_s=timeout_s)
 
@@ -171,9 +170,10 @@ class ModemSms(SmsSender):
                                  validity_minutes=self.validity_minutes, max_parts=self.max_parts)
             self.modem.check_ready()
             channel = self.modem.channel
-            if self._pdu_mode_generation != channel.generation:   # a recovered modem forgot its mode
-                channel.command("AT+CMGF=0")
-                self._pdu_mode_generation = channel.generation
+            # Every message, not once per connection: a modem that restarted behind the open port (or
+            # that another program switched) may be in text mode, where AT+CMGS=<length> would send
+            # the hex PDU as text to the phone number <length>.
+            channel.command("AT+CMGF=0")
             references = []
             for number, pdu in enumerate(pdus, start=1):
                 try:

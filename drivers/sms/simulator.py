@@ -114,6 +114,13 @@ class ModemSimulator:
         if cms_code is not None:
             self.cms_code = cms_code
 
+    def restart(self, *, saved_text_mode: bool = False) -> None:
+        """Act out a modem that restarted behind the driver's back (a watchdog reset on a UART link):
+        echo on, numeric errors off, and the message format its saved profile holds."""
+        with self._lock:
+            self._echo, self._cmee, self._cmgf = True, 0, 1 if saved_text_mode else 0
+            self._mode, self._line = "command", bytearray()
+
     def close(self) -> None:
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
