@@ -5,6 +5,8 @@ is absent means the terminal has no such device.  ``roles`` names the roles
 that must have the device.
 """
 
+import shlex
+
 from terminal.config import Section, Setting
 
 BACKENDS = ("real", "sim")
@@ -16,7 +18,10 @@ def backend() -> Setting:
 
 
 def _check_idcard(values: dict) -> list[tuple[str, str]]:
-    command = (values.get("photo_decoder") or "").split()
+    try:
+        command = shlex.split(values.get("photo_decoder") or "")   # split as the reader will run it
+    except ValueError as exc:
+        return [("photo_decoder", f"cannot be split into a command and its arguments ({exc}); check the quotes")]
     if command and not command[0].startswith("/"):
         return [("photo_decoder", f"{command[0]!r} must be an absolute path (services run with a minimal PATH)")]
     return []

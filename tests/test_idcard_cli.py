@@ -127,6 +127,18 @@ def test_config_rejects_a_relative_photo_decoder(sim_config, run_cli):
     assert code == 2 and "idcard.photo_decoder" in err and "absolute path" in err
 
 
+def test_config_rejects_a_photo_decoder_with_unbalanced_quotes(sim_config, run_cli):
+    path = sim_config("kiosk")
+    path.write_text(path.read_text().replace('photo_decoder = ""', """photo_decoder = "/opt/wlt/wlt2bmp '--fast" """))
+    code, _, err = run_cli("config", "check", "--config", str(path))
+    assert code == 2 and "idcard.photo_decoder" in err and "quot" in err
+
+
+def test_hw_idcard_photo_decoder_with_unbalanced_quotes_is_a_one_line_usage_error(sim, run_cli):
+    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", "1", "--photo-decoder", "/bin/cat 'x")
+    assert code == 2 and not out and err.count("\n") == 1 and "photo_decoder" in err and "internal" not in err
+
+
 def test_parse_fault():
     assert parse_fault("bad-checksum") == {"kind": "bad-checksum"}
     assert parse_fault("status=0x60@sam_statusx2") == {"kind": "status", "command": "sam_status", "sw3": 0x60,
@@ -204,3 +216,10 @@ def test_sim_refuses_to_replace_a_real_file(run_cli, tmp_path):
     code, _, err = run_cli("sim", "idcard", "--port", str(device))
     assert code == 2 and "refusing to replace" in one_error_line(err)
     assert device.is_file() and not device.is_symlink()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_hw_idcard_refuses_a_wait_that_is_not_a_positive_number(sim, run_cli, value):
+    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", value)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--timeout" in err

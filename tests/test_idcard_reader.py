@@ -402,7 +402,9 @@ def test_fuzz_any_reply_gives_a_result_or_a_typed_error(sim, command, reply):
         assert reader.sam_id()  # the link is still usable afterwards
 
 
-@pytest.mark.parametrize("setting, value", [("timeout_s", 0), ("retries", -1), ("poll_interval_s", "fast")])
+@pytest.mark.parametrize("setting, value", [("timeout_s", 0), ("retries", -1), ("poll_interval_s", "fast"),
+                                            ("timeout_s", float("nan")), ("timeout_s", float("inf")),
+                                            ("poll_interval_s", float("nan"))])
 def test_bad_settings_are_refused_by_name_before_the_port_is_opened(sim, setting, value):
     from drivers.errors import ConfigurationError
 

@@ -188,6 +188,22 @@ def test_resident_numbers():
     assert not check_id_number(number("99010519491231002")).valid  # no such region
 
 
+@pytest.mark.parametrize("first17, card_type", [
+    ("11010520990101001", "resident"),
+    ("81000020990101001", "hk_mo_tw_permit"),
+    ("93184020990101002", "foreigner_2023"),
+])
+def test_a_birth_date_in_the_future_is_not_valid(first17, card_type):
+    verdict = check_id_number(number(first17), card_type=card_type)
+    assert not verdict.valid and verdict.problem == "birth date inside the number is in the future"
+
+
+def test_a_clock_that_lost_its_time_does_not_reject_real_birth_dates():
+    # A Pi has no RTC: before NTP its clock may say 1970.  That must not make 1990 "the future".
+    assert check_id_number(number("11010519900101001"), today=dt.date(1970, 1, 1)).valid
+    assert not check_id_number(number("11010520990101001"), today=dt.date(1970, 1, 1)).valid
+
+
 def test_a_county_newer_than_the_holder_is_accepted_where_stdnum_refuses():
     # Pudong (310115) dates from 1993; people born earlier were numbered there in 1999.
     n = number("31011519900101001")

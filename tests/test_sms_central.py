@@ -50,6 +50,8 @@ class Central:
             answer = (201, {"id": f"m{len(self.messages)}", "status": "sent", "parts": 1}, {})
         if behaviour == "drop":         # the message is taken, then the answer is lost
             return None
+        if behaviour == "cut":          # the message is taken, then the answer breaks off mid-body
+            return "cut"
         return answer
 
 
@@ -74,9 +76,23 @@ def _serve(tls_context):
                 self.close_connection = True
                 self.connection.close()
                 return
+            if answer == "cut":
+                return self._cut()
             self._answer(*answer)
 
+        def _cut(self):
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "50")
+            self.end_headers()
+            self.wfile.write(b'{"id": "m')
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.close()
+
         def do_GET(self):
+            if state.healthy == "cut":
+                return self._cut()
             if self.path == "/v1/sms/health":
                 return self._answer(200 if state.healthy else 503, {"ok": state.healthy}, {})
             self._answer(404, {"error": "no such endpoint"}, {})
@@ -246,3 +262,28 @@ def test_hw_sms_through_central(run_cli, central):
     central.script = [(429, {"error": "1 per minute per number"}, {"Retry-After": "60"})]
     code, out, err = run_cli("hw", "sms", "--central", central.url, "--to", PHONE, "--text", "验证码 2")
     assert code == 1 and err.count("\n") == 1 and "try again in 60 s" in err
+
+
+def test_an_answer_cut_off_mid_body_is_retried_with_the_same_key(central):
+    central.script = ["cut"]
+    with client(central) as sms:
+        result = sms.send(PHONE, "验证码 123456", key="k-cut")
+    assert len(central.requests) == 2 and len(central.messages) == 1
+    assert result.references == ("m1",)
+    central.script = ["cut"] * 3
+    with client(central) as sms, pytest.raises(CentralUnavailable, match="cut off") as info:
+        sms.send(PHONE, "hello", key="k-cut-2")
+    assert "same key is safe" in str(info.value)
+
+
+def test_health_never_raises_on_a_broken_answer(central):
+    central.healthy = "cut"
+    with client(central) as sms:
+        health = sms.health()
+    assert not health.ok and "cut off" in health.summary
+
+
+@pytest.mark.parametrize("url", ["http://", "https:///v1", "http://:8080"])
+def test_url_without_a_host_names_the_setting(url):
+    with pytest.raises(ConfigurationError, match="central_url"):
+        CentralSms(url)

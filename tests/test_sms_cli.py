@@ -122,3 +122,12 @@ def test_sim_refuses_a_path_that_is_not_a_link(run_cli, tmp_path):
     taken.write_text("x")
     code, _, err = run_cli("sim", "modem", "--port", str(taken))
     assert code == 2 and "exists and is not a symlink" in err
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("option, value", [("--timeout", "nan"), ("--timeout", "-1"), ("--timeout", "0"),
+                                           ("--send-timeout", "nan"), ("--send-timeout", "0")])
+def test_hw_sms_refuses_a_timeout_that_is_not_a_positive_number(run_cli, sim, option, value):
+    sim.set_fault("hang")
+    code, out, err = run_cli("hw", "sms", "--port", sim.port, option, value, "--to", PHONE, "--text", "hi")
+    assert code == 2 and not out and err.count("\n") == 1 and option in err

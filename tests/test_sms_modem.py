@@ -2,7 +2,10 @@
 
 import io
 import json
+import os
+import threading
 import time
+import tty
 
 import pytest
 import serial
@@ -247,3 +250,86 @@ def test_sim_without_service_centre():
         assert not health.ok and "no SMS centre number" in health.summary
         with pytest.raises(CmsError, match=r"330 \(SMSC address unknown\).*AT\+CSCA"):
             sms.send(PHONE, "hello")
+
+
+def test_simulator_stops_even_when_its_client_never_reads():
+    """A client that writes and never reads fills the pty; the simulator must still stop on close()."""
+    sim = ModemSimulator()
+    client = os.open(sim.port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    try:
+        tty.setraw(client)
+        full, deadline = 0, time.monotonic() + 10
+        while full < 20 and time.monotonic() < deadline:   # until the echo and replies have nowhere to go
+            try:
+                os.write(client, b"AT\r" * 100)
+            except BlockingIOError:
+                full += 1
+                time.sleep(0.01)
+        sim.close()
+        assert not sim._thread.is_alive()
+    finally:
+        os.close(client)
+
+
+def test_a_closed_modem_refuses_commands_and_does_not_reopen_its_port(sim):
+    modem = Modem(sim.port, timeout_s=0.5)
+    modem.close()
+    with pytest.raises(DeviceUnavailable, match="closed"):
+        modem.sim_state()
+    health = modem.health()
+    assert not health.ok and "closed" in health.summary
+    with serial.Serial(sim.port, exclusive=True):   # the closed modem holds nothing
+        pass
+
+
+@pytest.mark.parametrize("setting, value", [("timeout_s", float("nan")), ("timeout_s", 0), ("timeout_s", -1),
+                                            ("send_timeout_s", float("inf")), ("send_timeout_s", 0),
+                                            ("max_parts", 0), ("validity_minutes", 0)])
+def test_bad_settings_are_refused_by_name_before_the_port_is_opened(sim, setting, value):
+    from drivers.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=setting):
+        ModemSms(sim.port, **{setting: value})
+    with serial.Serial(sim.port, exclusive=True):   # nothing was left holding the port
+        pass
+
+
+def test_the_same_key_sent_from_two_threads_goes_out_once(sim, sms):
+    barrier, results = threading.Barrier(2), []
+
+    def send():
+        barrier.wait()
+        results.append(sms.send(PHONE, "验证码 123456", key="otp-race"))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(sim.messages) == 1
+    assert sorted(r.duplicate for r in results) == [False, True]
+
+
+def test_an_inbox_that_cannot_be_written_is_refused_at_start(tmp_path):
+    from drivers.errors import ConfigurationError
+
+    (tmp_path / "inbox").mkdir()
+    with pytest.raises(ConfigurationError, match="record"):
+        ModemSimulator(record=tmp_path / "inbox")
+
+
+def test_an_inbox_that_fails_later_does_not_silence_the_simulated_modem(tmp_path):
+    inbox = tmp_path / "inbox.jsonl"
+    with ModemSimulator(record=inbox) as sim, ModemSms(sim.port, timeout_s=0.5) as sms:
+        inbox.unlink(missing_ok=True)
+        inbox.mkdir()                     # appending now fails (like a full disk)
+        sms.send(PHONE, "hello")
+        sms.send(PHONE, "still here")
+    assert [m.text for m in sim.messages] == ["hello", "still here"]
+
+
+def test_a_modem_that_restarted_in_text_mode_still_gets_a_pdu_not_an_sms_to_the_length(sim, sms):
+    sms.send(PHONE, "before")
+    sim.restart(saved_text_mode=True)      # the driver's port stayed open; it cannot know
+    sms.send(PHONE, "验证码 123456")
+    assert [(m.recipient, m.text) for m in sim.messages] == [(PHONE, "before"), (PHONE, "验证码 123456")]

@@ -9,6 +9,7 @@ SIGINT; SIGUSR1 lifts the card / puts it back.
 from __future__ import annotations
 
 import json
+import math
 import re
 import signal
 import threading
@@ -47,8 +48,8 @@ def register_hw(hw_sub, common) -> None:
 
 
 def _reader_for(args) -> IdCardReader:
-    if args.timeout <= 0:
-        raise TerminalError("--timeout must be more than 0 seconds", exit_code=2)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):   # nan would wait for ever
+        raise TerminalError(f"--timeout must be a number of seconds above 0, got {args.timeout:g}", exit_code=2)
     section = None
     if args.port is None or args.config:
         cfg = load_for_command(args)
@@ -208,7 +209,10 @@ def selftest(cfg) -> list[Health]:
         results.append(Health("idcard", ok=False, summary=exc.reason + (f" ({exc.hint})" if exc.hint else ""),
                               details={"port": section.port, "error": type(exc).__name__}))
     if section.photo_decoder:
-        problem = PhotoDecoder(section.photo_decoder).problem_with_command()
+        try:
+            problem = PhotoDecoder(section.photo_decoder).problem_with_command()
+        except ConfigurationError as exc:
+            problem = exc.reason
         results.append(Health("idcard.photo_decoder", ok=not problem,
                               summary=problem or f"decoder {section.photo_decoder.split()[0]} present"))
     return results

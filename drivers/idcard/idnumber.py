@@ -27,6 +27,11 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 PERMIT_REGIONS = {"810000": "Hong Kong", "820000": "Macau", "830000": "Taiwan"}
+# The oldest card holders on record were born in the 1880s (cards were issued to them in the 2000s).
+EARLIEST_BIRTH_YEAR = 1880
+# A Pi has no RTC and may read 1970 before NTP: a birth date is "in the future" only after the later
+# of the clock's today and this date, so a wrong clock never rejects a real card.
+CLOCK_FLOOR = dt.date(2026, 1, 1)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -62,7 +67,15 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
-def _check18(number: str) -> tuple[str, dt.date | None]:
+def _birth_problem(born: dt.date | None, today: dt.date | None) -> str:
+    if born is None or born.year < EARLIEST_BIRTH_YEAR:
+        return "birth date inside the number is not a date"
+    if born > max(today or dt.date.today(), CLOCK_FLOOR):
+        return "birth date inside the number is in the future"
+    return ""
+
+
+def _check18(number: str, today: dt.date | None = None) -> tuple[str, dt.date | None]:
     """Shape, check digit and date of an 18-character number: (problem, birth date)."""
     if len(number) != 18:
         return f"must have 18 characters, has {len(number)}", None
@@ -71,13 +84,12 @@ def _check18(number: str) -> tuple[str, dt.date | None]:
     if number[17] != check_digit(number[:17]):
         return "check digit does not match", None
     born = _date(number[6:14])
-    if born is None or born.year < 1880:
-        return "birth date inside the number is not a date", None
-    return "", born
+    problem = _birth_problem(born, today)
+    return (problem, None) if problem else ("", born)
 
 
-def _resident(number: str) -> IdNumberCheck:
-    problem, born = _check18(number)
+def _resident(number: str, today: dt.date | None) -> IdNumberCheck:
+    problem, born = _check18(number, today)
     if problem:
         return IdNumberCheck(False, problem)
     male = int(number[16]) % 2 == 1
@@ -96,8 +108,8 @@ def _resident(number: str) -> IdNumberCheck:
     return IdNumberCheck(False, "region code is not a known county", birth_date=born, male=male)
 
 
-def _permit(number: str) -> IdNumberCheck:
-    problem, born = _check18(number)
+def _permit(number: str, today: dt.date | None) -> IdNumberCheck:
+    problem, born = _check18(number, today)
     if problem:
         return IdNumberCheck(False, problem)
     if number[:6] not in PERMIT_REGIONS:
@@ -106,7 +118,7 @@ def _permit(number: str) -> IdNumberCheck:
     return IdNumberCheck(True, birth_date=born, male=int(number[16]) % 2 == 1)
 
 
-def _foreigner_2023(number: str) -> IdNumberCheck:
+def _foreigner_2023(number: str, today: dt.date | None) -> IdNumberCheck:
     # 9 | province of the accepting office (2) | nationality, ISO 3166 numeric (3) |
     # birth date (8) | sequence, odd for men (3) | check digit; same MOD 11-2 check.
     if len(number) != 18 or not number.startswith("9"):
@@ -116,8 +128,9 @@ def _foreigner_2023(number: str) -> IdNumberCheck:
     if number[17] != check_digit(number[:17]):
         return IdNumberCheck(False, "check digit does not match")
     born = _date(number[6:14])
-    if born is None or born.year < 1880:
-        return IdNumberCheck(False, "birth date inside the number is not a date")
+    problem = _birth_problem(born, today)
+    if problem:
+        return IdNumberCheck(False, problem)
     if not _province_known(number[1:3]):
         return IdNumberCheck(False, "province code of the issuing office is unknown", birth_date=born)
     return IdNumberCheck(True, birth_date=born, male=int(number[16]) % 2 == 1)
@@ -137,18 +150,18 @@ def _foreigner_2017(number: str) -> IdNumberCheck:
     return IdNumberCheck(True)
 
 
-def check_id_number(number: str, *, card_type: str = "resident") -> IdNumberCheck:
-    """Validate the number the way its card type defines it."""
+def check_id_number(number: str, *, card_type: str = "resident", today: dt.date | None = None) -> IdNumberCheck:
+    """Validate the number the way its card type defines it (``today``: the clock's date by default)."""
     number = (number or "").strip().upper()
     if card_type == "hk_mo_tw_permit":
-        return _permit(number)
+        return _permit(number, today)
     if card_type == "foreigner_2023":
-        return _foreigner_2023(number)
+        return _foreigner_2023(number, today)
     if card_type == "foreigner_2017":
         return _foreigner_2017(number)
     if number.startswith("9") and len(number) == 18:
-        return _foreigner_2023(number)
-    return _resident(number)
+        return _foreigner_2023(number, today)
+    return _resident(number, today)
 
 
 def yymmdd_matches(number: str, birth: dt.date | None) -> bool:

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 
+from drivers.errors import ConfigurationError
 from terminal.logs import get_logger
 
 log = get_logger(__name__)
@@ -36,7 +37,11 @@ class PhotoDecoder:
     """Runs the configured WLT decoder command; ``decode()`` never raises, it returns None on failure."""
 
     def __init__(self, command: str | None, *, timeout_s: float = 5.0):
-        self.argv = shlex.split(command) if command else []
+        try:
+            self.argv = shlex.split(command) if command else []
+        except ValueError as exc:   # e.g. an unbalanced quote
+            raise ConfigurationError("idcard", f"photo_decoder {command!r} cannot be split into a command and "
+                                               f"its arguments ({exc})", hint="check the quotes") from None
         self.timeout_s = timeout_s
         self.last_problem = "" if self.argv else "no photo decoder configured"
 

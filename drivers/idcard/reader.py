@@ -16,6 +16,7 @@ against the simulator's pseudo-terminal.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import termios
@@ -113,7 +114,8 @@ class IdCardReader(Device):
         self._serial: serial.Serial | None = None
         for setting, value, low in (("timeout_s", timeout_s, 0.05), ("poll_interval_s", poll_interval_s, 0.01),
                                     ("retries", retries, 0)):
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < low:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) \
+                    or value < low:
                 raise ConfigurationError(self.name, f"{setting} must be a number of at least {low}, got {value!r}")
         self.read_fingerprint = bool(read_fingerprint)
         self.configured_port = port

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from urllib.parse import urlsplit
 
 import requests
 
@@ -74,6 +75,9 @@ class CentralSms(SmsSender):
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(DEVICE, f"central URL {base_url!r} must start with https:// or http://",
                                      hint="set [sms] central_url")
+        if not urlsplit(base_url).hostname:
+            raise ConfigurationError(DEVICE, f"central URL {base_url!r} names no host",
+                                     hint="set [sms] central_url, e.g. https://central.example.com")
         self.base_url = base_url.rstrip("/")
         self.url = f"{self.base_url}/v1/sms"
         self.timeout = (connect_timeout_s, timeout_s)
@@ -102,6 +106,12 @@ class CentralSms(SmsSender):
                 last = f"no answer within {self.timeout[1]:g} s"
             except requests.exceptions.ConnectionError as exc:
                 last = f"cannot connect: {_short(exc)}"
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+                last = f"the answer was cut off: {_short(exc)}"     # central may have taken it: retry, same key
+            except requests.exceptions.RequestException as exc:
+                raise CentralUnavailable(f"cannot send to central: {_short(exc)}",
+                                         hint="check [sms] central_url; the message may or may not have been "
+                                              "sent, retrying with the same key is safe") from None
             else:
                 if response.status_code in RETRY_STATUSES:
                     last = f"HTTP {response.status_code} {_reason(response)}"
@@ -157,6 +167,10 @@ class CentralSms(SmsSender):
             return Health(DEVICE, False, f"central did not answer within {self.timeout[1]:g} s", details)
         except requests.exceptions.ConnectionError as exc:
             return Health(DEVICE, False, f"cannot connect to central: {_short(exc)}", details)
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            return Health(DEVICE, False, f"central's answer was cut off: {_short(exc)}", details)
+        except requests.exceptions.RequestException as exc:
+            return Health(DEVICE, False, f"cannot ask central: {_short(exc)}", details)
         details["status"] = response.status_code
         if response.status_code != 200:
             return Health(DEVICE, False, f"central SMS health: HTTP {response.status_code} {_reason(response)}",

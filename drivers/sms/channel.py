@@ -14,13 +14,14 @@ again.  A channel that could not recover tries again before its next command.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 
 import serial
 
-from drivers.errors import DeviceError, DeviceTimeout, DeviceUnavailable
+from drivers.errors import ConfigurationError, DeviceError, DeviceTimeout, DeviceUnavailable
 from drivers.sms.at import final_result, result_error
 from drivers.sms.errors import DEVICE, ModemProtocolError
 from terminal.logs import get_logger
@@ -30,6 +31,13 @@ log = get_logger(__name__)
 CTRL_Z, ESC = b"\x1a", b"\x1b"
 MAX_LINE = 4096
 INIT_COMMANDS = ("ATE0", "AT+CMEE=1")   # no echo; numeric +CME/+CMS codes
+
+
+def check_seconds(setting: str, value) -> float:
+    """A timeout setting as float seconds; anything but a finite number above 0 is refused by name."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(DEVICE, f"{setting} must be a number of seconds above 0, got {value!r}")
+    return float(value)
 
 
 class AtChannel:
@@ -45,17 +53,19 @@ class AtChannel:
                  init_commands: tuple[str, ...] = INIT_COMMANDS):
         self.port = port
         self.baudrate = baudrate
-        self.timeout_s = timeout_s
+        # nan would make every deadline unreachable; 0 or less would time out before the modem can answer.
+        self.timeout_s = check_seconds("command timeout_s", timeout_s)
         self.init_commands = init_commands
         self.generation = 0          # +1 after every (re)initialisation: callers redo their mode setup
         self._serial: serial.Serial | None = None
         self._buffer = b""
         self._lock = threading.RLock()
         self._needs_recovery = False
+        self._closed = False
         try:
             self._open()
             self._initialise()
-        except Exception:
+        except BaseException:
             self.close()
             raise
 
@@ -80,6 +90,8 @@ class AtChannel:
     def recover(self) -> bool:
         """Bring a silent or confused modem back; True when it answers ``AT`` again."""
         with self._lock:
+            if self._closed:
+                return False
             for reopen in (False, True):
                 try:
                     if reopen or self._serial is None:
@@ -97,6 +109,12 @@ class AtChannel:
             return False
 
     def close(self) -> None:
+        """Release the port for good: later commands fail instead of reopening it."""
+        with self._lock:
+            self._closed = True
+            self._close_port()
+
+    def _close_port(self) -> None:
         with self._lock:
             if self._serial is not None:
                 try:
@@ -127,7 +145,7 @@ class AtChannel:
         self._buffer = b""
 
     def _reopen(self) -> None:
-        self.close()
+        self._close_port()
         self._open()
 
     def _initialise(self, *, recovering: bool = False) -> None:
@@ -136,6 +154,9 @@ class AtChannel:
         self.generation += 1
 
     def _ready(self) -> None:
+        if self._closed:
+            raise DeviceUnavailable(DEVICE, f"the modem on {self.port} has been closed",
+                                    hint="open the modem again")
         if self._serial is None or self._needs_recovery:
             if not self.recover():
                 raise DeviceTimeout(DEVICE, f"the modem on {self.port} is not answering",

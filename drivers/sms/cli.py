@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import signal
 import threading
 
@@ -16,6 +17,7 @@ from drivers.errors import DeviceError
 from drivers.health import Health
 from drivers.sms.errors import DEVICE
 from drivers.sms.simulator import FAULTS
+from terminal import TerminalError
 from terminal.logs import get_logger
 from terminal.pii import mask_phone
 
@@ -62,6 +64,9 @@ def register_sim(sim_sub, common) -> None:
 
 def _open(args):
     """The sender the command line names, else the configured one."""
+    for option, value in (("--timeout", args.timeout), ("--send-timeout", args.send_timeout)):
+        if not (math.isfinite(value) and value > 0):       # nan would never time out
+            raise TerminalError(f"{option} must be a number of seconds above 0, got {value:g}", exit_code=2)
     if args.port:
         from drivers.sms.modem import ModemSms
 

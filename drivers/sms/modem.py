@@ -16,10 +16,10 @@ import random
 import threading
 
 from drivers.base import Device
-from drivers.errors import DeviceError
+from drivers.errors import ConfigurationError, DeviceError
 from drivers.health import Health
 from drivers.sms.at import Registration, Signal, first_line, parse_cmgs, parse_cpin, parse_csq, parse_registration
-from drivers.sms.channel import AtChannel
+from drivers.sms.channel import AtChannel, check_seconds
 from drivers.sms.errors import DEVICE, ModemProtocolError, ModemResultError, NoNetwork, SimNotReady
 from drivers.sms.pdu import encode_submit
 from drivers.sms.sender import SendResult, SmsSender
@@ -146,12 +146,17 @@ class ModemSms(SmsSender):
                  send_timeout_s: float = 60.0, validity_minutes: int | None = 10, sign: str = "",
                  max_parts: int = 10):
         super().__init__()
-        self.send_timeout_s = send_timeout_s
+        self.send_timeout_s = check_seconds("send_timeout_s", send_timeout_s)
+        check_seconds("command timeout_s", timeout_s)      # before the port is opened
+        if not _whole(max_parts) or not 1 <= max_parts <= 255:
+            raise ConfigurationError(DEVICE, f"max_parts must be a whole number 1-255, got {max_parts!r}")
+        if validity_minutes is not None and (not _whole(validity_minutes) or validity_minutes < 1):
+            raise ConfigurationError(DEVICE, f"validity_minutes must be a whole number above 0, got "
+                                             f"{validity_minutes!r}")
         self.validity_minutes = validity_minutes
         self.sign = sign
         self.max_parts = max_parts
         self._reference = random.randrange(256)
-        self._pdu_mode_generation = -1
         self._lock = threading.Lock()
         self.modem = Modem(port, baudrate=baudrate, timeout_s=timeout_s)
 
@@ -165,9 +170,10 @@ class ModemSms(SmsSender):
                                  validity_minutes=self.validity_minutes, max_parts=self.max_parts)
             self.modem.check_ready()
             channel = self.modem.channel
-            if self._pdu_mode_generation != channel.generation:   # a recovered modem forgot its mode
-                channel.command("AT+CMGF=0")
-                self._pdu_mode_generation = channel.generation
+            # Every message, not once per connection: a modem that restarted behind the open port (or
+            # that another program switched) may be in text mode, where AT+CMGS=<length> would send
+            # the hex PDU as text to the phone number <length>.
+            channel.command("AT+CMGF=0")
             references = []
             for number, pdu in enumerate(pdus, start=1):
                 try:
@@ -187,3 +193,7 @@ class ModemSms(SmsSender):
         if not self.closed and hasattr(self, "modem"):
             self.modem.close()
         super().close()
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

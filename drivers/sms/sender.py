@@ -4,7 +4,8 @@
 :class:`~drivers.sms.errors.SmsError`; it never returns on failure.  ``key`` is
 the message's idempotency key: a caller that retries a message (after a crash,
 a timeout, a restart) passes the same key, and a backend that has already sent
-it does not send it again.  Without a key, each call is a new message.
+it does not send it again.  Without a key, each call is a new message.  A
+sender sends one message at a time, so two threads with one key send it once.
 
 >>> from drivers.sms.sender import SmsSender, SendResult
 >>> from drivers.health import Health
@@ -66,6 +67,7 @@ class SmsSender(Device):
     def __init__(self) -> None:
         super().__init__()
         self._sent: OrderedDict[str, tuple[str, SendResult]] = OrderedDict()
+        # Held from the key check to recording the result: two callers with one key must not both send.
         self._sent_lock = threading.Lock()
 
     def send(self, to: str, text: str, *, key: str | None = None) -> SendResult:
@@ -83,13 +85,12 @@ class SmsSender(Device):
         digest = fingerprint(to, text)
         with self._sent_lock:
             earlier = self._sent.get(key)
-        if earlier is not None:
-            if earlier[0] != digest:
-                raise KeyConflict(f"key {key!r} was already used for a different message",
-                                  hint="use a new key for a new message")
-            return replace(earlier[1], duplicate=True)
-        result = self._send(to, text, key)
-        with self._sent_lock:
+            if earlier is not None:
+                if earlier[0] != digest:
+                    raise KeyConflict(f"key {key!r} was already used for a different message",
+                                      hint="use a new key for a new message")
+                return replace(earlier[1], duplicate=True)
+            result = self._send(to, text, key)
             self._sent[key] = (digest, result)
             while len(self._sent) > self.remembered_keys:
                 self._sent.popitem(last=False)

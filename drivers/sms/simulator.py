@@ -71,6 +71,15 @@ class ModemSimulator:
         self.commands: list[str] = []          # every command line received, for tests
         self.aborted = 0                       # CMGS prompts cancelled with ESC
         self.record = Path(record) if record else None
+        if self.record is not None:
+            try:  # find out now, not when the first message arrives and the thread has no one to tell
+                self.record.parent.mkdir(parents=True, exist_ok=True)
+                with self.record.open("a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                raise ConfigurationError("modem-sim", f"cannot append received messages to {self.record}: "
+                                                      f"{exc.strerror or exc}",
+                                         hint="name a writable --record file") from None
         self.signal = signal
         self.service_centre = service_centre
         self.roaming = roaming
@@ -89,6 +98,8 @@ class ModemSimulator:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._pty = PseudoSerialPort(link, device="modem-sim")
+        # Non-blocking, so a client that never reads cannot wedge the thread in write() past close().
+        os.set_blocking(self._pty.master, False)
         self.pty = self._pty.slave_name
         self.port = self._pty.port
         self._thread = threading.Thread(target=self._run, name="modem-sim", daemon=True)
@@ -102,6 +113,13 @@ class ModemSimulator:
         self.fault = fault
         if cms_code is not None:
             self.cms_code = cms_code
+
+    def restart(self, *, saved_text_mode: bool = False) -> None:
+        """Act out a modem that restarted behind the driver's back (a watchdog reset on a UART link):
+        echo on, numeric errors off, and the message format its saved profile holds."""
+        with self._lock:
+            self._echo, self._cmee, self._cmgf = True, 0, 1 if saved_text_mode else 0
+            self._mode, self._line = "command", bytearray()
 
     def close(self) -> None:
         self._stop.set()
@@ -134,10 +152,14 @@ class ModemSimulator:
                     self._feed(byte)
 
     def _write(self, data: bytes) -> None:
-        try:
-            os.write(self._pty.master, data)
-        except OSError:
-            pass
+        view = memoryview(data)
+        while view and not self._stop.is_set():
+            try:
+                view = view[os.write(self._pty.master, view):]
+            except BlockingIOError:              # the client is not reading: wait, but stay stoppable
+                select.select([], [self._pty.master], [], 0.1)
+            except OSError:
+                return
 
     def _reply(self, *lines: str) -> None:
         self._write(b"".join(b"\r\n" + line.encode() + b"\r\n" for line in lines))
@@ -319,6 +341,9 @@ class ModemSimulator:
         self.messages.append(sms)
         log.info("sms.sim_received", to=sms.recipient, parts=sms.parts, chars=len(sms.text))
         if self.record is not None:
-            self.record.parent.mkdir(parents=True, exist_ok=True)
-            with self.record.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(asdict(sms), ensure_ascii=False) + "\n")
+            try:
+                self.record.parent.mkdir(parents=True, exist_ok=True)
+                with self.record.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(asdict(sms), ensure_ascii=False) + "\n")
+            except OSError as exc:   # the modem keeps answering; only the inbox file misses this one
+                log.warning("sms.sim_record_failed", path=str(self.record), error=exc.strerror or str(exc))
