@@ -16,6 +16,7 @@ integer, got 'fast'``.  The ``terminal`` command exits 2 on any of them.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -266,6 +267,9 @@ def _check_value(spec: Setting, value: Any) -> tuple[Any, str | None]:
     ok, value = _coerce(spec.type, value)
     if not ok:
         return None, f"expected {_TYPE_NAMES[spec.type]}, got {_show(value)}"
+    if spec.type is float and not math.isfinite(value):
+        # TOML allows nan and inf; every range check is false for nan, so refuse them by name.
+        return None, f"expected a finite number, got {value}"
     if spec.type is list and spec.item_type is not None:
         items = []
         for i, item in enumerate(value):

@@ -156,3 +156,9 @@ def test_section_check_reports_cross_key_problems():
     with pytest.raises(ConfigError) as info:
         parse_config("[pins]\na = 17\nb = 17\n", path="p.toml", schema=schema)
     assert info.value.problems == ["p.toml:3: pins.b: pin 17 is already used by a"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused(value):
+    (msg,) = problems(BASE + IDCARD + f"timeout_s = {value}\n")
+    assert msg.startswith("/etc/t.toml:6: idcard.timeout_s: expected a finite number")
