@@ -78,16 +78,16 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
         raise OutboxError(f"event refused before recording: {problem}")
     try:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        size = len(body.encode()) + ENVELOPE_BYTES  # a lone surrogate fails here (UnicodeEncodeError)
     except (TypeError, ValueError) as exc:
         raise OutboxError(f"event {event_type}: payload is not plain JSON ({exc})") from None
-    size = len(body.encode()) + ENVELOPE_BYTES
     if size > MAX_EVENT_BYTES:
         raise OutboxError(f"event {event_type}: payload is {size} bytes, more than the {MAX_EVENT_BYTES} "
                           f"one event may carry; store the bulk elsewhere and send a reference")
     key = key or uuid.uuid4().hex
-    if not isinstance(key, str) or len(key) > MAX_KEY_CHARS:
+    if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or "\x00" in key or not _encodable(key):
         raise OutboxError(f"event {event_type}: the idempotency key must be text of at most {MAX_KEY_CHARS} "
-                          f"characters")
+                          f"characters, without NUL or unpaired surrogates")
     clock = clock or _clock
     stamp = clock.stamp()
     priority = wire.EVENT_TYPES[(event_type, version)].priority
@@ -113,6 +113,14 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
                              f"check 'terminal sync status' and free space on the state directory") from None
         raise
     return Recorded(seq, key, priority)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def event_row_to_wire(row: dict) -> dict:

@@ -148,3 +148,18 @@ def test_other_sqlite_errors_are_not_disguised(store):
     with pytest.raises(sqlite3.OperationalError):
         with store.write() as db:
             record(db, "sync.diagnostic", {"n": 1})
+
+
+def test_text_central_could_never_take_is_refused_at_record_time(store):
+    # A lone surrogate (e.g. from a badly decoded card field) or a NUL in the key would
+    # otherwise escape as a raw UnicodeEncodeError or end as a dead letter central refuses.
+    with pytest.raises(OutboxError, match="not plain JSON"):
+        with store.write() as db:
+            db["claims"].insert({"claim_id": "C-1"})
+            record(db, "sync.diagnostic", {"n": 1, "note": "bad \ud800 text"})
+    for bad_key in ("k\x00", "k\udc80"):
+        with pytest.raises(OutboxError, match="idempotency key"):
+            with store.write() as db:
+                record(db, "sync.diagnostic", {"n": 1}, key=bad_key)
+    assert store.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    assert outbox(store) == []
