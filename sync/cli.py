@@ -85,7 +85,8 @@ def _run(args) -> int:
     try:
         with store, single_forwarder(store.path):
             forwarder = Forwarder(store, cfg.sync, device_id=cfg.device_id, stop=stop,
-                                  puller=Puller(store, page_limit=cfg.sync.pull_page_limit), notify=notifier)
+                                  puller=Puller(store, page_limit=cfg.sync.pull_page_limit, stop=stop),
+                                  notify=notifier)
             try:
                 return forwarder.run(once=args.once)
             except NotEnrolled:
