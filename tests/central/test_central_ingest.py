@@ -350,3 +350,32 @@ def test_a_consumer_following_the_feed_during_concurrent_ingest_misses_nothing(m
     assert [e["cursor"] for e in seen] == [e["cursor"] for e in feed(storage)]
     for d in devices:
         assert [e["seq"] for e in seen if e["device_id"] == d.device_id] == list(range(1, 301))
+
+
+@pytest.mark.parametrize("field, value, answer", [
+    ("sent_at.wall", 10 ** 400, 400),            # overflows a float
+    ("sent_at.mono", 10 ** 400, 400),
+    ("events.0.wall_time", 10 ** 400, 400),
+    ("backlog.oldest_age_s", 2 ** 70, 200),      # a fine float; SQLite could not bind it as an int
+])
+def test_the_engines_agree_on_numbers_near_the_limits(central, field, value, answer):
+    # Before, SQLite answered 503 storage_error (retried for ever) where PostgreSQL stored it,
+    # and overflowing numbers were a 503 on both instead of a clear 400.
+    device = central.device()
+    doc = json.loads(batch_body(device.device_id, [make_event(1)]))
+    head, name = field.rsplit(".", 1)
+    target = doc
+    for part in head.split("."):
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[name] = value
+    response = _post_raw(device, json.dumps(doc).encode())
+    if answer == 200:
+        assert results(response)[0]["status"] == "accepted"
+        assert len(feed(central.storage)) == 1
+        return
+    if field.startswith("events."):  # one event's problem: that event is rejected, the batch answered
+        assert results(response)[0]["status"] == "rejected" and results(response)[0]["code"] == 400
+    else:
+        assert field in _refused(response, 400, "bad_batch")["detail"]
+    assert feed(central.storage) == []
+    assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
