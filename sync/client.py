@@ -163,7 +163,7 @@ class CentralClient:
             raise Gone(f"central no longer serves that cursor ({text})")
         retry_after = parse_retry_after(response.headers.get("Retry-After"), max_s=self.retry_after_max_s,
                                         server_now=_server_time(response))
-        if status == 429 or status >= 500:
+        if status in (408, 429) or status >= 500:
             raise Retryable(f"central is busy or failing ({status}: {text})", retry_after_s=retry_after,
                             status=status)
         raise Retryable(f"central answered {status} ({text}); check the central URL", status=status,

@@ -50,6 +50,7 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 ENROLL_MAX_BYTES = 4096
+BODY_TIMEOUT_S = 60.0  # a whole upload (at most 8 MB) must arrive within this
 ERROR_NOTE_EVERY_S = 5.0
 STORAGE_RETRY_S = 5
 
@@ -124,16 +125,27 @@ def _error(status: int, code: str, detail: str, **extra) -> Response:
     return _json(status, {"error": code, "detail": detail, **extra}, headers)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> bytes:
+    """The whole body, at most ``limit`` bytes and within ``timeout_s``: the server itself has no
+    body deadline, and a stalled upload would otherwise keep its admission slot for ever."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BatchError(413, wire.ERR_TOO_LARGE, f"body of {declared} bytes is above the limit of {limit}")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BatchError(413, wire.ERR_TOO_LARGE, f"body is above the limit of {limit} bytes")
-        chunks.append(chunk)
+
+    async def read() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BatchError(413, wire.ERR_TOO_LARGE, f"body is above the limit of {limit} bytes")
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), timeout_s)
+    except asyncio.TimeoutError:
+        raise BatchError(408, "body_timeout", f"the request body did not arrive within {timeout_s:g} s "
+                         f"({size} bytes came); retry") from None
     return b"".join(chunks)
 
 
@@ -159,7 +171,8 @@ _DEVICE_ERRORS = {401: {"model": models.ErrorResponse, "description": "not authe
 _SIGNED = {"security": [{"deviceSignature": [], "deviceId": [], "timestamp": [], "nonce": []}]}
 
 
-def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_waiting: int = 32) -> FastAPI:
+def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_waiting: int = 32,
+               body_timeout_s: float = BODY_TIMEOUT_S) -> FastAPI:
     app = FastAPI(title="service-terminals central", version=__version__, description=DESCRIPTION,
                   docs_url="/docs", redoc_url=None)
     app.state.storage = storage
@@ -210,7 +223,7 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
                          401: {"model": models.ErrorResponse, "description": "invalid_token"}})
     async def enroll(request: Request):
         try:
-            body = await _read_body(request, ENROLL_MAX_BYTES)
+            body = await _read_body(request, ENROLL_MAX_BYTES, body_timeout_s)
             doc = json.loads(body)
         except BatchError as exc:
             return _error(exc.status, exc.code, exc.detail)
@@ -269,6 +282,8 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
               responses={200: {"model": models.IngestResponse},
                          400: {"model": models.ErrorResponse,
                                "description": "malformed_json, malformed_gzip or bad_batch; nothing stored"},
+                         408: {"model": models.ErrorResponse,
+                               "description": "body_timeout: the body did not arrive in time; retry"},
                          413: {"model": models.ErrorResponse, "description": "too_large: split the batch"},
                          415: {"model": models.ErrorResponse, "description": "unsupported Content-Encoding"},
                          **_DEVICE_ERRORS})
@@ -276,7 +291,7 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         try:
             async with admission.slot():
                 try:
-                    raw = await _read_body(request, wire.MAX_BODY_BYTES)
+                    raw = await _read_body(request, wire.MAX_BODY_BYTES, body_timeout_s)
                 except BatchError as exc:
                     return _error(exc.status, exc.code, exc.detail)
                 return await run_in_threadpool(ingest_sync, request.headers, _signed_path(request), raw)

@@ -379,3 +379,28 @@ def test_the_engines_agree_on_numbers_near_the_limits(central, field, value, ans
         assert field in _refused(response, 400, "bad_batch")["detail"]
     assert feed(central.storage) == []
     assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
+
+
+def test_a_body_that_trickles_in_cannot_hold_an_ingest_slot_for_ever(make_central, storage):
+    # A stalled upload (a dying cellular link, or someone unauthenticated) used to keep one of
+    # the few admission slots until the socket died: enough of them and every terminal got 503.
+    import socket
+    from urllib.parse import urlsplit
+
+    central = make_central(max_active=1, max_waiting=0, body_timeout_s=0.5)
+    device = central.device()
+    url = urlsplit(central.url)
+    slow = socket.create_connection((url.hostname, url.port), timeout=15)
+    try:
+        slow.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"device_id\":")
+        answer = ""
+        while "}" not in answer:  # headers and the JSON body may come in separate segments
+            chunk = slow.recv(4096).decode(errors="replace")
+            if not chunk:
+                break
+            answer += chunk
+    finally:
+        slow.close()
+    assert answer.startswith("HTTP/1.1 408") and "body_timeout" in answer
+    assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
