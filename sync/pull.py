@@ -34,7 +34,8 @@ log = get_logger(__name__)
 
 DIRECTORY_KEY_ID = "deployment-hmac"  # the "keys" item that carries the deployment HMAC key
 MAX_PAGES_PER_PASS = 10_000
-PLAIN_ID_FIELDS = {"id_number", "idcard", "id_card_number"}
+PLAIN_ID_FIELDS = wire.PLAIN_ID_FIELDS
+_DIRECTORY_KEYS = ("id", "employee_no", "id_hmac")  # the item's own keys (an employee number may be long)
 
 
 class ReferenceError_(TerminalError):
@@ -208,9 +209,10 @@ def _rows(dataset: str, items: list[dict]) -> list[tuple[str, str, str]]:
     """Rows to store; a plain ID number is never kept, even if central sent one."""
     out = []
     for item in items:
-        if dataset == "directory" and PLAIN_ID_FIELDS & item.keys():
-            log.warning("sync.pull_plain_id_dropped", dataset=dataset, item=str(item["id"]),
-                        fields=sorted(PLAIN_ID_FIELDS & item.keys()))
-            item = {k: v for k, v in item.items() if k not in PLAIN_ID_FIELDS}
+        plain = (wire.plain_id_fields({k: v for k, v in item.items() if k not in _DIRECTORY_KEYS})
+                 if dataset == "directory" else [])
+        if plain:
+            log.warning("sync.pull_plain_id_dropped", dataset=dataset, item=str(item["id"]), fields=sorted(plain))
+            item = {k: v for k, v in item.items() if k not in plain}
         out.append((dataset, str(item["id"]), json.dumps(item, ensure_ascii=False)))
     return out
