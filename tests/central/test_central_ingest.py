@@ -404,3 +404,31 @@ def test_a_body_that_trickles_in_cannot_hold_an_ingest_slot_for_ever(make_centra
         slow.close()
     assert answer.startswith("HTTP/1.1 408") and "body_timeout" in answer
     assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
+
+
+def test_a_held_ingest_lock_is_a_503_to_retry_not_a_hang(db_url, monkeypatch):
+    # On PostgreSQL the ingest lock (pg_advisory_xact_lock) waited without any limit: one stuck
+    # transaction and every ingest thread hung for good. Both engines now give up and say retry.
+    from sync.central import engines
+    from sync.central.app import create_app
+    from sync.central.storage import open_storage
+    from central.conftest import RunningCentral
+
+    monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(engines, "POSTGRES_LOCK_TIMEOUT_MS", 300)
+    storage = open_storage(db_url)
+    central = RunningCentral(create_app(storage), storage)
+    try:
+        device = central.device()
+        release = _hold_ingest_lock(storage)
+        try:
+            refused = device.post_events([make_event(1)])
+        finally:
+            release()
+        assert refused.status_code == 503 and refused.json()["error"] == "storage_error"
+        assert refused.headers["Retry-After"]
+        assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
+        assert [e["seq"] for e in feed(storage)] == [1]
+    finally:
+        central.stop()
+        storage.close()
