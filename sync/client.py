@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 import requests
+import urllib3
 
 from sync import wire
 from sync.backoff import parse_retry_after
@@ -129,17 +130,43 @@ class CentralClient:
         sent = self.clock.wall()
         try:
             response = self.session.request(method, self.base + path, data=body or None, headers=headers,
-                                            timeout=self.timeout, verify=self.verify)
-            response.content  # read it all now: a truncated body is a network failure, retried
+                                            timeout=self.timeout, verify=self.verify, stream=True)
+            self._read_all(response)  # now: a truncated body is a network failure, retried
         except requests.exceptions.SSLError as exc:
             raise Retryable(f"TLS to {self.base} failed ({_short(exc)}); check [sync] ca_bundle or the "
                             f"--ca given at enrolment") from None
-        except requests.Timeout as exc:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
             raise Retryable(f"central did not answer in time ({_short(exc)})", timeout=True) from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise Retryable(f"cannot reach central at {self.base} ({_short(exc)})") from None
         self._learn_offset(response, sent)
         return response
+
+    def _read_all(self, response: requests.Response) -> None:
+        """Read the whole answer before a deadline.
+
+        The read timeout bounds each socket read only, so an answer dribbled a byte at a time
+        (a broken proxy) could otherwise hold the forwarder, and its SIGTERM, for as long as it
+        lasts.  ``read1`` returns after one read, so the deadline is checked between them.
+        """
+        limit = self.timeout[0] + 2 * self.timeout[1]
+        deadline = time.monotonic() + limit
+        chunks = []
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise requests.Timeout(f"the answer was still arriving after {limit:g} s")
+                chunk = response.raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # the connection is in an unknown state: never reuse it
+            raise
+        # At the end of the body urllib3 has already returned the connection to the pool (keep-alive).
+        # What Response.content would have read (requests' own idiom for a consumed body).
+        response._content = b"".join(chunks)
+        response._content_consumed = True
 
     def _learn_offset(self, response: requests.Response, sent: float) -> None:
         server = _server_time(response)
