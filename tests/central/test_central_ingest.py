@@ -432,3 +432,20 @@ def test_a_held_ingest_lock_is_a_503_to_retry_not_a_hang(db_url, monkeypatch):
     finally:
         central.stop()
         storage.close()
+
+
+def test_the_status_page_flags_an_error_only_until_the_terminal_recovers():
+    # Every Pi without an RTC boots, gets one 401 clock_skew, corrects itself and forwards: that
+    # terminal must not stay red on the status page for ever.
+    from sync.central.status_page import render_status
+
+    now = 1_800_000_000.0
+    base = {"device_id": "KSK-1", "clock_offset_s": 0.2, "clock_synced": True, "backlog": None,
+            "events_total": 5, "seq_gaps": 0}
+    recovered = {**base, "last_seen": now - 5, "last_error": "401 clock_skew: ...", "last_error_at": now - 60}
+    failing = {**base, "device_id": "KSK-2", "last_seen": now - 60, "last_error": "401 bad_signature: ...",
+               "last_error_at": now - 5}
+    page = render_status([recovered, failing], now=now)
+    rows = {line.split("<td>")[1].split("</td>")[0]: line for line in page.splitlines() if line.startswith("<tr class")}
+    assert rows["KSK-1"].startswith('<tr class="ok">') and "recovered since" in rows["KSK-1"]
+    assert rows["KSK-2"].startswith('<tr class="bad">') and "recovered since" not in rows["KSK-2"]
