@@ -33,7 +33,7 @@ from sync.clock import SystemClock, reference_time
 from sync.state import get_state
 from terminal import TerminalError
 from terminal.logs import get_logger
-from terminal.pii import mask_field
+from terminal.pii import mask_field, mask_text
 
 log = get_logger(__name__)
 
@@ -94,6 +94,9 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
     if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or "\x00" in key or not _encodable(key):
         raise OutboxError(f"event {event_type}: the idempotency key must be text of at most {MAX_KEY_CHARS} "
                           f"characters, without NUL or unpaired surrogates")
+    if mask_text(key) != key:
+        raise OutboxError(f"event {event_type}: the idempotency key carries an ID or phone number; derive it "
+                          f"from a claim, session or employee number instead")
     clock = clock or _clock
     stamp = clock.stamp()
     priority = wire.EVENT_TYPES[(event_type, version)].priority

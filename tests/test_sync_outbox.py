@@ -184,6 +184,10 @@ def test_personal_data_never_enters_an_event(store):
                 record(db, "kiosk.verified", payload)
         assert "1101051949" not in str(exc.value) and "1234" not in str(exc.value)
         assert "Li Lei" not in str(exc.value) and "493817" not in str(exc.value)
+    with pytest.raises(OutboxError, match="idempotency key carries an ID or phone number") as exc:
+        with store.write() as db:
+            record(db, "kiosk.verified", verified, key="verify-11010519491231002X")
+    assert "1101051949" not in str(exc.value)
     assert store.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
     assert outbox(store) == []
     with store.write() as db:  # masked identifiers, long plain numbers and amounts travel
