@@ -183,6 +183,12 @@ class CentralClient:
                 raise Retryable("central answered 200 with a body that is not JSON", status=200) from None
         detail = _json(response)
         text = detail.get("error") or detail.get("detail") or response.text[:120]
+        if status == 400 and not isinstance(detail.get("error"), str):
+            # Central's 400s always carry {"error": ...}; a bare one (HTML from a proxy, e.g. "plain
+            # HTTP sent to an HTTPS port") says nothing about the events, so none may be dead-lettered.
+            raise Retryable(f"central answered 400 without central's error body ({text!r}): this is not "
+                            f"central's answer but a proxy's or another server's; check the central URL "
+                            f"and the proxy in front of it", status=status)
         if status in (400, 413):
             raise BatchRefused(f"central refused the request ({status}: {text})", status=status,
                                code=str(detail.get("error", status)))
