@@ -525,3 +525,24 @@ def test_a_400_that_is_not_centrals_answer_dead_letters_nothing(terminal):
     assert depth(store) == 8
     message = get_state(store.conn, "last_error")["message"]
     assert "400" in message and "not central's" in message and "central URL" in message
+
+
+def test_the_disk_budget_is_enforced_without_rescanning_the_outbox_per_chunk(terminal):
+    # Over budget by thousands of events, housekeeping summed the whole outbox again after
+    # every 1000 rows dropped: with a large backlog that stalled the forwarder for minutes.
+    from sync.backlog import enforce
+    from sync.clock import SystemClock
+
+    cfg, store = terminal(disk_budget_mb=1)
+    with store.write() as db:
+        for i in range(12_000):
+            record(db, "device.health", {"device": "printer", "ok": True, "summary": f"{i:08d}" + "x" * 40})
+        record(db, "kiosk.verified", {"session_id": "s", "employee_no": "E1", "method": "card"})
+    sums = []
+    store.conn.set_trace_callback(lambda sql: sums.append(sql) if "SUM(size)" in sql else None)
+    report = enforce(store, cfg.sync, SystemClock())
+    store.conn.set_trace_callback(None)
+    used = store.conn.execute("SELECT SUM(size) FROM sync_outbox").fetchone()[0]
+    assert report["dropped"]["budget"] > 5000 and report["used_bytes"] == used <= 1024 * 1024
+    assert len(sums) <= 2  # measured once (and once more to report), not once per chunk
+    assert store.conn.execute("SELECT COUNT(*) FROM sync_outbox WHERE type = 'kiosk.verified'").fetchone()[0] == 1
