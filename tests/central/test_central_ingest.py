@@ -449,3 +449,25 @@ def test_the_status_page_flags_an_error_only_until_the_terminal_recovers():
     rows = {line.split("<td>")[1].split("</td>")[0]: line for line in page.splitlines() if line.startswith("<tr class")}
     assert rows["KSK-1"].startswith('<tr class="ok">') and "recovered since" in rows["KSK-1"]
     assert rows["KSK-2"].startswith('<tr class="bad">') and "recovered since" not in rows["KSK-2"]
+
+
+def test_a_storage_failure_on_feed_enrol_or_status_is_a_json_503_not_a_bare_500(central, storage):
+    token = storage.create_consumer_token("approvals")
+    enrol_token = storage.create_token("KSK-T-0009", ttl_s=600)
+    with storage.engine.transaction() as c:
+        for table in ("events", "enrol_tokens", "devices"):
+            c.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    try:
+        answers = [
+            requests.get(central.url + "/v1/feed", headers={"Authorization": f"Bearer {token}"}, timeout=10),
+            requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0009", "token": enrol_token},
+                          timeout=10),
+            requests.get(central.url + "/v1/status", timeout=10),
+        ]
+    finally:
+        with storage.engine.transaction() as c:
+            for table in ("events", "enrol_tokens", "devices"):
+                c.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+    for r in answers:
+        assert r.status_code == 503, r.text
+        assert r.json()["error"] == "storage_error" and int(r.headers["Retry-After"]) > 0
