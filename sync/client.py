@@ -128,10 +128,11 @@ class CentralClient:
 
     def _send(self, method: str, path: str, body: bytes, headers: dict) -> requests.Response:
         sent = self.clock.wall()
+        deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
         try:
             response = self.session.request(method, self.base + path, data=body or None, headers=headers,
                                             timeout=self.timeout, verify=self.verify, stream=True)
-            self._read_all(response)  # now: a truncated body is a network failure, retried
+            self._read_all(response, deadline)  # now: a truncated body is a network failure, retried
         except requests.exceptions.SSLError as exc:
             raise Retryable(f"TLS to {self.base} failed ({_short(exc)}); check [sync] ca_bundle or the "
                             f"--ca given at enrolment") from None
@@ -142,20 +143,19 @@ class CentralClient:
         self._learn_offset(response, sent)
         return response
 
-    def _read_all(self, response: requests.Response) -> None:
-        """Read the whole answer before a deadline.
+    def _read_all(self, response: requests.Response, deadline: float) -> None:
+        """Read the whole answer before ``deadline`` (connect + read timeout after sending).
 
         The read timeout bounds each socket read only, so an answer dribbled a byte at a time
         (a broken proxy) could otherwise hold the forwarder, and its SIGTERM, for as long as it
         lasts.  ``read1`` returns after one read, so the deadline is checked between them.
         """
-        limit = self.timeout[0] + 2 * self.timeout[1]
-        deadline = time.monotonic() + limit
         chunks = []
         try:
             while True:
                 if time.monotonic() > deadline:
-                    raise requests.Timeout(f"the answer was still arriving after {limit:g} s")
+                    raise requests.Timeout(f"the whole answer did not arrive within "
+                                           f"{self.timeout[0] + self.timeout[1]:g} s")
                 chunk = response.raw.read1(65536, decode_content=True)
                 if not chunk:
                     break
