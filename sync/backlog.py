@@ -72,7 +72,7 @@ def enforce(store, settings, clock: SystemClock) -> dict:
     excess = count - settings.telemetry_max_events
     while excess > 0:
         with store.write():
-            freed = _drop_oldest(conn, min(excess, CHUNK))
+            freed, _ = _drop_oldest(conn, min(excess, CHUNK))
         if not freed:
             break
         dropped["cap"] += freed
@@ -81,11 +81,11 @@ def enforce(store, settings, clock: SystemClock) -> dict:
     used = _used_bytes(conn)
     while used > budget:
         with store.write():
-            freed = _drop_oldest(conn, 1000)
+            freed, freed_bytes = _drop_oldest(conn, 1000)
         if not freed:
             break
         dropped["budget"] += freed
-        used = _used_bytes(conn)
+        used -= freed_bytes  # not a fresh SUM over the whole outbox per chunk
     percent = 100.0 * used / budget
     alert = percent >= settings.disk_alert_percent
     with store.write():
@@ -121,10 +121,12 @@ def _chunked(store, where: str, args: tuple) -> int:
             return total
 
 
-def _drop_oldest(conn: sqlite3.Connection, n: int) -> int:
-    return conn.execute(
+def _drop_oldest(conn: sqlite3.Connection, n: int) -> tuple[int, int]:
+    """Drop the ``n`` oldest droppable events; (how many, their bytes)."""
+    sizes = conn.execute(
         "DELETE FROM sync_outbox WHERE seq IN (SELECT seq FROM sync_outbox WHERE priority >= ? "
-        "ORDER BY seq LIMIT ?)", (DROPPABLE, n)).rowcount
+        "ORDER BY seq LIMIT ?) RETURNING size", (DROPPABLE, n)).fetchall()
+    return len(sizes), sum(size for (size,) in sizes)
 
 
 def _used_bytes(conn: sqlite3.Connection) -> int:

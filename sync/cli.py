@@ -85,7 +85,8 @@ def _run(args) -> int:
     try:
         with store, single_forwarder(store.path):
             forwarder = Forwarder(store, cfg.sync, device_id=cfg.device_id, stop=stop,
-                                  puller=Puller(store, page_limit=cfg.sync.pull_page_limit), notify=notifier)
+                                  puller=Puller(store, page_limit=cfg.sync.pull_page_limit, stop=stop),
+                                  notify=notifier)
             try:
                 return forwarder.run(once=args.once)
             except NotEnrolled:
@@ -229,7 +230,7 @@ def _emit(args) -> int:
 def _enroll(args) -> int:
     from sync.client import enroll
     from sync.keys import ensure_terminal_key
-    from sync.state import set_state
+    from sync.state import get_state, set_state
 
     cfg, store = _open(args)
     if args.ca:
@@ -243,14 +244,23 @@ def _enroll(args) -> int:
         answer = enroll(args.central, cfg.device_id, args.token, verify=verify, public_key=public,
                         timeout_s=cfg.sync.connect_timeout_s + cfg.sync.read_timeout_s)
         with store.write():
+            conn = store.conn
+            numbered_for_central = bool(get_state(conn, "secret")) and get_state(conn, "device_id") == cfg.device_id
             for key in ("central_url", "device_id", "secret", "enrolled_at"):
-                set_state(store.conn, key, answer[key])
-            set_state(store.conn, "ca_file", args.ca or "")
-            if answer["last_seq"] is not None:
-                # Central already holds seqs up to last_seq (e.g. this store was quarantined and
-                # started afresh): continue above them instead of colliding with them.
-                store.conn.execute("UPDATE sync_counter SET value = MAX(value, ?) WHERE name = 'seq'",
-                                   (answer["last_seq"],))
+                set_state(conn, key, answer[key])
+            set_state(conn, "ca_file", args.ca or "")
+            last_seq = answer["last_seq"]
+            if last_seq and not numbered_for_central:
+                # Central already holds seqs up to last_seq from an earlier store (this one was
+                # quarantined and started afresh).  What this store recorded before enrolment
+                # has never left it: move it above central's seqs, in order, instead of letting
+                # it collide there and end as 422 dead letters.  (Two steps: SQLite checks the
+                # primary key row by row.)
+                conn.execute("UPDATE sync_outbox SET seq = -(seq + ?)", (last_seq,))
+                conn.execute("UPDATE sync_outbox SET seq = -seq")
+                conn.execute("UPDATE sync_counter SET value = value + ? WHERE name = 'seq'", (last_seq,))
+            elif last_seq is not None:
+                conn.execute("UPDATE sync_counter SET value = MAX(value, ?) WHERE name = 'seq'", (last_seq,))
             if isinstance(answer.get("server_time"), (int, float)):
                 set_state(store.conn, "clock_offset", answer["server_time"] - time.time())
     print(f"enrolled {cfg.device_id} with {answer['central_url']}; the secret is kept in the local store")

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 import requests
+import urllib3
 
 from sync import wire
 from sync.backoff import parse_retry_after
@@ -127,19 +128,45 @@ class CentralClient:
 
     def _send(self, method: str, path: str, body: bytes, headers: dict) -> requests.Response:
         sent = self.clock.wall()
+        deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
         try:
             response = self.session.request(method, self.base + path, data=body or None, headers=headers,
-                                            timeout=self.timeout, verify=self.verify)
-            response.content  # read it all now: a truncated body is a network failure, retried
+                                            timeout=self.timeout, verify=self.verify, stream=True)
+            self._read_all(response, deadline)  # now: a truncated body is a network failure, retried
         except requests.exceptions.SSLError as exc:
             raise Retryable(f"TLS to {self.base} failed ({_short(exc)}); check [sync] ca_bundle or the "
                             f"--ca given at enrolment") from None
-        except requests.Timeout as exc:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
             raise Retryable(f"central did not answer in time ({_short(exc)})", timeout=True) from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise Retryable(f"cannot reach central at {self.base} ({_short(exc)})") from None
         self._learn_offset(response, sent)
         return response
+
+    def _read_all(self, response: requests.Response, deadline: float) -> None:
+        """Read the whole answer before ``deadline`` (connect + read timeout after sending).
+
+        The read timeout bounds each socket read only, so an answer dribbled a byte at a time
+        (a broken proxy) could otherwise hold the forwarder, and its SIGTERM, for as long as it
+        lasts.  ``read1`` returns after one read, so the deadline is checked between them.
+        """
+        chunks = []
+        try:
+            while True:
+                if time.monotonic() > deadline:
+                    raise requests.Timeout(f"the whole answer did not arrive within "
+                                           f"{self.timeout[0] + self.timeout[1]:g} s")
+                chunk = response.raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # the connection is in an unknown state: never reuse it
+            raise
+        # At the end of the body urllib3 has already returned the connection to the pool (keep-alive).
+        # What Response.content would have read (requests' own idiom for a consumed body).
+        response._content = b"".join(chunks)
+        response._content_consumed = True
 
     def _learn_offset(self, response: requests.Response, sent: float) -> None:
         server = _server_time(response)
@@ -156,6 +183,12 @@ class CentralClient:
                 raise Retryable("central answered 200 with a body that is not JSON", status=200) from None
         detail = _json(response)
         text = detail.get("error") or detail.get("detail") or response.text[:120]
+        if status == 400 and not isinstance(detail.get("error"), str):
+            # Central's 400s always carry {"error": ...}; a bare one (HTML from a proxy, e.g. "plain
+            # HTTP sent to an HTTPS port") says nothing about the events, so none may be dead-lettered.
+            raise Retryable(f"central answered 400 without central's error body ({text!r}): this is not "
+                            f"central's answer but a proxy's or another server's; check the central URL "
+                            f"and the proxy in front of it", status=status)
         if status in (400, 413):
             raise BatchRefused(f"central refused the request ({status}: {text})", status=status,
                                code=str(detail.get("error", status)))
@@ -163,7 +196,7 @@ class CentralClient:
             raise Gone(f"central no longer serves that cursor ({text})")
         retry_after = parse_retry_after(response.headers.get("Retry-After"), max_s=self.retry_after_max_s,
                                         server_now=_server_time(response))
-        if status == 429 or status >= 500:
+        if status in (408, 429) or status >= 500:
             raise Retryable(f"central is busy or failing ({status}: {text})", retry_after_s=retry_after,
                             status=status)
         raise Retryable(f"central answered {status} ({text}); check the central URL", status=status,

@@ -33,6 +33,7 @@ from sync.clock import SystemClock, reference_time
 from sync.state import get_state
 from terminal import TerminalError
 from terminal.logs import get_logger
+from terminal.pii import mask_field, mask_text
 
 log = get_logger(__name__)
 
@@ -76,18 +77,26 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
     problem = wire.check_event(event_type, version, payload)
     if problem:
         raise OutboxError(f"event refused before recording: {problem}")
+    leak = _unmasked_field(payload)
+    if leak is not None:
+        raise OutboxError(f"event {event_type}: payload field {leak!r} carries personal data unmasked (an ID "
+                          f"number, phone, name, address, photo or one-time code); events carry the employee "
+                          f"number or a masked value only (terminal.pii)")
     try:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        size = len(body.encode()) + ENVELOPE_BYTES  # a lone surrogate fails here (UnicodeEncodeError)
     except (TypeError, ValueError) as exc:
         raise OutboxError(f"event {event_type}: payload is not plain JSON ({exc})") from None
-    size = len(body.encode()) + ENVELOPE_BYTES
     if size > MAX_EVENT_BYTES:
         raise OutboxError(f"event {event_type}: payload is {size} bytes, more than the {MAX_EVENT_BYTES} "
                           f"one event may carry; store the bulk elsewhere and send a reference")
     key = key or uuid.uuid4().hex
-    if not isinstance(key, str) or len(key) > MAX_KEY_CHARS:
+    if not isinstance(key, str) or len(key) > MAX_KEY_CHARS or "\x00" in key or not _encodable(key):
         raise OutboxError(f"event {event_type}: the idempotency key must be text of at most {MAX_KEY_CHARS} "
-                          f"characters")
+                          f"characters, without NUL or unpaired surrogates")
+    if mask_text(key) != key:
+        raise OutboxError(f"event {event_type}: the idempotency key carries an ID or phone number; derive it "
+                          f"from a claim, session or employee number instead")
     clock = clock or _clock
     stamp = clock.stamp()
     priority = wire.EVENT_TYPES[(event_type, version)].priority
@@ -113,6 +122,35 @@ def record(db, event_type: str, payload: dict, *, version: int = 1, key: str | N
                              f"check 'terminal sync status' and free space on the state directory") from None
         raise
     return Recorded(seq, key, priority)
+
+
+def _unmasked_field(value, key: str = "", path: str = "") -> str | None:
+    """The path of the first value the log mask would change (i.e. personal data in the clear), or None."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _unmasked_field(v, str(k), f"{path}.{k}" if path else str(k))
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _unmasked_field(v, key, f"{path}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # an ID number sent as a JSON number is still one
+    if isinstance(value, str) and mask_field(key, value) != value:
+        return path or "(payload)"
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def event_row_to_wire(row: dict) -> dict:

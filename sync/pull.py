@@ -22,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 from sync import wire
@@ -33,7 +34,8 @@ log = get_logger(__name__)
 
 DIRECTORY_KEY_ID = "deployment-hmac"  # the "keys" item that carries the deployment HMAC key
 MAX_PAGES_PER_PASS = 10_000
-PLAIN_ID_FIELDS = {"id_number", "idcard", "id_card_number"}
+PLAIN_ID_FIELDS = wire.PLAIN_ID_FIELDS
+_DIRECTORY_KEYS = ("id", "employee_no", "id_hmac")  # the item's own keys (an employee number may be long)
 
 
 class ReferenceError_(TerminalError):
@@ -46,23 +48,39 @@ def id_hmac(key: bytes, id_number: str) -> str:
 
 
 class Puller:
-    def __init__(self, store, *, page_limit: int = 500, datasets: tuple[str, ...] = wire.DATASETS):
+    def __init__(self, store, *, page_limit: int = 500, datasets: tuple[str, ...] = wire.DATASETS,
+                 stop: threading.Event | None = None):
         self.store = store
         self.page_limit = page_limit
         self.datasets = datasets
+        self.stop = stop  # checked between pages: every page is committed, so a pull resumes after a stop
 
     def pull_all(self, client: CentralClient) -> dict[str, int]:
         """One pass over every dataset; returns items applied per dataset."""
-        return {d: self.pull(client, d) for d in self.datasets}
+        counts = {}
+        for d in self.datasets:
+            if self._stopping():
+                break
+            counts[d] = self.pull(client, d)
+        return counts
+
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     def pull(self, client: CentralClient, dataset: str) -> int:
         applied = 0
+        resets = 0
         for _ in range(MAX_PAGES_PER_PASS):
             cursor, stage_cursor, staging = self._cursor(dataset)
             ask = stage_cursor if staging else cursor
             try:
                 page = client.get_reference(dataset, ask, self.page_limit)
-            except Gone:
+            except Gone as exc:
+                if ask is None or resets:
+                    # A snapshot request cannot be stale: looping would only hammer central.
+                    raise ReferenceError_(f"{dataset}: central answered 410 even to a full snapshot request "
+                                          f"({exc}); check central's reference data, the next pull retries") from None
+                resets += 1
                 log.warning("sync.pull_full_resync", dataset=dataset, reason="central answered 410")
                 self._reset(dataset)
                 continue
@@ -71,7 +89,7 @@ class Puller:
                 applied += self._stage(dataset, page, first=not staging)
             else:
                 applied += self._apply_delta(dataset, page)
-            if not page["more"]:
+            if not page["more"] or self._stopping():
                 return applied
         raise ReferenceError_(f"{dataset}: central kept sending pages; stopped after {MAX_PAGES_PER_PASS}")
 
@@ -191,9 +209,10 @@ def _rows(dataset: str, items: list[dict]) -> list[tuple[str, str, str]]:
     """Rows to store; a plain ID number is never kept, even if central sent one."""
     out = []
     for item in items:
-        if dataset == "directory" and PLAIN_ID_FIELDS & item.keys():
-            log.warning("sync.pull_plain_id_dropped", dataset=dataset, item=str(item["id"]),
-                        fields=sorted(PLAIN_ID_FIELDS & item.keys()))
-            item = {k: v for k, v in item.items() if k not in PLAIN_ID_FIELDS}
+        plain = (wire.plain_id_fields({k: v for k, v in item.items() if k not in _DIRECTORY_KEYS})
+                 if dataset == "directory" else [])
+        if plain:
+            log.warning("sync.pull_plain_id_dropped", dataset=dataset, item=str(item["id"]), fields=sorted(plain))
+            item = {k: v for k, v in item.items() if k not in plain}
         out.append((dataset, str(item["id"]), json.dumps(item, ensure_ascii=False)))
     return out

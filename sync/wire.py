@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -162,3 +164,30 @@ def directory_id_hmac(deployment_key: bytes, id_number: str) -> str:
         True
     """
     return hmac.new(deployment_key, id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+# Field names that mean "the plain ID number" (as terminal.pii.ID_KEYS), and the number itself
+# (18 characters ending in a digit or X, or the old 15 digits) under any other name.
+PLAIN_ID_FIELDS = frozenset({"id_number", "idcard", "id_card_number", "id_no", "id_card", "pass_number",
+                             "card_number"})
+_PLAIN_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])")
+
+
+def plain_id_fields(item: dict) -> list[str]:
+    """The fields of a directory item that carry a plain ID number, by name or by value.
+
+    Neither central nor a terminal keeps them (the directory is keyed by ``id_hmac``)::
+
+        >>> plain_id_fields({"id": "E1", "phone": "13800138000", "身份证": "11010519491231002X"})
+        ['身份证']
+    """
+    found = []
+    for key, value in item.items():
+        if key.lower() in PLAIN_ID_FIELDS:
+            found.append(key)
+        elif not isinstance(value, (int, float, str)) or isinstance(value, bool):
+            if value is not None and _PLAIN_ID_NUMBER.search(json.dumps(value, ensure_ascii=False)):
+                found.append(key)
+        elif _PLAIN_ID_NUMBER.search(str(value)):
+            found.append(key)
+    return found

@@ -214,3 +214,26 @@ def test_enrolment_registers_the_terminal_signing_key_and_keeps_it(run_cli, cent
     enroll(run_cli, central, config, DEVICE)  # re-enrolment registers the same key again
     assert central.public_key(DEVICE) == registered
     assert "terminal_ed25519" in dump
+
+
+def test_events_recorded_before_re_enrolling_a_fresh_store_are_not_dead_lettered(run_cli, central, config, tmp_path):
+    # The store is lost, the kiosk keeps serving people (recording seq 1, 2 in the new store)
+    # and only then is the terminal re-enrolled: those events must reach central above its
+    # seqs, not collide with the old store's 1, 2 and end as 422 dead letters.
+    enroll(run_cli, central, config, DEVICE)
+    run_cli("sync", "emit", "--count", "5", "--config", str(config))
+    assert run_cli("sync", "run", "--once", "--config", str(config))[0] == 0
+    state = tmp_path / "t" / "state"
+    for name in ("terminal.db", "terminal.db-wal", "terminal.db-shm"):
+        (state / name).unlink(missing_ok=True)
+    code, out, _ = run_cli("sync", "emit", "--count", "2", "--config", str(config))
+    assert code == 0 and "seq 1..2" in out
+    enroll(run_cli, central, config, DEVICE)
+    assert run_cli("sync", "run", "--once", "--config", str(config))[0] == 0
+    cfg, store = open_terminal_store(config)
+    with store:
+        dead = store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0]
+    assert dead == 0
+    assert [e["seq"] for e in central.events()] == [1, 2, 3, 4, 5, 6, 7]
+    code, out, _ = run_cli("sync", "emit", "--count", "1", "--config", str(config))
+    assert "seq 8..8" in out

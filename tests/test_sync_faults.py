@@ -168,3 +168,41 @@ def test_a_jumped_device_clock_is_corrected_by_central_end_to_end(tmp_path, run_
         assert_exactly_once_in_order(central, device, 3)
     finally:
         central.stop()
+
+
+def test_an_answer_that_trickles_in_for_ever_is_a_timeout_not_a_hang():
+    # requests' read timeout is per socket read: a proxy dribbling a byte now and then kept the
+    # forwarder (and its SIGTERM) waiting for as long as it liked. The whole answer now has a deadline.
+    import socket
+    import threading
+
+    from sync.client import CentralClient, Credentials, Retryable
+
+    server = socket.create_server(("127.0.0.1", 0))
+    seen = {"gave_up": False}
+
+    def dribble():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                for _ in range(600):  # at most 60 s, far beyond the client's deadline
+                    conn.sendall(b" ")
+                    time.sleep(0.1)
+            except OSError:
+                seen["gave_up"] = True
+
+    worker = threading.Thread(target=dribble, daemon=True)
+    worker.start()
+    creds = Credentials(f"http://127.0.0.1:{server.getsockname()[1]}", "KSK-T-0001", b"s" * 32)
+    client = CentralClient(creds, connect_timeout_s=0.5, read_timeout_s=0.5)
+    try:
+        with pytest.raises(Retryable, match="did not answer in time") as exc:
+            client.post_events(b"{}")
+        assert exc.value.timeout
+    finally:
+        client.close()
+    worker.join(timeout=70)
+    server.close()
+    assert seen["gave_up"]

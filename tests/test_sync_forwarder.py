@@ -488,3 +488,61 @@ def test_every_per_event_answer_lands_each_event_in_exactly_one_place(terminal, 
     assert not (queued & dead) and not (done & (queued | dead)) and queued | dead | done == set(batch.seqs)
     central.requests.append(("hypothesis", 0))
     f.client.close()
+
+
+def test_a_400_that_is_not_centrals_answer_dead_letters_nothing(terminal):
+    # A proxy's own 400 (e.g. nginx "plain HTTP request was sent to HTTPS port") says nothing
+    # about the events: before, the forwarder split down to single events and dead-lettered
+    # ten audit/transaction events that central never looked at.
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Proxy400(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"<html><body><h1>400 Bad Request</h1>The plain HTTP request was sent to HTTPS port</body></html>"
+            self.send_response(400)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy400)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cfg, store = terminal(batch_max_events=4, retry_budget=50)
+        emit(store, 8, "kiosk.verified")
+        with store.write():
+            store.conn.execute("UPDATE sync_state SET value = ? WHERE key = 'central_url'",
+                               (json.dumps(f"http://127.0.0.1:{server.server_address[1]}"),))
+        assert forwarder(cfg, store).run(once=True) == 1  # the budget ends it; the events wait
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert store.conn.execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0] == 0
+    assert depth(store) == 8
+    message = get_state(store.conn, "last_error")["message"]
+    assert "400" in message and "not central's" in message and "central URL" in message
+
+
+def test_the_disk_budget_is_enforced_without_rescanning_the_outbox_per_chunk(terminal):
+    # Over budget by thousands of events, housekeeping summed the whole outbox again after
+    # every 1000 rows dropped: with a large backlog that stalled the forwarder for minutes.
+    from sync.backlog import enforce
+    from sync.clock import SystemClock
+
+    cfg, store = terminal(disk_budget_mb=1)
+    with store.write() as db:
+        for i in range(12_000):
+            record(db, "device.health", {"device": "printer", "ok": True, "summary": f"{i:08d}" + "x" * 40})
+        record(db, "kiosk.verified", {"session_id": "s", "employee_no": "E1", "method": "card"})
+    sums = []
+    store.conn.set_trace_callback(lambda sql: sums.append(sql) if "SUM(size)" in sql else None)
+    report = enforce(store, cfg.sync, SystemClock())
+    store.conn.set_trace_callback(None)
+    used = store.conn.execute("SELECT SUM(size) FROM sync_outbox").fetchone()[0]
+    assert report["dropped"]["budget"] > 5000 and report["used_bytes"] == used <= 1024 * 1024
+    assert len(sums) <= 2  # measured once (and once more to report), not once per chunk
+    assert store.conn.execute("SELECT COUNT(*) FROM sync_outbox WHERE type = 'kiosk.verified'").fetchone()[0] == 1

@@ -1,6 +1,7 @@
 """The outbox: one transaction with the business record, gap-free seqs, honest time stamps."""
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -148,3 +149,48 @@ def test_other_sqlite_errors_are_not_disguised(store):
     with pytest.raises(sqlite3.OperationalError):
         with store.write() as db:
             record(db, "sync.diagnostic", {"n": 1})
+
+
+def test_text_central_could_never_take_is_refused_at_record_time(store):
+    # A lone surrogate (e.g. from a badly decoded card field) or a NUL in the key would
+    # otherwise escape as a raw UnicodeEncodeError or end as a dead letter central refuses.
+    with pytest.raises(OutboxError, match="not plain JSON"):
+        with store.write() as db:
+            db["claims"].insert({"claim_id": "C-1"})
+            record(db, "sync.diagnostic", {"n": 1, "note": "bad \ud800 text"})
+    for bad_key in ("k\x00", "k\udc80"):
+        with pytest.raises(OutboxError, match="idempotency key"):
+            with store.write() as db:
+                record(db, "sync.diagnostic", {"n": 1}, key=bad_key)
+    assert store.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    assert outbox(store) == []
+
+
+def test_personal_data_never_enters_an_event(store):
+    # Events leave the terminal for central and its feed: "full ID numbers never leave the
+    # reader's memory", and phones, names and one-time codes do not travel unmasked either.
+    verified = {"session_id": "s-1", "employee_no": "E1001", "method": "card"}
+    leaks = [
+        ({**verified, "id_number": "11010519491231002X"}, "id_number"),
+        ({**verified, "holder": {"name": "Li Lei"}}, "holder.name"),
+        ({**verified, "notes": ["ok", "called 138 1234 5678 back"]}, "notes[1]"),
+        ({**verified, "sms_code": "493817"}, "sms_code"),
+        ({**verified, "card": 110105194912310021}, "card"),
+    ]
+    for payload, field in leaks:
+        with pytest.raises(OutboxError, match=rf"payload field '{re.escape(field)}' carries personal data") as exc:
+            with store.write() as db:
+                db["claims"].insert({"claim_id": "C-1"})
+                record(db, "kiosk.verified", payload)
+        assert "1101051949" not in str(exc.value) and "1234" not in str(exc.value)
+        assert "Li Lei" not in str(exc.value) and "493817" not in str(exc.value)
+    with pytest.raises(OutboxError, match="idempotency key carries an ID or phone number") as exc:
+        with store.write() as db:
+            record(db, "kiosk.verified", verified, key="verify-11010519491231002X")
+    assert "1101051949" not in str(exc.value)
+    assert store.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    assert outbox(store) == []
+    with store.write() as db:  # masked identifiers, long plain numbers and amounts travel
+        record(db, "kiosk.verified", {**verified, "id_number": "1101**********002X", "name": "李*",
+                                      "phone": "138****5678", "amount_cents": 12345678901, "n": 1.5})
+    assert len(outbox(store)) == 1

@@ -157,3 +157,58 @@ def test_sync_run_pulls_reference_data_between_batches(tmp_path, central, run_cl
         stop.wait = lambda timeout=None: (stop.set(), original(0))[1]  # stop at the first idle wait
         assert f.run(once=False) == 0
         assert ids(store, "revoked_badges") == ["B9"]
+
+
+def test_central_answering_410_to_everything_is_an_error_not_a_request_storm(setup, central):
+    cfg, store, client = setup
+    calls = {"n": 0}
+
+    def always_gone(dataset, query):
+        calls["n"] += 1
+        return 410, {"error": "resync"}
+
+    central.reference = always_gone
+    with pytest.raises(ReferenceError_, match="410"):
+        Puller(store, page_limit=5).pull(client, "directory")
+    assert calls["n"] <= 3  # not thousands of back-to-back requests
+
+
+def test_a_stop_request_ends_a_long_pull_between_pages_and_it_resumes(setup, central):
+    import threading
+
+    cfg, store, client = setup
+    central.put_items("directory", employees(30))
+    stop = threading.Event()
+    original = central.reference
+    calls = {"n": 0}
+
+    def counting(dataset, query):
+        calls["n"] += 1
+        stop.set()  # SIGTERM arrives while the first page is in flight
+        return original(dataset, query)
+
+    central.reference = counting
+    puller = Puller(store, page_limit=5, stop=stop)
+    assert puller.pull(client, "directory") == 5
+    assert calls["n"] == 1 and ids(store, "directory") == []  # the snapshot is staged, not half-applied
+    stop.clear()
+    central.reference = original
+    assert Puller(store, page_limit=5).pull(client, "directory") == 25  # resumes from the staged cursor
+    assert len(ids(store, "directory")) == 30
+
+
+def test_an_id_number_under_any_field_name_is_never_kept_in_the_directory(setup, central):
+    cfg, store, client = setup
+    central.put_items("directory", [
+        {"id": "E1", "id_hmac": "aa", "name_masked": "Z*", "id_card": "110105194912310021"},
+        {"id": "E2", "id_hmac": "bb", "身份证号": "11010519491231002X", "phone": "13800138000"},
+        {"id": "E3", "id_hmac": "cc", "extra": {"old_id": "110105491231002"}},
+    ])
+    Puller(store).pull(client, "directory")
+    items = {i["id"]: i for i in reference_items(store.conn, "directory")}
+    assert set(items) == {"E1", "E2", "E3"}
+    assert items["E1"] == {"id": "E1", "id_hmac": "aa", "name_masked": "Z*"}
+    assert items["E2"] == {"id": "E2", "id_hmac": "bb", "phone": "13800138000"}  # the phone sends SMS codes
+    assert items["E3"] == {"id": "E3", "id_hmac": "cc"}
+    dump = "\n".join(store.conn.iterdump())
+    assert "1101051949" not in dump and "110105491231" not in dump

@@ -50,6 +50,7 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 ENROLL_MAX_BYTES = 4096
+BODY_TIMEOUT_S = 60.0  # a whole upload (at most 8 MB) must arrive within this
 ERROR_NOTE_EVERY_S = 5.0
 STORAGE_RETRY_S = 5
 
@@ -124,16 +125,27 @@ def _error(status: int, code: str, detail: str, **extra) -> Response:
     return _json(status, {"error": code, "detail": detail, **extra}, headers)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout_s: float = BODY_TIMEOUT_S) -> bytes:
+    """The whole body, at most ``limit`` bytes and within ``timeout_s``: the server itself has no
+    body deadline, and a stalled upload would otherwise keep its admission slot for ever."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BatchError(413, wire.ERR_TOO_LARGE, f"body of {declared} bytes is above the limit of {limit}")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BatchError(413, wire.ERR_TOO_LARGE, f"body is above the limit of {limit} bytes")
-        chunks.append(chunk)
+
+    async def read() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BatchError(413, wire.ERR_TOO_LARGE, f"body is above the limit of {limit} bytes")
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(read(), timeout_s)
+    except asyncio.TimeoutError:
+        raise BatchError(408, "body_timeout", f"the request body did not arrive within {timeout_s:g} s "
+                         f"({size} bytes came); retry") from None
     return b"".join(chunks)
 
 
@@ -159,7 +171,8 @@ _DEVICE_ERRORS = {401: {"model": models.ErrorResponse, "description": "not authe
 _SIGNED = {"security": [{"deviceSignature": [], "deviceId": [], "timestamp": [], "nonce": []}]}
 
 
-def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_waiting: int = 32) -> FastAPI:
+def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_waiting: int = 32,
+               body_timeout_s: float = BODY_TIMEOUT_S) -> FastAPI:
     app = FastAPI(title="service-terminals central", version=__version__, description=DESCRIPTION,
                   docs_url="/docs", redoc_url=None)
     app.state.storage = storage
@@ -185,10 +198,12 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         note_error(exc.device_id, f"401 {exc.code}: {exc.detail}")
         return _error(401, exc.code, exc.detail, server_time=now())
 
-    def storage_failed(exc: Exception, device_id: str | None) -> Response:
+    def storage_failed(exc: Exception, device_id: str | None, *, reading: bool = False) -> Response:
         log.exception("central.storage_error", device_id=device_id, error=repr(exc))
-        return _error(503, "storage_error", "central could not store this request (nothing was stored); "
-                      f"retry after {STORAGE_RETRY_S} s", retry_after=STORAGE_RETRY_S)
+        what = ("central could not read its database" if reading
+                else "central could not store this request (nothing was stored)")
+        return _error(503, "storage_error", f"{what}; retry after {STORAGE_RETRY_S} s",
+                      retry_after=STORAGE_RETRY_S)
 
     # -- errors the framework raises, in the same shape as ours ----------------
     @app.exception_handler(StarletteHTTPException)
@@ -210,7 +225,7 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
                          401: {"model": models.ErrorResponse, "description": "invalid_token"}})
     async def enroll(request: Request):
         try:
-            body = await _read_body(request, ENROLL_MAX_BYTES)
+            body = await _read_body(request, ENROLL_MAX_BYTES, body_timeout_s)
             doc = json.loads(body)
         except BatchError as exc:
             return _error(exc.status, exc.code, exc.detail)
@@ -225,13 +240,16 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         public_key = doc.get("public_key")
         if public_key is not None and not _is_ed25519_public_key(public_key):
             return _error(400, "bad_request", "public_key must be base64 of a raw 32-byte Ed25519 public key")
-        secret = await run_in_threadpool(storage.enroll, device_id, doc["token"], public_key)
+        try:
+            secret = await run_in_threadpool(storage.enroll, device_id, doc["token"], public_key)
+            last_seq = None if secret is None else await run_in_threadpool(storage.last_seq, device_id)
+        except Exception as exc:  # nothing half-done: the token claim rolled back with the enrolment
+            return storage_failed(exc, device_id)
         if secret is None:
             log.warning("central.enroll_refused", device_id=device_id)
             return _error(401, wire.ERR_INVALID_TOKEN, "the token is unknown, already used, expired or for another "
                           "device; ask for a new one ('terminal central token')", server_time=now())
         log.info("central.enrolled", device_id=device_id)
-        last_seq = await run_in_threadpool(storage.last_seq, device_id)
         return _json(200, {"device_id": device_id, "secret": base64.b64encode(secret).decode(),
                            "server_time": now(), "last_seq": last_seq})
 
@@ -269,6 +287,8 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
               responses={200: {"model": models.IngestResponse},
                          400: {"model": models.ErrorResponse,
                                "description": "malformed_json, malformed_gzip or bad_batch; nothing stored"},
+                         408: {"model": models.ErrorResponse,
+                               "description": "body_timeout: the body did not arrive in time; retry"},
                          413: {"model": models.ErrorResponse, "description": "too_large: split the batch"},
                          415: {"model": models.ErrorResponse, "description": "unsupported Content-Encoding"},
                          **_DEVICE_ERRORS})
@@ -276,7 +296,7 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         try:
             async with admission.slot():
                 try:
-                    raw = await _read_body(request, wire.MAX_BODY_BYTES)
+                    raw = await _read_body(request, wire.MAX_BODY_BYTES, body_timeout_s)
                 except BatchError as exc:
                     return _error(exc.status, exc.code, exc.detail)
                 return await run_in_threadpool(ingest_sync, request.headers, _signed_path(request), raw)
@@ -331,10 +351,15 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
 
     # -- feed for downstream consumers -------------------------------------------
     def feed_sync(token: str | None, after: int, limit: int, device_id: str | None) -> Response:
-        if token is None or storage.consumer_for(token) is None:
+        try:
+            consumer = None if token is None else storage.consumer_for(token)
+            if consumer is not None:
+                items, more = storage.feed(after, limit, device_id)
+        except Exception as exc:
+            return storage_failed(exc, None, reading=True)
+        if consumer is None:
             return _error(401, "unauthorized", "send 'Authorization: Bearer <token>' with a token from "
                           "'terminal central consumer-token'")
-        items, more = storage.feed(after, limit, device_id)
         return _json(200, {"items": items, "cursor": items[-1]["cursor"] if items else str(after), "more": more})
 
     @app.get("/v1/feed", summary="Every accepted event in commit order, after a cursor",
@@ -351,12 +376,18 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
     @app.get("/v1/status", summary="Terminals: last seen, backlog reported, clock offset, last error",
              response_model=models.StatusResponse)
     async def status():
-        terminals = await run_in_threadpool(storage.terminals)
+        try:
+            terminals = await run_in_threadpool(storage.terminals)
+        except Exception as exc:
+            return storage_failed(exc, None, reading=True)
         return _json(200, {"server_time": now(), "engine": storage.name, "terminals": terminals})
 
     @app.get("/status", summary="The terminals' status as an HTML page", response_class=HTMLResponse)
     async def status_page():
-        terminals = await run_in_threadpool(storage.terminals)
+        try:
+            terminals = await run_in_threadpool(storage.terminals)
+        except Exception as exc:
+            return storage_failed(exc, None, reading=True)
         return HTMLResponse(render_status(terminals, now=now(), engine=storage.name))
 
     @app.get("/healthz", summary="Liveness and the storage engine", response_model=models.HealthResponse)

@@ -26,6 +26,10 @@ from terminal import TerminalError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
+# Like SQLite's busy_timeout: a lock (the ingest lock included) or a statement that takes longer
+# fails the request with a 503 to retry, instead of parking a worker thread for good.
+POSTGRES_LOCK_TIMEOUT_MS = 10_000
+POSTGRES_STATEMENT_TIMEOUT_MS = 60_000
 # One key for the whole ingest path: PostgreSQL assigns feed ids in commit order
 # only when ingests are serialised (a sequence alone hands out ids before commit).
 INGEST_LOCK_KEY = 0x5E57_CE47
@@ -184,8 +188,18 @@ class PostgresEngine(Engine):
 
     def connect(self):
         try:
-            return self._psycopg.connect(self.url, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S)
+            conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
+                                         keepalives=1, keepalives_idle=30, keepalives_interval=10,
+                                         keepalives_count=3)
         except self._psycopg.Error as exc:
+            raise StorageError(f"{self.describe()}: cannot connect to PostgreSQL: "
+                               f"{str(exc).strip().splitlines()[0]}") from None
+        try:
+            conn.execute(f"SET lock_timeout = {int(POSTGRES_LOCK_TIMEOUT_MS)}")
+            conn.execute(f"SET statement_timeout = {int(POSTGRES_STATEMENT_TIMEOUT_MS)}")
+            return conn
+        except self._psycopg.Error as exc:
+            conn.close()
             raise StorageError(f"{self.describe()}: cannot connect to PostgreSQL: "
                                f"{str(exc).strip().splitlines()[0]}") from None
 

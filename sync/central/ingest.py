@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import sys
 import zlib
 from dataclasses import dataclass
 
@@ -117,6 +119,10 @@ def parse_batch(data: bytes, device_id: str) -> IngestBatch:
                                        "boot_id": _is_text(MAX_BOOT_ID_CHARS, empty=True),
                                        "clock_synced": _is_bool})
     backlog = _object(doc, "backlog", {"depth": _is_count, "bytes": _is_count, "oldest_age_s": _is_age})
+    # Stored in DOUBLE PRECISION columns: bind floats, so both engines take every value that passed.
+    sent_at = {**sent_at, "wall": float(sent_at["wall"]), "mono": float(sent_at["mono"])}
+    if backlog["oldest_age_s"] is not None:
+        backlog = {**backlog, "oldest_age_s": float(backlog["oldest_age_s"])}
     events = doc.get("events")
     if not isinstance(events, list):
         raise _bad("events must be a list")
@@ -131,7 +137,16 @@ def _bad(detail: str) -> BatchError:
 
 
 def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+    # Finite and a float: 1e999 parses as inf, and an int beyond a float (or beyond SQLite's
+    # 64 bits, which PostgreSQL would take) must be a 400 on both engines, not a 503 from storage.
+    if type(v) is float:
+        return math.isfinite(v)
+    if type(v) is int:
+        return -_FLOAT_MAX < v < _FLOAT_MAX
+    return False
+
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _is_int(v) -> bool:
@@ -198,7 +213,7 @@ def _well_formed(raw: dict) -> bool:
     return (_plain_text(raw.get("key"), MAX_KEY_CHARS) and len(raw["key"]) > 0
             and type(raw.get("type")) is str and type(raw.get("schema")) is int
             and type(priority) is int and 0 <= priority <= 99
-            and type(raw.get("payload")) is dict and type(raw.get("wall_time")) in (int, float)
+            and type(raw.get("payload")) is dict and _is_number(raw.get("wall_time"))
             and type(mono) is int and -2 ** 63 <= mono < 2 ** 63
             and _plain_text(raw.get("boot_id"), MAX_BOOT_ID_CHARS) and type(raw.get("clock_synced")) is bool)
 

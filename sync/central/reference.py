@@ -50,7 +50,8 @@ def _directory_item(line: dict, key: bytes) -> dict:
     id_number = line.get("id_number")
     if not isinstance(id_number, str) or not id_number.strip():
         raise ValueError('needs the "id_number" the card carries (central stores only its HMAC)')
-    item = {k: v for k, v in line.items() if k not in ("id_number", "id", "id_hmac")}
+    rest = {k: v for k, v in line.items() if k not in ("id_number", "id", "id_hmac")}
+    item = {k: v for k, v in rest.items() if k not in wire.plain_id_fields(rest)}  # the number twice
     item["id"] = employee_no
     item["employee_no"] = employee_no
     item["id_hmac"] = wire.directory_id_hmac(key, id_number)

@@ -32,14 +32,19 @@ def _row(t: dict, now: float) -> tuple[int, str]:
     offset = t["clock_offset_s"]
     if offset is not None and abs(offset) > SKEW_WARN_S:
         problems.append("clock")
-    if t["last_error"]:
+    # An error the terminal has forwarded successfully since (e.g. the clock_skew 401 of every
+    # RTC-less boot) stays visible but no longer flags the row.
+    recovered = bool(t["last_error"]) and t["last_seen"] is not None and t["last_error_at"] is not None \
+        and t["last_seen"] > t["last_error_at"]
+    if t["last_error"] and not recovered:
         problems.append("error")
     backlog = t["backlog"]
     backlog_text = "-" if backlog is None else (
         f"{backlog['depth']} events, {backlog['bytes'] / 1e6:.1f} MB, oldest "
         + ("unknown" if backlog["oldest_age_s"] is None else f"{backlog['oldest_age_s']:.0f} s"))
     offset_text = "-" if offset is None else f"{offset:+.1f} s" + ("" if t["clock_synced"] else " (not NTP-synced)")
-    error_text = "-" if not t["last_error"] else f"{t['last_error']} ({_age(now - (t['last_error_at'] or now))})"
+    error_text = "-" if not t["last_error"] else (f"{t['last_error']} ({_age(now - (t['last_error_at'] or now))}"
+                                                  + ("; recovered since)" if recovered else ")"))
     cells = [t["device_id"], _age(seen_age), backlog_text, offset_text, str(t["events_total"]),
              str(t["seq_gaps"]), error_text]
     css = "bad" if problems else "ok"

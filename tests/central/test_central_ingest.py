@@ -350,3 +350,124 @@ def test_a_consumer_following_the_feed_during_concurrent_ingest_misses_nothing(m
     assert [e["cursor"] for e in seen] == [e["cursor"] for e in feed(storage)]
     for d in devices:
         assert [e["seq"] for e in seen if e["device_id"] == d.device_id] == list(range(1, 301))
+
+
+@pytest.mark.parametrize("field, value, answer", [
+    ("sent_at.wall", 10 ** 400, 400),            # overflows a float
+    ("sent_at.mono", 10 ** 400, 400),
+    ("events.0.wall_time", 10 ** 400, 400),
+    ("backlog.oldest_age_s", 2 ** 70, 200),      # a fine float; SQLite could not bind it as an int
+])
+def test_the_engines_agree_on_numbers_near_the_limits(central, field, value, answer):
+    # Before, SQLite answered 503 storage_error (retried for ever) where PostgreSQL stored it,
+    # and overflowing numbers were a 503 on both instead of a clear 400.
+    device = central.device()
+    doc = json.loads(batch_body(device.device_id, [make_event(1)]))
+    head, name = field.rsplit(".", 1)
+    target = doc
+    for part in head.split("."):
+        target = target[int(part)] if part.isdigit() else target[part]
+    target[name] = value
+    response = _post_raw(device, json.dumps(doc).encode())
+    if answer == 200:
+        assert results(response)[0]["status"] == "accepted"
+        assert len(feed(central.storage)) == 1
+        return
+    if field.startswith("events."):  # one event's problem: that event is rejected, the batch answered
+        assert results(response)[0]["status"] == "rejected" and results(response)[0]["code"] == 400
+    else:
+        assert field in _refused(response, 400, "bad_batch")["detail"]
+    assert feed(central.storage) == []
+    assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
+
+
+def test_a_body_that_trickles_in_cannot_hold_an_ingest_slot_for_ever(make_central, storage):
+    # A stalled upload (a dying cellular link, or someone unauthenticated) used to keep one of
+    # the few admission slots until the socket died: enough of them and every terminal got 503.
+    import socket
+    from urllib.parse import urlsplit
+
+    central = make_central(max_active=1, max_waiting=0, body_timeout_s=0.5)
+    device = central.device()
+    url = urlsplit(central.url)
+    slow = socket.create_connection((url.hostname, url.port), timeout=15)
+    try:
+        slow.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"device_id\":")
+        answer = ""
+        while "}" not in answer:  # headers and the JSON body may come in separate segments
+            chunk = slow.recv(4096).decode(errors="replace")
+            if not chunk:
+                break
+            answer += chunk
+    finally:
+        slow.close()
+    assert answer.startswith("HTTP/1.1 408") and "body_timeout" in answer
+    assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
+
+
+def test_a_held_ingest_lock_is_a_503_to_retry_not_a_hang(db_url, monkeypatch):
+    # On PostgreSQL the ingest lock (pg_advisory_xact_lock) waited without any limit: one stuck
+    # transaction and every ingest thread hung for good. Both engines now give up and say retry.
+    from sync.central import engines
+    from sync.central.app import create_app
+    from sync.central.storage import open_storage
+    from central.conftest import RunningCentral
+
+    monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(engines, "POSTGRES_LOCK_TIMEOUT_MS", 300)
+    storage = open_storage(db_url)
+    central = RunningCentral(create_app(storage), storage)
+    try:
+        device = central.device()
+        release = _hold_ingest_lock(storage)
+        try:
+            refused = device.post_events([make_event(1)])
+        finally:
+            release()
+        assert refused.status_code == 503 and refused.json()["error"] == "storage_error"
+        assert refused.headers["Retry-After"]
+        assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
+        assert [e["seq"] for e in feed(storage)] == [1]
+    finally:
+        central.stop()
+        storage.close()
+
+
+def test_the_status_page_flags_an_error_only_until_the_terminal_recovers():
+    # Every Pi without an RTC boots, gets one 401 clock_skew, corrects itself and forwards: that
+    # terminal must not stay red on the status page for ever.
+    from sync.central.status_page import render_status
+
+    now = 1_800_000_000.0
+    base = {"device_id": "KSK-1", "clock_offset_s": 0.2, "clock_synced": True, "backlog": None,
+            "events_total": 5, "seq_gaps": 0}
+    recovered = {**base, "last_seen": now - 5, "last_error": "401 clock_skew: ...", "last_error_at": now - 60}
+    failing = {**base, "device_id": "KSK-2", "last_seen": now - 60, "last_error": "401 bad_signature: ...",
+               "last_error_at": now - 5}
+    page = render_status([recovered, failing], now=now)
+    rows = {line.split("<td>")[1].split("</td>")[0]: line for line in page.splitlines() if line.startswith("<tr class")}
+    assert rows["KSK-1"].startswith('<tr class="ok">') and "recovered since" in rows["KSK-1"]
+    assert rows["KSK-2"].startswith('<tr class="bad">') and "recovered since" not in rows["KSK-2"]
+
+
+def test_a_storage_failure_on_feed_enrol_or_status_is_a_json_503_not_a_bare_500(central, storage):
+    token = storage.create_consumer_token("approvals")
+    enrol_token = storage.create_token("KSK-T-0009", ttl_s=600)
+    with storage.engine.transaction() as c:
+        for table in ("events", "enrol_tokens", "devices"):
+            c.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    try:
+        answers = [
+            requests.get(central.url + "/v1/feed", headers={"Authorization": f"Bearer {token}"}, timeout=10),
+            requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0009", "token": enrol_token},
+                          timeout=10),
+            requests.get(central.url + "/v1/status", timeout=10),
+        ]
+    finally:
+        with storage.engine.transaction() as c:
+            for table in ("events", "enrol_tokens", "devices"):
+                c.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+    for r in answers:
+        assert r.status_code == 503, r.text
+        assert r.json()["error"] == "storage_error" and int(r.headers["Retry-After"]) > 0

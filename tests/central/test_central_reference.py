@@ -94,6 +94,18 @@ def test_directory_is_keyed_by_hmac_and_never_carries_the_id_number(central, sto
     assert items["E1001"]["phone"] == "13800138000"
 
 
+def test_the_directory_drops_an_id_number_under_any_column_name(storage):
+    # An HR export with the number twice ("id_card", or a column named in Chinese) must not
+    # put the plain number into central's store or onto every terminal.
+    from sync.central.reference import to_item
+
+    item = to_item("directory", {"employee_no": "E1", "id_number": "11010519491231002X", "name": "Li Lei",
+                                 "id_card": "11010519491231002X", "身份证号": "11010519491231002X",
+                                 "phone": "13800138000"}, deployment_key=storage.deployment_key())
+    assert "1101051949" not in json.dumps(item, ensure_ascii=False)
+    assert item["phone"] == "13800138000" and item["name"] == "Li Lei" and item["id_hmac"]
+
+
 def _load(storage, dataset, items, **kw):
     return storage.load_reference(dataset, items, **kw)
 
