@@ -349,3 +349,48 @@ def test_open_gpio_from_a_sim_config_plays_the_person_at_the_slot(sim_config):
         assert gpio.beam.wait_for_pass(timeout=5, after=0)
         simulator = gpio.simulator
     assert simulator is not None and simulator._stop.is_set()  # closed with the board
+
+
+# -- review: the lock must stay locked through close() and process exit ---------
+
+def test_a_callback_cannot_reopen_the_lock_while_it_is_being_closed(factory):
+    """close() relocks, which calls when_locked: an unlock from there must be refused, not energise
+    a coil whose pin is about to be released with nobody left to relock it."""
+    refused = []
+    lock = SlotLock(17, cooldown_s=0, pin_factory=factory)
+
+    def reopen(reason):
+        try:
+            lock.unlock()
+        except DeviceRefused as exc:
+            refused.append(exc)
+
+    lock.unlock()
+    lock.when_locked = reopen
+    lock.close()
+    assert refused, "unlock() during close() was accepted"
+    assert not factory.pin(17).state
+
+
+def test_process_exit_with_the_lock_energised_relocks_it(tmp_path):
+    """A process that exits without close() (an uncaught error, sys.exit in a handler) must not leave
+    the coil energised: gpiozero's exit hook only closes devices on its default pin factory, and
+    RPi.GPIO leaves an output pin driven after the process ends."""
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit\n"
+        "from gpiozero.pins.mock import MockFactory\n"
+        "from drivers.gpio.lock import SlotLock\n"
+        "factory = MockFactory()\n"
+        # registered first, so it runs last: after every other exit hook
+        "atexit.register(lambda: print('pin at exit:', factory.pin(17).state, flush=True))\n"
+        "lock = SlotLock(17, max_energised_s=10, pin_factory=factory)\n"
+        "lock.unlock()\n"
+        "print('unlocked:', factory.pin(17).state, flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "unlocked: True" in out.stdout
+    assert "pin at exit: False" in out.stdout, out.stdout
