@@ -244,3 +244,28 @@ def test_raster_logo_reaches_the_paper(sim, tmp_path):
     img = raster[0].image.convert("L")
     assert img.getpixel((30, 20)) == 0 and img.getpixel((150, 20)) == 255  # the black box, white elsewhere
     assert "[image 200x40]" in job.text
+
+
+# -- review: text the printer cannot take ------------------------------------------
+
+def test_text_that_gb18030_cannot_encode_prints_as_a_question_mark(sim):
+    """A lone surrogate (a file name or argument decoded with surrogateescape) must not stop the
+    receipt with a UnicodeEncodeError; the rest of the line still prints."""
+    _, job = print_and_collect(sim, Receipt().line("打印机 file:///tmp/a\udcffb").cut())
+    assert "打印机 file:///tmp/a?b" in job.text
+    assert job.unknown == []
+
+
+def test_control_characters_in_text_cannot_inject_printer_commands(sim):
+    """Text is data: an ESC/POS command hidden in it (here GS V, a cut, and ESC @, a reset) must not
+    reach the printer as a command."""
+    data = Receipt().line("a\x1dV\x00b\x1b@c\td").to_bytes()
+    assert b"\x1dV" not in data and data.count(b"\x1b@") == 1  # only the job's own INIT
+    _, job = print_and_collect(sim, Receipt().line("a\x1dV\x00b\x1b@c\td"))
+    assert [b.kind for b in job.blocks].count("cut") == 0
+    assert "a?V?b?@c d" in job.text
+
+
+def test_qr_content_that_cannot_be_encoded_is_refused_when_added():
+    with pytest.raises(ValueError, match="QR content"):
+        Receipt().qr("id=\udcff")
