@@ -355,3 +355,32 @@ def test_cups_queue_relays_the_printers_empty_tray(run_cli, cups, a4_sim, pdf):
                          "--timeout", "6")
     assert rc == 1 and "timed out; printer: out of paper" in err
     assert len(err.strip().splitlines()) == 1
+
+
+# -- review: a job that completes while the timeout cancels it ----------------------
+
+class _FinishesBeforeCancel(IppClient):
+    """The real client, except that the job finishes on the real printer just before Cancel-Job
+    arrives: the race a slow printer meets at the job timeout (Cancel-Job then answers
+    client-error-not-possible)."""
+
+    def __init__(self, uri, sim):
+        super().__init__(uri, timeout=10)
+        self.sim = sim
+
+    def cancel_job(self, job_id):
+        self.sim.set_fault("none")
+        deadline = time.monotonic() + 10
+        while self.job_attributes(job_id).get("job-state") != 9 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return super().cancel_job(job_id)
+
+
+def test_a_job_that_completes_as_the_timeout_cancels_it_is_reported_completed(badge_png, tmp_path):
+    """Reporting it as timed out would make the kiosk print the certificate a second time."""
+    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        sim.set_fault("hang")
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=1.0, client=_FinishesBeforeCancel(sim.uri, sim))
+        result = printer.print_file(badge_png)
+        assert result.ok and result.state_name == "completed" and not result.timed_out
+        assert len(sim.kept_jobs()) == 1

@@ -105,11 +105,18 @@ class IppClient:
         test += f"  ATTR keyword requested-attributes {','.join(JOB_ATTRIBUTES)}\n  STATUS successful-ok\n}}\n"
         return self._run(test)
 
-    def cancel_job(self, job_id: int) -> None:
+    def cancel_job(self, job_id: int) -> bool:
+        """Cancel a job; False when it had already finished (client-error-not-possible)."""
         test = HEADER.format(name="cancel", operation="Cancel-Job", user=self.user)
         test += f"  ATTR integer job-id {int(job_id)}\n  STATUS successful-ok\n"
         test += "  STATUS client-error-not-possible\n}\n"  # already finished: nothing to cancel
-        self._run(test)
+        try:
+            self._run(test)
+        except DeviceRefused as exc:
+            if "client-error-not-possible" in exc.reason:
+                return False
+            raise
+        return True
 
     def _run(self, test: str) -> dict:
         with tempfile.NamedTemporaryFile("w", suffix=".test", prefix="ipp-", delete=False) as fh:

@@ -181,7 +181,15 @@ class DocumentPrinter(Device):
                                  time.monotonic() - started)
             if time.monotonic() >= deadline:
                 printer = self.state()
-                self.client.cancel_job(job_id)  # never let it come out later, unattended
+                if not self.client.cancel_job(job_id):  # never let it come out later, unattended
+                    # "Not possible": it ended between the last poll and Cancel-Job.  Report how it
+                    # ended (a completed certificate reported as timed out would be printed twice).
+                    job = self.client.job_attributes(job_id)
+                    state = int(job.get("job-state", 0) or 0)
+                    if state in R.FINAL_STATES:
+                        return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")),
+                                         printer.reasons, str(job.get("job-state-message", "") or ""),
+                                         printer.message, time.monotonic() - started)
                 return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
                                  f"not finished after {self.job_timeout:g} s; cancelled", printer.message,
                                  time.monotonic() - started, timed_out=True)
