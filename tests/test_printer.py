@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -424,3 +425,51 @@ def test_closing_the_last_simulator_here_leaves_avahi_to_another_process_using_i
         if child.poll() is None:
             child.stdin.close()
         child.wait(timeout=20)
+
+
+# -- review: a printer that stops answering for a moment during a job -----------------
+
+def test_a_printer_silent_for_a_moment_during_the_job_is_followed_to_the_end(badge_png, tmp_path):
+    """A Wi-Fi hiccup mid-job must not end the follow with 'cannot reach': the job goes on printing,
+    and reporting it failed would make the kiosk print the certificate twice."""
+    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        sim.set_fault("hang")
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=30, request_timeout=1, poll_interval=0.05)
+        outcome = []
+        worker = threading.Thread(target=lambda: outcome.append(_catch_or_result(printer.print_file, badge_png)))
+        worker.start()
+        client = IppClient(sim.uri)
+        deadline = time.monotonic() + 10
+        while _job_state(client, 1) != 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(sim.process.pid, signal.SIGSTOP)  # the printer stops answering ...
+        try:
+            time.sleep(3)  # ... for longer than a request's timeout (1 s): at least one poll gets no answer
+        finally:
+            os.killpg(sim.process.pid, signal.SIGCONT)
+        sim.set_fault("none")
+        worker.join(timeout=40)
+        assert outcome and not isinstance(outcome[0], Exception), outcome
+        assert outcome[0].state_name == "completed"
+
+
+def _catch_or_result(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # returned for the assertions
+        return exc
+
+
+def test_a_printer_that_does_not_answer_is_named_as_such_not_as_empty_answers(tmp_path):
+    """ipptool reports a request that got no response as status successful-ok with no attributes:
+    that must read as 'did not answer', not as a printer with no media, or a cancel that worked."""
+    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        printer = DocumentPrinter(sim.uri, media="cr80", request_timeout=1)
+        os.killpg(sim.process.pid, signal.SIGSTOP)
+        try:
+            health = printer.health()
+            with pytest.raises(DeviceTimeout, match="did not answer"):
+                printer.client.cancel_job(1)
+        finally:
+            os.killpg(sim.process.pid, signal.SIGCONT)
+        assert not health.ok and "did not answer" in health.summary, health.summary

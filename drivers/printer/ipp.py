@@ -149,6 +149,11 @@ class IppClient:
         for group in result.get("ResponseAttributes") or []:
             attrs.update(group)
         status = str(result.get("StatusCode", "unknown"))
+        if "attributes-charset" not in attrs:
+            # Every IPP response carries attributes-charset.  Without it nothing came back: ipptool
+            # then reports its default status, successful-ok, with no attributes at all.
+            raise DeviceTimeout(self.device, f"{self.uri} did not answer {result.get('Operation', 'the request')} "
+                                f"within {self.timeout:g} s", hint="check the printer is on and reachable")
         # ipptool also judges the answer's conformance ("Successful" false on a duplicate attribute);
         # real printers often bend the rules, so the IPP status code alone decides.
         if not status.startswith("successful-ok"):
