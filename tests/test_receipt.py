@@ -269,3 +269,32 @@ def test_control_characters_in_text_cannot_inject_printer_commands(sim):
 def test_qr_content_that_cannot_be_encoded_is_refused_when_added():
     with pytest.raises(ValueError, match="QR content"):
         Receipt().qr("id=\udcff")
+
+
+def test_a_serial_printer_that_stops_taking_bytes_cannot_hang_the_sender():
+    """A USB virtual-COM printer (ttyACM) that is out of paper with a full buffer stops taking
+    bytes; a pty whose other end is not read does the same.  The write must give up with an
+    error, not block for ever."""
+    import threading
+
+    from drivers.receipt.connection import Connection, PrinterURI
+    from drivers.simport import PseudoSerialPort
+
+    with PseudoSerialPort(device="stalled-printer") as pty:
+        conn = Connection(PrinterURI.parse(f"serial://{pty.port}"), timeout=1.0)
+        outcome = []
+
+        def send():
+            try:
+                conn.write(b"x" * 4_000_000)
+                outcome.append("sent")
+            except DeviceTimeout as exc:
+                outcome.append(exc)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        sender.join(timeout=30)
+        stuck = sender.is_alive()
+        conn.close()
+    assert not stuck, "write to a printer that takes no bytes blocked with no timeout"
+    assert isinstance(outcome[0], DeviceTimeout) and "stopped taking data" in str(outcome[0])
