@@ -394,3 +394,22 @@ def test_process_exit_with_the_lock_energised_relocks_it(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "unlocked: True" in out.stdout
     assert "pin at exit: False" in out.stdout, out.stdout
+
+
+def test_a_watchdog_that_cannot_start_leaves_the_coil_unpowered(factory, monkeypatch):
+    """If the watchdog thread cannot be started (thread limit reached), nothing would end the unlock:
+    the coil must not be energised at all."""
+    import drivers.gpio.lock as lock_module
+
+    class NoThreadsLeft(threading.Timer):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    with SlotLock(17, cooldown_s=0, pin_factory=factory) as lock:
+        monkeypatch.setattr(lock_module.threading, "Timer", NoThreadsLeft)
+        with pytest.raises(RuntimeError):
+            lock.unlock(hold_s=1)
+        assert not factory.pin(17).state and lock.locked
+        monkeypatch.undo()
+        assert lock.unlock(hold_s=0.05) == 0.05  # and the lock still works afterwards
+        assert lock.wait_locked(timeout=5)

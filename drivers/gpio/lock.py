@@ -99,14 +99,21 @@ class SlotLock(Device):
             duration = self.max_energised_s if capped else max(0.0, float(hold_s))
             if hold_s is not None and hold_s > self.max_energised_s:
                 log.warning("gpio.lock_hold_capped", requested_s=hold_s, cap_s=self.max_energised_s)
+            # The watchdog runs before the coil is energised: if it cannot start, nothing would end the
+            # unlock.  (It cannot fire early: its relock waits for this mutex.)
+            timer = threading.Timer(duration, self._expire, args=("cap" if capped else "hold",))
+            timer.name = "slot-lock-watchdog"
+            timer.daemon = True
+            timer.start()
+            try:
+                self._output.on()
+            except BaseException:
+                timer.cancel()
+                raise
+            self._timer = timer
             self._locked.clear()
-            self._output.on()
             self._energised_at = time.monotonic()
             self.unlocks += 1
-            self._timer = threading.Timer(duration, self._expire, args=("cap" if capped else "hold",))
-            self._timer.name = "slot-lock-watchdog"
-            self._timer.daemon = True
-            self._timer.start()
         log.info("gpio.lock_unlocked", hold_s=round(duration, 3))
         self._call(self.when_unlocked)
         return duration
