@@ -298,3 +298,32 @@ def test_a_serial_printer_that_stops_taking_bytes_cannot_hang_the_sender():
         conn.close()
     assert not stuck, "write to a printer that takes no bytes blocked with no timeout"
     assert isinstance(outcome[0], DeviceTimeout) and "stopped taking data" in str(outcome[0])
+
+
+@pytest.mark.parametrize("data", [b"\x1d(k\x00\x00", b"\x1d(k\x01\x001", b"\x1d(k\x02\x001C"])
+def test_a_truncated_qr_command_does_not_kill_the_simulated_printer(sim, data):
+    """GS ( k with a body too short for its function: noted as unknown, and the printer goes on
+    answering (a crash in the parser used to end the simulator's server thread)."""
+    p = EscPosParser()
+    p.feed(data + b"after\n")
+    p.finish()
+    assert p.unknown and [b.text for b in p.blocks] == ["after"]
+    with socket.create_connection((sim.host, sim.port), timeout=5) as raw:
+        raw.sendall(data + b"after\n")
+    sim.wait_for_jobs(1)
+    with ReceiptPrinter(sim.uri) as printer:
+        assert printer.status().ready
+
+
+_COMMAND_HEADS = [b"\x1d(k", b"\x1dv0", b"\x1dV", b"\x1b", b"\x10\x04", b"\x10\x14", b"\x1c", b"\x1d", b"\x1b@",
+                  b"\x1d!", b"\x1dr", b"\x1b!"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_COMMAND_HEADS), st.binary(max_size=6),
+                          st.integers(0, 3).map(lambda n: bytes([n, 0]))), max_size=12).map(b"".join))
+def test_parser_survives_command_shaped_garbage(data):
+    """Random bytes rarely form a command head with a short length; these always do."""
+    p = EscPosParser(on_status=lambda n: None)
+    p.feed(data)
+    p.finish()
