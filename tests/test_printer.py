@@ -473,3 +473,18 @@ def test_a_printer_that_does_not_answer_is_named_as_such_not_as_empty_answers(tm
         finally:
             os.killpg(sim.process.pid, signal.SIGCONT)
         assert not health.ok and "did not answer" in health.summary, health.summary
+
+
+def test_a_file_name_with_a_dollar_sign_prints(a4_sim, tmp_path):
+    """ipptool expands $name in its test files: a '$' in a path or job name must reach it as '$$'
+    (a path with '$uri' in it was read as the printer's URI and then 'cannot be read')."""
+    from PIL import Image
+
+    folder = tmp_path / "my$docs"
+    folder.mkdir()
+    document = folder / 'cert "1" $uri.pdf'
+    Image.new("RGB", (100, 100), "red").save(document, "PDF")
+    before = len(a4_sim.kept_jobs())
+    result = DocumentPrinter(a4_sim.uri, job_timeout=20).print_file(document, job_name="cost $5 $uri")
+    assert result.ok
+    assert a4_sim.kept_jobs()[before].read_bytes() == document.read_bytes()

@@ -164,7 +164,8 @@ class IppClient:
 
 
 def _quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """Text inside an ipptool test file's quotes: ipptool expands $name there, and $$ is a '$'."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
 
 
 def _user() -> str:
