@@ -413,3 +413,27 @@ def test_a_watchdog_that_cannot_start_leaves_the_coil_unpowered(factory, monkeyp
         monkeypatch.undo()
         assert lock.unlock(hold_s=0.05) == 0.05  # and the lock still works afterwards
         assert lock.wait_locked(timeout=5)
+
+
+def test_a_late_watchdog_from_an_earlier_unlock_does_not_relock_the_next_one(factory):
+    """lock() cancels the watchdog, but one already firing runs on: it must not end the *next*
+    unlock early (the person in front of the slot would find it locked again at once)."""
+    fired, proceed, threads = threading.Event(), threading.Event(), []
+
+    class SlowWatchdog(SlotLock):
+        def _expire(self, reason):  # a watchdog that fires, then is held up (a loaded CPU)
+            if not threads:
+                threads.append(threading.current_thread())
+                fired.set()
+                proceed.wait(10)
+            super()._expire(reason)
+
+    with SlowWatchdog(17, max_energised_s=5, cooldown_s=0, pin_factory=factory) as lock:
+        lock.unlock(hold_s=0.01)
+        assert fired.wait(10)
+        lock.lock()                      # too late to cancel the first watchdog
+        lock.unlock(hold_s=5)            # the next person's unlock
+        proceed.set()
+        threads[0].join(10)
+        assert lock.energised and factory.pin(17).state, "the first unlock's watchdog relocked the second"
+        assert lock.cap_trips == 0

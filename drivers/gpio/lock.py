@@ -130,12 +130,14 @@ class SlotLock(Device):
         return max(0.0, self._energised_at + self.max_energised_s - time.monotonic())
 
     def _expire(self, reason: str) -> None:
-        self._relock(reason)
+        self._relock(reason, watchdog=threading.current_thread())
 
-    def _relock(self, reason: str) -> None:
+    def _relock(self, reason: str, watchdog: threading.Thread | None = None) -> None:
         with self._mutex:
             if self._energised_at is None:
                 return
+            if watchdog is not None and watchdog is not self._timer:
+                return  # the watchdog of an earlier unlock, fired as lock() cancelled it
             self._output.off()
             energised_s = time.monotonic() - self._energised_at
             self._energised_at = None
