@@ -437,3 +437,29 @@ def test_a_late_watchdog_from_an_earlier_unlock_does_not_relock_the_next_one(fac
         threads[0].join(10)
         assert lock.energised and factory.pin(17).state, "the first unlock's watchdog relocked the second"
         assert lock.cap_trips == 0
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_hw_gpio_stopped_mid_pulse_relocks_before_it_exits(sig, tmp_path):
+    """A technician's SSH session that drops (SIGHUP) or a kill (SIGTERM) while 'terminal hw gpio'
+    holds the lock open must not leave the coil energised: the default action ends the process
+    at once, with no relock (RPi.GPIO then keeps driving the pin)."""
+    import signal as signals
+    import subprocess
+
+    from tests.conftest import terminal_cmd
+
+    proc = subprocess.Popen(terminal_cmd("hw", "gpio", "--sim", "--pulse", "lock", "--seconds", "5"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        for line in proc.stdout:
+            if line.startswith("lock: energised"):
+                break
+        proc.send_signal(getattr(signals, sig))
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + getattr(signals, sig), (proc.returncode, err)
+    assert "stopped by" in err and "lock relocked" in err, err
