@@ -149,9 +149,9 @@ class IppClient:
         for group in result.get("ResponseAttributes") or []:
             attrs.update(group)
         status = str(result.get("StatusCode", "unknown"))
-        if "attributes-charset" not in attrs:
-            # Every IPP response carries attributes-charset.  Without it nothing came back: ipptool
-            # then reports its default status, successful-ok, with no attributes at all.
+        if not attrs:
+            # Every IPP response carries attributes (attributes-charset at least).  With none, nothing
+            # came back: ipptool then reports its default status, successful-ok, and an empty group.
             raise DeviceTimeout(self.device, f"{self.uri} did not answer {result.get('Operation', 'the request')} "
                                 f"within {self.timeout:g} s", hint="check the printer is on and reachable")
         # ipptool also judges the answer's conformance ("Successful" false on a duplicate attribute);
