@@ -463,3 +463,14 @@ def test_hw_gpio_stopped_mid_pulse_relocks_before_it_exits(sig, tmp_path):
             proc.wait()
     assert proc.returncode == 128 + getattr(signals, sig), (proc.returncode, err)
     assert "stopped by" in err and "lock relocked" in err, err
+
+
+def test_health_of_a_closed_board_never_raises(factory):
+    """health() never raises (drivers.base): after close() the lock and buzzer said so with a
+    GPIODeviceClosed traceback instead of a result."""
+    gpio = DropBoxGpio(GpioConfig(pin_factory="mock"), pin_factory=factory)
+    gpio.close()
+    results = {h.device: h for h in gpio.health_all()}
+    assert not results["slot-lock"].ok and "released" in results["slot-lock"].summary
+    assert not results["buzzer"].ok and "released" in results["buzzer"].summary
+    assert gpio.lock.locked and not gpio.lock.energised  # closed means relocked

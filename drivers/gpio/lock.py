@@ -79,7 +79,7 @@ class SlotLock(Device):
 
     @property
     def energised(self) -> bool:
-        return bool(self._output.value)
+        return not self._closed and bool(self._output.value)  # close() relocks before releasing the pin
 
     @property
     def locked(self) -> bool:
@@ -165,6 +165,8 @@ class SlotLock(Device):
             log.error("gpio.callback_failed", device=self.name, error=repr(exc))
 
     def health(self) -> Health:
+        if self._closed:
+            return Health(self.name, False, f"closed: GPIO{self.pin} released, coil unpowered", {"pin": self.pin})
         details = {"energised": self.energised, "cap_trips": self.cap_trips, "unlocks": self.unlocks,
                    "pin": self.pin}
         state = "unlocked (energised)" if self.energised else "locked"
