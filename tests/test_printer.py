@@ -387,46 +387,6 @@ def test_a_job_that_completes_as_the_timeout_cancels_it_is_reported_completed(ba
         assert len(sim.kept_jobs()) == 1
 
 
-# -- review: avahi is shared by every process on the machine -------------------------
-
-def test_closing_the_last_simulator_here_leaves_avahi_to_another_process_using_it(tmp_path):
-    """ippeveprinter exits ("Avahi server crashed") when avahi-daemon goes away, so a process that
-    started avahi must not stop it while a simulator in another process (the demo, a second test
-    run on the same machine) still needs it."""
-    import sys
-
-    child_code = (
-        "import sys\n"
-        "from drivers.printer.sim import IppPrinterSimulator\n"
-        "with IppPrinterSimulator(media='a4') as sim:\n"
-        "    print(sim.uri, flush=True)\n"
-        "    sys.stdin.readline()\n"
-        "    print('alive' if sim.process.poll() is None else 'died', flush=True)\n"
-    )
-    ours = IppPrinterSimulator(media="a4", spool_dir=tmp_path / "ours")
-    child = subprocess.Popen([sys.executable, "-c", child_code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True)
-    try:
-        uri = child.stdout.readline().strip()
-        assert uri.startswith("ipp://"), "the other process's simulator did not start"
-        ours.close()
-        # The module's dns_sd fixture still holds DnsSd in this process: release it too, as the
-        # last user here would, then take it back for the other tests of this module.
-        DnsSd.release()
-        try:
-            assert IppClient(uri, timeout=5).printer_attributes()["printer-state"] in (3, 4)
-        finally:
-            DnsSd.acquire()
-        child.stdin.write("\n")
-        child.stdin.flush()
-        assert child.stdout.readline().strip() == "alive"
-    finally:
-        ours.close()
-        if child.poll() is None:
-            child.stdin.close()
-        child.wait(timeout=20)
-
-
 # -- review: a printer that stops answering for a moment during a job -----------------
 
 def test_a_printer_silent_for_a_moment_during_the_job_is_followed_to_the_end(badge_png, tmp_path):
