@@ -474,3 +474,34 @@ def test_health_of_a_closed_board_never_raises(factory):
     assert not results["slot-lock"].ok and "released" in results["slot-lock"].summary
     assert not results["buzzer"].ok and "released" in results["buzzer"].summary
     assert gpio.lock.locked and not gpio.lock.energised  # closed means relocked
+
+
+def test_a_level_change_while_the_contact_is_being_built_is_not_lost():
+    """The contact reads its pin, then installs its edge callbacks: an edge in between fired no
+    callback, and nothing read the pin again, so the door stayed 'open' while shut, for ever."""
+    from gpiozero.pins.mock import MockPin
+
+    import traceback
+
+    class EdgeRightAfterTheContactsRead(MockPin):
+        flipped = False
+
+        def _get_state(self):
+            level = super()._get_state()
+            by_contact = any(f.filename.endswith("contacts.py") and "Debouncer(" in (f.line or "")
+                             for f in traceback.extract_stack())
+            if by_contact and not EdgeRightAfterTheContactsRead.flipped:
+                EdgeRightAfterTheContactsRead.flipped = True
+                self._state = not level  # the magnet arrives before any callback is installed
+            return level
+
+    factory = MockFactory(pin_class=EdgeRightAfterTheContactsRead)
+    try:
+        door = CollectionDoor(22, bounce_s=0.01, pin_factory=factory)
+        assert EdgeRightAfterTheContactsRead.flipped
+        assert door.wait_for(closed=True, timeout=5), "the edge during construction was lost"
+        assert not door.is_open
+        door.close()
+    finally:
+        factory.reset()
+        factory.close()
