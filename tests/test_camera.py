@@ -325,3 +325,44 @@ def test_sim_camera_writes_a_live_scene_and_real_qr_codes(run_cli, tmp_path):
     qr = next(folder.glob("qr-*.png"))
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(qr), cv2.IMREAD_GRAYSCALE))
     assert text == "DBX-ENV-42"
+
+
+# -- review: close() from another thread while a frame is being read ------------------
+
+def test_close_during_a_capture_on_another_thread_waits_for_that_read(tmp_path):
+    """The drop box reads frames on one thread and closes the camera on shutdown from another: the
+    read in progress must finish (or say the camera is closed), never fail inside a released
+    capture (here an AssertionError from the simulator; with OpenCV, release() during grab())."""
+    import threading
+
+    from drivers.errors import DeviceError
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for i in range(5):
+        writer.write(np.full((240, 320, 3), i * 50, np.uint8))
+    writer.release()
+    reading = threading.Event()
+
+    class Watched(SimCamera):
+        def _due(self):
+            if self.frames_delivered == 1:
+                reading.set()  # the second read has begun
+            return super()._due()
+
+    cam = Watched(sim(path, resolution=(320, 240), fps=1))
+    outcome = []
+
+    def consumer():
+        try:
+            cam.capture()
+            outcome.append(cam.capture())
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=consumer)
+    thread.start()
+    assert reading.wait(10)
+    cam.close()
+    thread.join(10)
+    assert outcome and (isinstance(outcome[0], np.ndarray) or isinstance(outcome[0], DeviceError)), outcome

@@ -349,3 +349,159 @@ def test_open_gpio_from_a_sim_config_plays_the_person_at_the_slot(sim_config):
         assert gpio.beam.wait_for_pass(timeout=5, after=0)
         simulator = gpio.simulator
     assert simulator is not None and simulator._stop.is_set()  # closed with the board
+
+
+# -- review: the lock must stay locked through close() and process exit ---------
+
+def test_a_callback_cannot_reopen_the_lock_while_it_is_being_closed(factory):
+    """close() relocks, which calls when_locked: an unlock from there must be refused, not energise
+    a coil whose pin is about to be released with nobody left to relock it."""
+    refused = []
+    lock = SlotLock(17, cooldown_s=0, pin_factory=factory)
+
+    def reopen(reason):
+        try:
+            lock.unlock()
+        except DeviceRefused as exc:
+            refused.append(exc)
+
+    lock.unlock()
+    lock.when_locked = reopen
+    lock.close()
+    assert refused, "unlock() during close() was accepted"
+    assert not factory.pin(17).state
+
+
+def test_process_exit_with_the_lock_energised_relocks_it(tmp_path):
+    """A process that exits without close() (an uncaught error, sys.exit in a handler) must not leave
+    the coil energised: gpiozero's exit hook only closes devices on its default pin factory, and
+    RPi.GPIO leaves an output pin driven after the process ends."""
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit\n"
+        "from gpiozero.pins.mock import MockFactory\n"
+        "from drivers.gpio.lock import SlotLock\n"
+        "factory = MockFactory()\n"
+        # registered first, so it runs last: after every other exit hook
+        "atexit.register(lambda: print('pin at exit:', factory.pin(17).state, flush=True))\n"
+        "lock = SlotLock(17, max_energised_s=10, pin_factory=factory)\n"
+        "lock.unlock()\n"
+        "print('unlocked:', factory.pin(17).state, flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "unlocked: True" in out.stdout
+    assert "pin at exit: False" in out.stdout, out.stdout
+
+
+def test_a_watchdog_that_cannot_start_leaves_the_coil_unpowered(factory, monkeypatch):
+    """If the watchdog thread cannot be started (thread limit reached), nothing would end the unlock:
+    the coil must not be energised at all."""
+    import drivers.gpio.lock as lock_module
+
+    class NoThreadsLeft(threading.Timer):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    with SlotLock(17, cooldown_s=0, pin_factory=factory) as lock:
+        monkeypatch.setattr(lock_module.threading, "Timer", NoThreadsLeft)
+        with pytest.raises(RuntimeError):
+            lock.unlock(hold_s=1)
+        assert not factory.pin(17).state and lock.locked
+        monkeypatch.undo()
+        assert lock.unlock(hold_s=0.05) == 0.05  # and the lock still works afterwards
+        assert lock.wait_locked(timeout=5)
+
+
+def test_a_late_watchdog_from_an_earlier_unlock_does_not_relock_the_next_one(factory):
+    """lock() cancels the watchdog, but one already firing runs on: it must not end the *next*
+    unlock early (the person in front of the slot would find it locked again at once)."""
+    fired, proceed, threads = threading.Event(), threading.Event(), []
+
+    class SlowWatchdog(SlotLock):
+        def _expire(self, reason):  # a watchdog that fires, then is held up (a loaded CPU)
+            if not threads:
+                threads.append(threading.current_thread())
+                fired.set()
+                proceed.wait(10)
+            super()._expire(reason)
+
+    with SlowWatchdog(17, max_energised_s=5, cooldown_s=0, pin_factory=factory) as lock:
+        lock.unlock(hold_s=0.01)
+        assert fired.wait(10)
+        lock.lock()                      # too late to cancel the first watchdog
+        lock.unlock(hold_s=5)            # the next person's unlock
+        proceed.set()
+        threads[0].join(10)
+        assert lock.energised and factory.pin(17).state, "the first unlock's watchdog relocked the second"
+        assert lock.cap_trips == 0
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_hw_gpio_stopped_mid_pulse_relocks_before_it_exits(sig, tmp_path):
+    """A technician's SSH session that drops (SIGHUP) or a kill (SIGTERM) while 'terminal hw gpio'
+    holds the lock open must not leave the coil energised: the default action ends the process
+    at once, with no relock (RPi.GPIO then keeps driving the pin)."""
+    import signal as signals
+    import subprocess
+
+    from tests.conftest import terminal_cmd
+
+    proc = subprocess.Popen(terminal_cmd("hw", "gpio", "--sim", "--pulse", "lock", "--seconds", "5"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        for line in proc.stdout:
+            if line.startswith("lock: energised"):
+                break
+        proc.send_signal(getattr(signals, sig))
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + getattr(signals, sig), (proc.returncode, err)
+    assert "stopped by" in err and "lock relocked" in err, err
+
+
+def test_health_of_a_closed_board_never_raises(factory):
+    """health() never raises (drivers.base): after close() the lock and buzzer said so with a
+    GPIODeviceClosed traceback instead of a result."""
+    gpio = DropBoxGpio(GpioConfig(pin_factory="mock"), pin_factory=factory)
+    gpio.close()
+    results = {h.device: h for h in gpio.health_all()}
+    assert not results["slot-lock"].ok and "released" in results["slot-lock"].summary
+    assert not results["buzzer"].ok and "released" in results["buzzer"].summary
+    assert gpio.lock.locked and not gpio.lock.energised  # closed means relocked
+
+
+def test_a_level_change_while_the_contact_is_being_built_is_not_lost():
+    """The contact reads its pin, then installs its edge callbacks: an edge in between fired no
+    callback, and nothing read the pin again, so the door stayed 'open' while shut, for ever."""
+    from gpiozero.pins.mock import MockPin
+
+    import traceback
+
+    class EdgeRightAfterTheContactsRead(MockPin):
+        flipped = False
+
+        def _get_state(self):
+            level = super()._get_state()
+            by_contact = any(f.filename.endswith("contacts.py") and "Debouncer(" in (f.line or "")
+                             for f in traceback.extract_stack())
+            if by_contact and not EdgeRightAfterTheContactsRead.flipped:
+                EdgeRightAfterTheContactsRead.flipped = True
+                self._state = not level  # the magnet arrives before any callback is installed
+            return level
+
+    factory = MockFactory(pin_class=EdgeRightAfterTheContactsRead)
+    try:
+        door = CollectionDoor(22, bounce_s=0.01, pin_factory=factory)
+        assert EdgeRightAfterTheContactsRead.flipped
+        assert door.wait_for(closed=True, timeout=5), "the edge during construction was lost"
+        assert not door.is_open
+        door.close()
+    finally:
+        factory.reset()
+        factory.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -355,3 +356,95 @@ def test_cups_queue_relays_the_printers_empty_tray(run_cli, cups, a4_sim, pdf):
                          "--timeout", "6")
     assert rc == 1 and "timed out; printer: out of paper" in err
     assert len(err.strip().splitlines()) == 1
+
+
+# -- review: a job that completes while the timeout cancels it ----------------------
+
+class _FinishesBeforeCancel(IppClient):
+    """The real client, except that the job finishes on the real printer just before Cancel-Job
+    arrives: the race a slow printer meets at the job timeout (Cancel-Job then answers
+    client-error-not-possible)."""
+
+    def __init__(self, uri, sim):
+        super().__init__(uri, timeout=10)
+        self.sim = sim
+
+    def cancel_job(self, job_id):
+        self.sim.set_fault("none")
+        deadline = time.monotonic() + 10
+        while self.job_attributes(job_id).get("job-state") != 9 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return super().cancel_job(job_id)
+
+
+def test_a_job_that_completes_as_the_timeout_cancels_it_is_reported_completed(badge_png, tmp_path):
+    """Reporting it as timed out would make the kiosk print the certificate a second time."""
+    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        sim.set_fault("hang")
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=1.0, client=_FinishesBeforeCancel(sim.uri, sim))
+        result = printer.print_file(badge_png)
+        assert result.ok and result.state_name == "completed" and not result.timed_out
+        assert len(sim.kept_jobs()) == 1
+
+
+# -- review: a printer that stops answering for a moment during a job -----------------
+
+def test_a_printer_silent_for_a_moment_during_the_job_is_followed_to_the_end(badge_png, tmp_path):
+    """A Wi-Fi hiccup mid-job must not end the follow with 'cannot reach': the job goes on printing,
+    and reporting it failed would make the kiosk print the certificate twice."""
+    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        sim.set_fault("hang")
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=30, request_timeout=1, poll_interval=0.05)
+        outcome = []
+        worker = threading.Thread(target=lambda: outcome.append(_catch_or_result(printer.print_file, badge_png)))
+        worker.start()
+        client = IppClient(sim.uri)
+        deadline = time.monotonic() + 10
+        while _job_state(client, 1) != 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(sim.process.pid, signal.SIGSTOP)  # the printer stops answering ...
+        try:
+            time.sleep(3)  # ... for longer than a request's timeout (1 s): at least one poll gets no answer
+        finally:
+            os.killpg(sim.process.pid, signal.SIGCONT)
+        sim.set_fault("none")
+        worker.join(timeout=40)
+        assert outcome and not isinstance(outcome[0], Exception), outcome
+        assert outcome[0].state_name == "completed"
+
+
+def _catch_or_result(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # returned for the assertions
+        return exc
+
+
+def test_a_printer_that_does_not_answer_is_named_as_such_not_as_empty_answers(tmp_path):
+    """ipptool reports a request that got no response as status successful-ok with no attributes:
+    that must read as 'did not answer', not as a printer with no media, or a cancel that worked."""
+    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        printer = DocumentPrinter(sim.uri, media="cr80", request_timeout=1)
+        os.killpg(sim.process.pid, signal.SIGSTOP)
+        try:
+            health = printer.health()
+            with pytest.raises(DeviceTimeout, match="did not answer"):
+                printer.client.cancel_job(1)
+        finally:
+            os.killpg(sim.process.pid, signal.SIGCONT)
+        assert not health.ok and "did not answer" in health.summary, health.summary
+
+
+def test_a_file_name_with_a_dollar_sign_prints(a4_sim, tmp_path):
+    """ipptool expands $name in its test files: a '$' in a path or job name must reach it as '$$'
+    (a path with '$uri' in it was read as the printer's URI and then 'cannot be read')."""
+    from PIL import Image
+
+    folder = tmp_path / "my$docs"
+    folder.mkdir()
+    document = folder / 'cert "1" $uri.pdf'
+    Image.new("RGB", (100, 100), "red").save(document, "PDF")
+    before = len(a4_sim.kept_jobs())
+    result = DocumentPrinter(a4_sim.uri, job_timeout=20).print_file(document, job_name="cost $5 $uri")
+    assert result.ok
+    assert a4_sim.kept_jobs()[before].read_bytes() == document.read_bytes()

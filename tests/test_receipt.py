@@ -244,3 +244,86 @@ def test_raster_logo_reaches_the_paper(sim, tmp_path):
     img = raster[0].image.convert("L")
     assert img.getpixel((30, 20)) == 0 and img.getpixel((150, 20)) == 255  # the black box, white elsewhere
     assert "[image 200x40]" in job.text
+
+
+# -- review: text the printer cannot take ------------------------------------------
+
+def test_text_that_gb18030_cannot_encode_prints_as_a_question_mark(sim):
+    """A lone surrogate (a file name or argument decoded with surrogateescape) must not stop the
+    receipt with a UnicodeEncodeError; the rest of the line still prints."""
+    _, job = print_and_collect(sim, Receipt().line("打印机 file:///tmp/a\udcffb").cut())
+    assert "打印机 file:///tmp/a?b" in job.text
+    assert job.unknown == []
+
+
+def test_control_characters_in_text_cannot_inject_printer_commands(sim):
+    """Text is data: an ESC/POS command hidden in it (here GS V, a cut, and ESC @, a reset) must not
+    reach the printer as a command."""
+    data = Receipt().line("a\x1dV\x00b\x1b@c\td").to_bytes()
+    assert b"\x1dV" not in data and data.count(b"\x1b@") == 1  # only the job's own INIT
+    _, job = print_and_collect(sim, Receipt().line("a\x1dV\x00b\x1b@c\td"))
+    assert [b.kind for b in job.blocks].count("cut") == 0
+    assert "a?V?b?@c d" in job.text
+
+
+def test_qr_content_that_cannot_be_encoded_is_refused_when_added():
+    with pytest.raises(ValueError, match="QR content"):
+        Receipt().qr("id=\udcff")
+
+
+def test_a_serial_printer_that_stops_taking_bytes_cannot_hang_the_sender():
+    """A USB virtual-COM printer (ttyACM) that is out of paper with a full buffer stops taking
+    bytes; a pty whose other end is not read does the same.  The write must give up with an
+    error, not block for ever."""
+    import threading
+
+    from drivers.receipt.connection import Connection, PrinterURI
+    from drivers.simport import PseudoSerialPort
+
+    with PseudoSerialPort(device="stalled-printer") as pty:
+        conn = Connection(PrinterURI.parse(f"serial://{pty.port}"), timeout=1.0)
+        outcome = []
+
+        def send():
+            try:
+                conn.write(b"x" * 4_000_000)
+                outcome.append("sent")
+            except DeviceTimeout as exc:
+                outcome.append(exc)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        sender.join(timeout=30)
+        stuck = sender.is_alive()
+        conn.close()
+    assert not stuck, "write to a printer that takes no bytes blocked with no timeout"
+    assert isinstance(outcome[0], DeviceTimeout) and "stopped taking data" in str(outcome[0])
+
+
+@pytest.mark.parametrize("data", [b"\x1d(k\x00\x00", b"\x1d(k\x01\x001", b"\x1d(k\x02\x001C"])
+def test_a_truncated_qr_command_does_not_kill_the_simulated_printer(sim, data):
+    """GS ( k with a body too short for its function: noted as unknown, and the printer goes on
+    answering (a crash in the parser used to end the simulator's server thread)."""
+    p = EscPosParser()
+    p.feed(data + b"after\n")
+    p.finish()
+    assert p.unknown and [b.text for b in p.blocks] == ["after"]
+    with socket.create_connection((sim.host, sim.port), timeout=5) as raw:
+        raw.sendall(data + b"after\n")
+    sim.wait_for_jobs(1)
+    with ReceiptPrinter(sim.uri) as printer:
+        assert printer.status().ready
+
+
+_COMMAND_HEADS = [b"\x1d(k", b"\x1dv0", b"\x1dV", b"\x1b", b"\x10\x04", b"\x10\x14", b"\x1c", b"\x1d", b"\x1b@",
+                  b"\x1d!", b"\x1dr", b"\x1b!"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_COMMAND_HEADS), st.binary(max_size=6),
+                          st.integers(0, 3).map(lambda n: bytes([n, 0]))), max_size=12).map(b"".join))
+def test_parser_survives_command_shaped_garbage(data):
+    """Random bytes rarely form a command head with a short length; these always do."""
+    p = EscPosParser(on_status=lambda n: None)
+    p.feed(data)
+    p.finish()

@@ -18,6 +18,7 @@ on its way to the caller.
 from __future__ import annotations
 
 import abc
+import threading
 import time
 from collections.abc import Iterator
 
@@ -43,6 +44,9 @@ class Camera(Device):
 
     def __init__(self, config: CameraConfig):
         super().__init__()
+        # A read and close() never overlap: a consumer thread may be mid-frame when another thread
+        # closes the camera on shutdown, and a capture released under a read fails (or crashes).
+        self._io = threading.RLock()
         self.config = config
         self.frames_delivered = 0
         self.last_frame_at: float | None = None  # time.monotonic() of the last frame
@@ -53,11 +57,12 @@ class Camera(Device):
 
     def capture(self) -> np.ndarray:
         """The next frame.  Raises :class:`DeviceError` (timeout, unplugged, end of source)."""
-        if self.closed:
-            raise DeviceUnavailable(self.name, "camera is closed")
-        frame = self._read()
-        self.frames_delivered += 1
-        self.last_frame_at = time.monotonic()
+        with self._io:
+            if self.closed:
+                raise DeviceUnavailable(self.name, "camera is closed")
+            frame = self._read()
+            self.frames_delivered += 1
+            self.last_frame_at = time.monotonic()
         return frame
 
     def frames(self) -> Iterator[np.ndarray]:

@@ -136,8 +136,9 @@ class OpenCVCamera(Camera):
         return cv2.cvtColor(frame, self._code)
 
     def close(self) -> None:
-        capture = getattr(self, "_capture", None)
-        if capture is not None:
-            capture.release()
-            self._capture = None
-        super().close()
+        with self._io:  # waits for a grab in progress (bounded by timeout_s)
+            capture = getattr(self, "_capture", None)
+            if capture is not None:
+                capture.release()
+                self._capture = None
+            super().close()

@@ -76,8 +76,9 @@ class PiCamera(Camera):
         return yuv[: self.config.height, : self.config.width]  # the Y plane, a view
 
     def close(self) -> None:
-        camera = getattr(self, "_camera", None)
-        if camera is not None:
-            self._camera = None
-            camera.close()
-        super().close()
+        with self._io:  # waits for a frame being read (bounded by timeout_s)
+            camera = getattr(self, "_camera", None)
+            if camera is not None:
+                self._camera = None
+                camera.close()
+            super().close()

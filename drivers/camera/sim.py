@@ -165,7 +165,8 @@ class SimCamera(Camera):
         return self._decode_image(self._images[position])
 
     def close(self) -> None:
-        if self._video is not None:
-            self._video.release()
-            self._video = None
-        super().close()
+        with self._io:  # waits for a frame being read (at most one frame interval)
+            if self._video is not None:
+                self._video.release()
+                self._video = None
+            super().close()

@@ -8,6 +8,9 @@ wired as installed (beam intact, door shut).
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 import time
 
 from drivers.errors import DeviceError
@@ -97,22 +100,45 @@ def _pulse(gpio, output: str, seconds: float) -> None:
     print(f"{output}: off")
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind, so every output is switched off and the lock relocked."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop_on(signum, frame):
+    raise _Stopped(signum)
+
+
 def _run_hw(args) -> int:
     from drivers.gpio import DropBoxGpio, SimulatedDropBox
 
     if args.seconds <= 0:
         raise TerminalError("--seconds must be above 0", exit_code=2)
     config, sim = _config_from_args(args)
-    with DropBoxGpio(config) as gpio:
-        if sim:
-            SimulatedDropBox(gpio)  # sensors wired as installed; closed with the board
-        gpio.beam.wait_for(closed=gpio.beam.raw_closed, timeout=1.0)  # let the inputs settle
-        gpio.door.wait_for(closed=gpio.door.raw_closed, timeout=1.0)
-        _show(gpio)
-        for output in args.pulse:
-            _pulse(gpio, output, args.seconds)
-        if args.watch > 0:
-            _watch(gpio, args.watch)
+    # Their default action ends the process on the spot, coil energised (RPi.GPIO keeps driving the
+    # pin after exit): a dropped SSH session (SIGHUP) or a kill must unwind through close() instead.
+    in_main = threading.current_thread() is threading.main_thread()  # only there can handlers be set
+    previous = {sig: signal.signal(sig, _stop_on) for sig in (signal.SIGTERM, signal.SIGHUP)} if in_main else {}
+    try:
+        with DropBoxGpio(config) as gpio:
+            if sim:
+                SimulatedDropBox(gpio)  # sensors wired as installed; closed with the board
+            gpio.beam.wait_for(closed=gpio.beam.raw_closed, timeout=1.0)  # let the inputs settle
+            gpio.door.wait_for(closed=gpio.door.raw_closed, timeout=1.0)
+            _show(gpio)
+            for output in args.pulse:
+                _pulse(gpio, output, args.seconds)
+            if args.watch > 0:
+                _watch(gpio, args.watch)
+    except _Stopped as stop:
+        print(f"gpio: stopped by {signal.Signals(stop.signum).name}; outputs off, lock relocked", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

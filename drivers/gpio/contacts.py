@@ -102,6 +102,8 @@ class Contact(Device):
         self._input.when_deactivated = lambda: self._edge(False)
         self._thread = threading.Thread(target=self._settle_loop, name=f"{self.name}-debounce", daemon=True)
         self._thread.start()
+        # An edge between the first read and the callbacks above fired nothing: read once more.
+        self._edge(bool(self._input.is_active))
 
     @property
     def closed(self) -> bool:

@@ -4,8 +4,11 @@ The solenoid is fail-secure: unpowered it is locked, and energising it
 unlocks.  A coil left energised overheats, so every unlock is ended by a
 watchdog timer on its own thread at ``max_energised_s`` at the latest,
 whatever the caller does (forgets, raises, or its thread dies).  After each
-relock the coil rests for ``cooldown_s``.  If the whole process dies,
-gpiozero releases the pin at exit and the relay drops: locked again.
+relock the coil rests for ``cooldown_s``.  When the process exits without
+closing the lock, an exit hook relocks it (gpiozero's own hook only closes
+devices on its default pin factory, and RPi.GPIO leaves an output driven
+after the process ends).  A process killed outright relies on the relay
+board: it drops when the pin is released or floats.
 
 >>> from gpiozero.pins.mock import MockFactory
 >>> from drivers.gpio.lock import SlotLock
@@ -19,8 +22,10 @@ True True False
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 from gpiozero import DigitalOutputDevice
@@ -49,6 +54,7 @@ class SlotLock(Device):
     def __init__(self, pin: int, *, active_high: bool = True, max_energised_s: float = 3.0,
                  cooldown_s: float = 2.0, pin_factory=None):
         super().__init__()
+        self._mutex = threading.Lock()
         if not 0 < max_energised_s <= 10:
             raise ConfigurationError(self.name, f"lock_max_energised_s {max_energised_s} is out of range; use 0.1 to 10")
         if cooldown_s < 0:
@@ -61,7 +67,6 @@ class SlotLock(Device):
         self.when_unlocked: Callable[[], None] | None = None
         self.when_locked: Callable[[str], None] | None = None   # reason: "lock", "hold", "cap", "close"
         self.when_capped: Callable[[float], None] | None = None
-        self._mutex = threading.Lock()
         self._locked = threading.Event()
         self._locked.set()
         self._timer: threading.Timer | None = None
@@ -70,10 +75,11 @@ class SlotLock(Device):
         # initial_value=False: the relay stays off from the moment the pin is claimed.
         self._output = gpio_call(self.name, "lock", pin, lambda: DigitalOutputDevice(
             pin, active_high=active_high, initial_value=False, pin_factory=pin_factory))
+        self._exit_hook = _relock_at_exit(self)
 
     @property
     def energised(self) -> bool:
-        return bool(self._output.value)
+        return not self._closed and bool(self._output.value)  # close() relocks before releasing the pin
 
     @property
     def locked(self) -> bool:
@@ -93,14 +99,21 @@ class SlotLock(Device):
             duration = self.max_energised_s if capped else max(0.0, float(hold_s))
             if hold_s is not None and hold_s > self.max_energised_s:
                 log.warning("gpio.lock_hold_capped", requested_s=hold_s, cap_s=self.max_energised_s)
+            # The watchdog runs before the coil is energised: if it cannot start, nothing would end the
+            # unlock.  (It cannot fire early: its relock waits for this mutex.)
+            timer = threading.Timer(duration, self._expire, args=("cap" if capped else "hold",))
+            timer.name = "slot-lock-watchdog"
+            timer.daemon = True
+            timer.start()
+            try:
+                self._output.on()
+            except BaseException:
+                timer.cancel()
+                raise
+            self._timer = timer
             self._locked.clear()
-            self._output.on()
             self._energised_at = time.monotonic()
             self.unlocks += 1
-            self._timer = threading.Timer(duration, self._expire, args=("cap" if capped else "hold",))
-            self._timer.name = "slot-lock-watchdog"
-            self._timer.daemon = True
-            self._timer.start()
         log.info("gpio.lock_unlocked", hold_s=round(duration, 3))
         self._call(self.when_unlocked)
         return duration
@@ -117,12 +130,14 @@ class SlotLock(Device):
         return max(0.0, self._energised_at + self.max_energised_s - time.monotonic())
 
     def _expire(self, reason: str) -> None:
-        self._relock(reason)
+        self._relock(reason, watchdog=threading.current_thread())
 
-    def _relock(self, reason: str) -> None:
+    def _relock(self, reason: str, watchdog: threading.Thread | None = None) -> None:
         with self._mutex:
             if self._energised_at is None:
                 return
+            if watchdog is not None and watchdog is not self._timer:
+                return  # the watchdog of an earlier unlock, fired as lock() cancelled it
             self._output.off()
             energised_s = time.monotonic() - self._energised_at
             self._energised_at = None
@@ -150,6 +165,8 @@ class SlotLock(Device):
             log.error("gpio.callback_failed", device=self.name, error=repr(exc))
 
     def health(self) -> Health:
+        if self._closed:
+            return Health(self.name, False, f"closed: GPIO{self.pin} released, coil unpowered", {"pin": self.pin})
         details = {"energised": self.energised, "cap_trips": self.cap_trips, "unlocks": self.unlocks,
                    "pin": self.pin}
         state = "unlocked (energised)" if self.energised else "locked"
@@ -157,9 +174,28 @@ class SlotLock(Device):
         return Health(self.name, True, f"{state}, cap {self.max_energised_s:g} s{trips} (GPIO{self.pin})", details)
 
     def close(self) -> None:
-        if self._closed:
-            return
+        with self._mutex:
+            if self._closed:
+                return
+            # Refuse unlock() from here on, before relocking: a when_locked callback (or another
+            # thread) must not energise a coil whose pin is about to be released.
+            self._closed = True
         if hasattr(self, "_output"):
             self._relock("close")
             self._output.close()
-        self._closed = True
+        hook = getattr(self, "_exit_hook", None)
+        if hook is not None:
+            atexit.unregister(hook)
+
+
+def _relock_at_exit(lock: SlotLock):
+    """An exit hook that closes (so relocks) ``lock`` if it is still open; holds no strong reference."""
+    ref = weakref.ref(lock)
+
+    def hook() -> None:
+        current = ref()
+        if current is not None:
+            current.close()
+
+    atexit.register(hook)
+    return hook

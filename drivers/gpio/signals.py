@@ -108,6 +108,8 @@ class Buzzer(Device):
         self._buzzer.beep(on_time=on, off_time=off, n=n, background=not wait)
 
     def health(self) -> Health:
+        if self._closed:
+            return Health(self.name, False, f"closed: GPIO{self.pin} released", {"last_pattern": self.last_pattern})
         return Health(self.name, True, f"{'sounding' if self.sounding else 'quiet'} (GPIO{self.pin})",
                       {"last_pattern": self.last_pattern})
 

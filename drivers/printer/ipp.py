@@ -105,11 +105,18 @@ class IppClient:
         test += f"  ATTR keyword requested-attributes {','.join(JOB_ATTRIBUTES)}\n  STATUS successful-ok\n}}\n"
         return self._run(test)
 
-    def cancel_job(self, job_id: int) -> None:
+    def cancel_job(self, job_id: int) -> bool:
+        """Cancel a job; False when it had already finished (client-error-not-possible)."""
         test = HEADER.format(name="cancel", operation="Cancel-Job", user=self.user)
         test += f"  ATTR integer job-id {int(job_id)}\n  STATUS successful-ok\n"
         test += "  STATUS client-error-not-possible\n}\n"  # already finished: nothing to cancel
-        self._run(test)
+        try:
+            self._run(test)
+        except DeviceRefused as exc:
+            if "client-error-not-possible" in exc.reason:
+                return False
+            raise
+        return True
 
     def _run(self, test: str) -> dict:
         with tempfile.NamedTemporaryFile("w", suffix=".test", prefix="ipp-", delete=False) as fh:
@@ -142,6 +149,11 @@ class IppClient:
         for group in result.get("ResponseAttributes") or []:
             attrs.update(group)
         status = str(result.get("StatusCode", "unknown"))
+        if not attrs:
+            # Every IPP response carries attributes (attributes-charset at least).  With none, nothing
+            # came back: ipptool then reports its default status, successful-ok, and an empty group.
+            raise DeviceTimeout(self.device, f"{self.uri} did not answer {result.get('Operation', 'the request')} "
+                                f"within {self.timeout:g} s", hint="check the printer is on and reachable")
         # ipptool also judges the answer's conformance ("Successful" false on a duplicate attribute);
         # real printers often bend the rules, so the IPP status code alone decides.
         if not status.startswith("successful-ok"):
@@ -152,7 +164,8 @@ class IppClient:
 
 
 def _quote(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """Text inside an ipptool test file's quotes: ipptool expands $name there, and $$ is a '$'."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
 
 
 def _user() -> str:

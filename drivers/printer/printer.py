@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drivers.base import Device
-from drivers.errors import ConfigurationError, CoverOpen, DeviceError, DeviceRefused, DeviceTimeout, OutOfPaper
+from drivers.errors import (ConfigurationError, CoverOpen, DeviceError, DeviceRefused, DeviceTimeout, DeviceUnavailable,
+                            OutOfPaper)
 from drivers.health import Health
 from drivers.printer import reasons as R
 from drivers.printer.ipp import IppClient, printer_uri
@@ -161,31 +162,60 @@ class DocumentPrinter(Device):
             except DeviceRefused as exc:
                 if "server-error-busy" not in exc.reason or time.monotonic() >= deadline:
                     raise
+            except DeviceTimeout as exc:  # the request went out; only the answer is missing
+                raise DeviceTimeout(self.name, f"{exc.reason}; the job may have been accepted and may still print",
+                                    hint="check the printer before printing again") from None
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
 
     def _follow(self, job_id: int, started: float, on_progress=None) -> JobResult:
         deadline = started + self.job_timeout
         last: list[str] | None = None
+        job: dict = {}
         while True:
-            job = self.client.job_attributes(job_id)
-            state = int(job.get("job-state", 0) or 0)
-            if on_progress is not None and state not in R.FINAL_STATES:
-                reasons = self.state().reasons
-                if reasons != last:
-                    last = reasons
-                    on_progress(reasons)
-            if state in R.FINAL_STATES:
-                printer = self.state()  # on success too: warnings such as toner-low are worth showing
-                return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
-                                 str(job.get("job-state-message", "") or ""), printer.message,
-                                 time.monotonic() - started)
+            try:
+                job = self.client.job_attributes(job_id)
+                state = int(job.get("job-state", 0) or 0)
+                if on_progress is not None and state not in R.FINAL_STATES:
+                    reasons = self.state().reasons
+                    if reasons != last:
+                        last = reasons
+                        on_progress(reasons)
+                if state in R.FINAL_STATES:
+                    return self._result(job_id, job, started)
+            except (DeviceTimeout, DeviceUnavailable) as exc:
+                # The job goes on in the printer whether or not it answers now (a network hiccup,
+                # a busy controller): keep asking until the job's own deadline.
+                log.warning("printer.job_poll_failed", printer=self.name, job=job_id, error=exc.reason)
             if time.monotonic() >= deadline:
-                printer = self.state()
-                self.client.cancel_job(job_id)  # never let it come out later, unattended
-                return JobResult(job_id, state, R.normalise(job.get("job-state-reasons")), printer.reasons,
-                                 f"not finished after {self.job_timeout:g} s; cancelled", printer.message,
-                                 time.monotonic() - started, timed_out=True)
+                return self._cancel(job_id, job, started)
             time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+
+    def _result(self, job_id: int, job: dict, started: float, printer: "PrinterState | None" = None,
+                **extra) -> JobResult:
+        printer = printer or self.state()  # on success too: warnings such as toner-low are worth showing
+        fields = {"message": str(job.get("job-state-message", "") or ""), **extra}
+        return JobResult(job_id, int(job.get("job-state", 0) or 0), R.normalise(job.get("job-state-reasons")),
+                         printer.reasons, printer_message=printer.message, elapsed_s=time.monotonic() - started,
+                         **fields)
+
+    def _cancel(self, job_id: int, job: dict, started: float) -> JobResult:
+        """The job timeout passed: cancel it, so it never comes out later, unattended."""
+        try:
+            printer = self.state()  # before cancelling: the reasons that held the job up
+            outcome = "cancelled"
+            if not self.client.cancel_job(job_id):
+                # "Not possible": it ended between the last poll and Cancel-Job.  Report how it ended
+                # (a completed certificate reported as timed out would be printed twice).
+                job = self.client.job_attributes(job_id)
+                if int(job.get("job-state", 0) or 0) in R.FINAL_STATES:
+                    return self._result(job_id, job, started)
+                outcome = "the printer refused to cancel it; cancel it at the printer"
+            return self._result(job_id, job, started, printer, timed_out=True,
+                                message=f"not finished after {self.job_timeout:g} s; {outcome}")
+        except (DeviceTimeout, DeviceUnavailable) as exc:
+            raise DeviceTimeout(self.name, f"{self.uri}: job {job_id} not finished after {self.job_timeout:g} s and "
+                                f"the printer cannot be reached to cancel it ({exc.reason}); it may still print",
+                                hint="check the printer and cancel the job there before printing again") from None
 
     def _refuse_if_blocked(self, state: PrinterState) -> None:
         blocking = R.blocking(state.reasons)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -110,30 +111,60 @@ CR80_PPD = """*PPD-Adobe: "4.3"
 
 
 class DnsSd:
-    """dbus + avahi-daemon, which ippeveprinter 2.4 needs to start; shared, reference-counted."""
+    """dbus + avahi-daemon, which ippeveprinter 2.4 needs to start; shared, reference-counted.
+
+    ippeveprinter exits when avahi-daemon goes away, and every process on the machine shares the
+    one avahi (the demo, test runs, a technician's ``terminal sim printer``).  So the count spans
+    processes: each process using it holds a shared lock on ``USERS_FILE``; what was started is
+    written to ``STARTED_FILE``; whoever releases last (the exclusive lock is free) stops it.
+    A process that dies drops its lock with it, and the next last user cleans up.
+    """
 
     _lock = threading.Lock()
     _users = 0
-    _started: list[str] = []
-    _dbus_pid: int | None = None
+    _users_fd: int | None = None
 
     LOCK_FILE = "/run/lock/service-terminals-dns-sd.lock"
+    USERS_FILE = "/run/lock/service-terminals-dns-sd.users"
+    STARTED_FILE = "/run/lock/service-terminals-dns-sd.started"
 
     @classmethod
     def acquire(cls) -> None:
         with cls._lock:
             if cls._users == 0:
-                with _file_lock(cls.LOCK_FILE):  # two simulators starting at once must not both start avahi
+                with _file_lock(cls.LOCK_FILE):  # two processes starting at once must not both start avahi
                     cls._start()
+                    cls._users_fd = _open_lock(cls.USERS_FILE)
+                    if cls._users_fd is not None:
+                        fcntl.flock(cls._users_fd, fcntl.LOCK_SH)
             cls._users += 1
 
     @classmethod
     def release(cls) -> None:
         with cls._lock:
-            cls._users = max(0, cls._users - 1)
+            if cls._users == 0:
+                return
+            cls._users -= 1
             if cls._users == 0:
                 with _file_lock(cls.LOCK_FILE):
-                    cls._stop()
+                    if cls._users_fd is not None:
+                        os.close(cls._users_fd)  # drops this process's shared lock
+                        cls._users_fd = None
+                    if cls._nobody_else():
+                        cls._stop()
+
+    @classmethod
+    def _nobody_else(cls) -> bool:
+        fd = _open_lock(cls.USERS_FILE)
+        if fd is None:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False  # another process still holds its shared lock
+        finally:
+            os.close(fd)
 
     @staticmethod
     def avahi_running() -> bool:
@@ -150,55 +181,79 @@ class DnsSd:
                 return False
 
     @classmethod
+    def _record(cls, started: dict) -> None:
+        Path(cls.STARTED_FILE).write_text(json.dumps(started))
+
+    @classmethod
+    def _recorded(cls) -> dict:
+        try:
+            return json.loads(Path(cls.STARTED_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    @classmethod
     def _start(cls) -> None:
         if cls.avahi_running():
             return
         if os.geteuid() != 0:
             raise DeviceUnavailable("printer", "ippeveprinter needs avahi-daemon, which is not running",
                                     hint="start it (systemctl start avahi-daemon) or run as root")
-        if not cls.dbus_running():
-            os.makedirs("/run/dbus", exist_ok=True)
-            _remove_stale_pid("/run/dbus/pid")
-            out = subprocess.run(["dbus-daemon", "--system", "--fork", "--print-pid"], capture_output=True,
-                                 text=True, timeout=10)
+        started = cls._recorded()
+        try:
+            if not cls.dbus_running():
+                os.makedirs("/run/dbus", exist_ok=True)
+                _remove_stale_pid("/run/dbus/pid")
+                out = subprocess.run(["dbus-daemon", "--system", "--fork", "--print-pid"], capture_output=True,
+                                     text=True, timeout=10)
+                if out.returncode != 0:
+                    raise DeviceUnavailable("printer", f"cannot start dbus-daemon: {out.stderr.strip()}")
+                started["dbus_pid"] = int(out.stdout.split()[0])
+                cls._record(started)
+            avahi = shutil.which("avahi-daemon") or "/usr/sbin/avahi-daemon"
+            out = subprocess.run([avahi, "-D"], capture_output=True, text=True, timeout=10)
             if out.returncode != 0:
-                raise DeviceUnavailable("printer", f"cannot start dbus-daemon: {out.stderr.strip()}")
-            cls._dbus_pid = int(out.stdout.split()[0])
-            cls._started.append("dbus")
-        avahi = shutil.which("avahi-daemon") or "/usr/sbin/avahi-daemon"
-        out = subprocess.run([avahi, "-D"], capture_output=True, text=True, timeout=10)
-        if out.returncode != 0:
-            raise DeviceUnavailable("printer", f"cannot start avahi-daemon: {out.stderr.strip()}")
-        cls._started.append("avahi")
+                raise DeviceUnavailable("printer", f"cannot start avahi-daemon: {out.stderr.strip()}")
+            started["avahi"] = True
+            cls._record(started)
+        except BaseException:
+            if cls._nobody_else():
+                cls._stop()  # a half start (dbus up, avahi failed) is not left behind
+            raise
         deadline = time.monotonic() + 5
         while not cls.avahi_running() and time.monotonic() < deadline:
             time.sleep(0.05)
 
     @classmethod
     def _stop(cls) -> None:
-        if "avahi" in cls._started:
+        started = cls._recorded()
+        if started.get("avahi"):
             avahi = shutil.which("avahi-daemon") or "/usr/sbin/avahi-daemon"
             subprocess.run([avahi, "-k"], capture_output=True, timeout=10)
-        if "dbus" in cls._started and cls._dbus_pid:
+        dbus_pid = started.get("dbus_pid")
+        if dbus_pid:
             try:
-                os.kill(cls._dbus_pid, signal.SIGTERM)
+                os.kill(dbus_pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
             deadline = time.monotonic() + 3
-            while _alive(cls._dbus_pid) and time.monotonic() < deadline:
+            while _alive(dbus_pid) and time.monotonic() < deadline:
                 time.sleep(0.02)
-            cls._dbus_pid = None
             _remove_stale_pid("/run/dbus/pid")
-        cls._started = []
+        with contextlib.suppress(OSError):
+            os.unlink(cls.STARTED_FILE)
+
+
+def _open_lock(path: str) -> int | None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None  # not root: nothing will be started anyway
 
 
 @contextlib.contextmanager
 def _file_lock(path: str):
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        fd = None  # not root: nothing will be started anyway
+    fd = _open_lock(path)
     try:
         if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)

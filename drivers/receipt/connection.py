@@ -20,12 +20,11 @@ with a deadline.  Tests point it at the TCP 9100 simulator.
 from __future__ import annotations
 
 import select
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from drivers.errors import ConfigurationError, DeviceUnavailable
+from drivers.errors import ConfigurationError, DeviceTimeout, DeviceUnavailable
 
 DEVICE = "receipt"
 FORMS = "tcp://HOST:PORT, serial:///dev/ttyX, usb://VID:PID or file:///path"
@@ -121,14 +120,22 @@ class Connection:
             raise DeviceUnavailable(DEVICE, f"cannot open {uri}: {exc}", hint=_hint(uri)) from None
         if self.escpos.device is None:
             raise DeviceUnavailable(DEVICE, f"cannot open {uri}", hint=_hint(uri))
+        if uri.scheme == "serial":
+            # pyserial writes without a timeout by default: a USB virtual-COM printer (ttyACM) that
+            # is out of paper with a full buffer stops taking bytes and would block us for ever.
+            self.escpos.device.write_timeout = timeout
 
     def write(self, data: bytes) -> None:
         try:
             self.escpos._raw(data)
-        except (OSError, socket.timeout) as exc:
-            raise DeviceUnavailable(DEVICE, f"connection to {self.uri} lost while sending: {exc}",
-                                    hint=_hint(self.uri)) from None
-        except Exception as exc:  # pyserial/pyusb errors
+        except Exception as exc:
+            if "timeout" in type(exc).__name__.lower():  # socket, serial.SerialTimeoutException, usb
+                # The printer stopped reading (a full buffer while out of paper, cover open, offline).
+                raise DeviceTimeout(DEVICE, f"{self.uri} stopped taking data for {self.timeout:g} s",
+                                    hint="is it out of paper, its cover open or offline?") from None
+            if isinstance(exc, OSError):
+                raise DeviceUnavailable(DEVICE, f"connection to {self.uri} lost while sending: {exc}",
+                                        hint=_hint(self.uri)) from None
             raise DeviceUnavailable(DEVICE, f"write to {self.uri} failed: {exc}", hint=_hint(self.uri)) from None
 
     def query(self, request: bytes, *, timeout: float) -> bytes:

@@ -25,6 +25,13 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+def printable(text: str) -> bytes:
+    """``text`` as GB18030 bytes that are only characters: a control character (which the
+    printer would obey as a command) and anything GB18030 cannot encode print as '?'."""
+    text = "".join(" " if ch == "\t" else "?" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return text.encode("gb18030", errors="replace")
+
+
 def wrap(text: str, width: int) -> list[str]:
     """Split a line so no piece is wider than ``width`` columns (CJK-aware)."""
     out, line, used = [], "", 0
@@ -67,6 +74,10 @@ class Receipt:
             raise ValueError("a QR code needs content")
         if not 1 <= size <= 16:
             raise ValueError("QR module size must be 1..16 dots")
+        try:
+            content.encode("utf-8")  # python-escpos sends QR data as UTF-8
+        except UnicodeEncodeError:
+            raise ValueError(f"QR content {content!r} is not valid text (a lone surrogate)") from None
         self.items.append(("qr", content, size))
         return self
 
@@ -93,7 +104,7 @@ class Receipt:
                 width = self.width // 2 if double else self.width
                 for piece in text.split("\n"):
                     for chunk in wrap(piece, width):
-                        p._raw(chunk.encode("gb18030") + b"\n")
+                        p._raw(printable(chunk) + b"\n")
             elif kind == "qr":
                 _, content, size = item
                 p.set(align="center")

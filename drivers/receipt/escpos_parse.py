@@ -151,7 +151,8 @@ class EscPosParser:
             self._need(5)
             length = b[3] | (b[4] << 8)
             self._need(5 + length)
-            self._qr(bytes(b[5:5 + length]))
+            if not self._qr(bytes(b[5:5 + length])):
+                return self._unknown(5 + length)
             return 5 + length
         if cmd == 0x28:
             self._need(5)
@@ -192,10 +193,15 @@ class EscPosParser:
             return 3 if cmd != 0x53 else 4
         return self._unknown(2)
 
-    def _qr(self, body: bytes) -> None:
+    def _qr(self, body: bytes) -> bool:
+        """One GS ( k function; False when its body is too short for it (a malformed command)."""
+        if len(body) < 2:
+            return False
         cn, fn = body[0], body[1]
         if cn != 0x31:
-            return
+            return True
+        if fn in (0x41, 0x43, 0x45, 0x50, 0x51) and len(body) < 3:  # these carry at least one parameter
+            return False
         if fn == 0x43:
             self._qr_size = body[2]
         elif fn == 0x50:  # store data: 49 80 48 d1..dk
@@ -204,6 +210,7 @@ class EscPosParser:
             self._flush_line()
             text = self._qr_data.decode("utf-8", errors="replace")
             self._emit(Block("qr", text=text, align=self._align, qr_size=self._qr_size))
+        return True
 
     def _raster(self, width_bytes: int, height: int, data: bytes) -> None:
         from PIL import Image
