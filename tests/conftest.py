@@ -42,5 +42,18 @@ def sim_config(tmp_path):
     return make
 
 
+@pytest.fixture
+def central():
+    """The loopback central double (tests/central_double.py) for the device-side sync tests.
+
+    tests/central/ has its own ``central``: the reference central service itself.
+    """
+    from central_double import CentralDouble
+
+    c = CentralDouble().start()
+    yield c
+    c.close()
+
+
 def terminal_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "terminal", *args]

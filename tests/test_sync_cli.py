@@ -16,13 +16,6 @@ DEVICE = "KSK-T-0001"
 
 
 @pytest.fixture
-def central():
-    c = CentralDouble().start()
-    yield c
-    c.close()
-
-
-@pytest.fixture
 def config(tmp_path):
     return write_config(tmp_path / "t", DEVICE)
 

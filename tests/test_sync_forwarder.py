@@ -8,7 +8,6 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from central_double import CentralDouble
 from sync import wire
 from sync.clock import JumpedClock
 from sync.forwarder import Forwarder
@@ -33,13 +32,6 @@ class RecordingStop(threading.Event):
         if self.stop_after_waits is not None and len(self.waits) >= self.stop_after_waits:
             self.set()
         return self.is_set()
-
-
-@pytest.fixture
-def central():
-    c = CentralDouble().start()
-    yield c
-    c.close()
 
 
 @pytest.fixture

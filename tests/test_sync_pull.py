@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from central_double import CentralDouble
 from sync import wire
 from sync.client import CentralClient, Credentials, Retryable
 from sync.pull import Puller, ReferenceError_, central_public_keys, directory_lookup, id_hmac, reference_items
@@ -14,13 +13,6 @@ from sync_helpers import enroll, open_terminal_store, write_config
 
 DEVICE = "DBX-T-0001"
 KEY = b"deployment-key-0123456789abcdef!"
-
-
-@pytest.fixture
-def central():
-    c = CentralDouble().start()
-    yield c
-    c.close()
 
 
 @pytest.fixture
