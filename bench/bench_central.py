@@ -10,8 +10,6 @@ synchronous=FULL; PostgreSQL fsync + synchronous_commit on), answer.
 from __future__ import annotations
 
 import gzip
-import json
-import os
 import socket
 import subprocess
 import sys

@@ -13,7 +13,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drivers.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from drivers.camera.base import Camera
+    from drivers.camera.config import CameraConfig
 
 _EXPORTS = {
     "Camera": "drivers.camera.base",
