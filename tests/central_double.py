@@ -382,6 +382,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(*self.central.reference(split.path[len(prefix):], parse_qs(split.query)))
 
 
+def wait_listening(proc, port: int, *, timeout_s: float, what: str) -> None:
+    """Return once ``proc`` accepts connections on 127.0.0.1:``port``; raise if it dies or times out."""
+    import socket as _socket
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            _socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{what} did not start on port {port}") from None
+            time.sleep(0.02)
+
+
 class DoubleProcess:
     """The double in its own process with a durable database: it can be kill -9ed and restarted."""
 
@@ -398,21 +413,13 @@ class DoubleProcess:
         self.proc = None
 
     def start(self) -> "DoubleProcess":
-        import socket as _socket
         import subprocess
 
         argv = [sys.executable, __file__, "--db", self.db, "--listen", f"127.0.0.1:{self.port}"]
         argv += [f"--token={d}={t}" for d, t in self.tokens.items()]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"central double did not start on port {self.port}")
-                time.sleep(0.02)
+        wait_listening(self.proc, self.port, timeout_s=30, what="central double")
+        return self
 
     def token(self, device_id: str) -> str:
         return self.tokens[device_id]

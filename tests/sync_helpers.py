@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from terminal.config import load_config
@@ -88,15 +87,10 @@ class TerminalCentral:
         self.proc = subprocess.Popen([*self.command, "central", "serve", "--db", self.db, "--listen",
                                       f"127.0.0.1:{self.port}"], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"terminal central serve did not start on port {self.port}")
-                time.sleep(0.05)
+        from central_double import wait_listening
+
+        wait_listening(self.proc, self.port, timeout_s=60, what="terminal central serve")
+        return self
 
     def token(self, device_id: str) -> str:
         return self._run("token", "--device-id", device_id).split()[-1]
