@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from terminal import TerminalError
+from terminal.textfile import TextFileError, read_text
 
 DEFAULT_PATH = Path("/etc/service-terminals/terminal.toml")
 ENV_VAR = "TERMINAL_CONFIG"
@@ -134,15 +135,17 @@ def load_config(path: str | os.PathLike | None = None, schema: Section | None = 
     schema = schema or TERMINAL
     path = resolve_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)  # a leading BOM is dropped; other encodings are named with line and fix
+    except TextFileError as exc:
+        raise ConfigError(str(exc)) from None
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: configuration file not found; create one with "
             f"'terminal config init --role kiosk --state-dir DIR > {path}' "
             f"or name another with --config or ${ENV_VAR}"
         ) from None
-    except (PermissionError, IsADirectoryError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
     return parse_config(text, path=path, schema=schema)
 
 
@@ -152,6 +155,7 @@ def parse_config(text: str, *, path: Path | str = "<config>", schema: Section | 
 
     schema = schema or TERMINAL
     path = Path(path)
+    text = text.removeprefix("\ufeff")  # a BOM that reached us as text (Notepad, PowerShell)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

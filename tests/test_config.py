@@ -162,3 +162,65 @@ def test_section_check_reports_cross_key_problems():
 def test_non_finite_numbers_are_refused(value):
     (msg,) = problems(BASE + IDCARD + f"timeout_s = {value}\n")
     assert msg.startswith("/etc/t.toml:6: idcard.timeout_s: expected a finite number")
+
+
+# --- files as people save them (issue 8, part 3) -------------------------------------------------
+
+def _saved(tmp_path, data: bytes):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(data)
+    return path
+
+
+def test_a_leading_utf8_bom_is_accepted_and_loads_identical_values(run_cli, tmp_path, sim_config):
+    plain = sim_config("kiosk")
+    text = plain.read_bytes()
+    with_bom = _saved(tmp_path, b"\xef\xbb\xbf" + text)
+    assert load_config(with_bom).to_dict() == load_config(plain).to_dict()
+    code, out, err = run_cli("config", "check", "--config", str(with_bom))
+    assert (code, err) == (0, "") and "OK (role kiosk" in out
+
+
+def test_a_bom_in_text_handed_to_parse_config_is_dropped():
+    assert parse_config("\ufeff" + BASE + IDCARD + KIOSK_TAIL).device_id == "KSK-1"
+
+
+def test_crlf_line_endings_load_and_keep_line_numbers(run_cli, tmp_path, sim_config):
+    plain = sim_config("kiosk")
+    crlf = _saved(tmp_path, b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
+    assert load_config(crlf).to_dict() == load_config(plain).to_dict()
+    bad = _saved(tmp_path, (BASE + IDCARD + "timeout_s = -1\n" + KIOSK_TAIL).replace("\n", "\r\n").encode())
+    code, _, err = run_cli("config", "check", "--config", str(bad))
+    assert code == 2 and f"{bad}:6: idcard.timeout_s: -1.0 is below the minimum" in err
+
+
+def test_a_latin1_byte_is_named_with_file_line_column_and_the_fix(run_cli, tmp_path):
+    # 'Zürich' saved as Latin-1 (0xFC) on line 3, column 9.
+    bad = _saved(tmp_path, BASE.replace('site = "s"', 'site = "Z\xfcrich"').encode("latin-1") + IDCARD.encode())
+    with pytest.raises(ConfigError) as info:
+        load_config(bad)
+    assert info.value.exit_code == 2
+    assert info.value.problems == [f"{bad}:3:10: not UTF-8 (byte 0xFC); save the file as UTF-8 "
+                                   "(in Notepad: File > Save as > Encoding: UTF-8)"]
+    code, _, err = run_cli("config", "check", "--config", str(bad))
+    assert code == 2 and f"{bad}:3:10: not UTF-8 (byte 0xFC)" in err and "save the file as UTF-8" in err
+    assert "Traceback" not in err and "position" not in err   # no bare byte offset any more
+
+
+@pytest.mark.parametrize("encoding, words", [
+    ("utf-16", "the file is UTF-16, not UTF-8"),          # PowerShell 5 '>' redirection
+    ("utf-16-le", "NUL bytes (UTF-16 without a byte-order mark?)"),
+    ("utf-32", "the file is UTF-32, not UTF-8"),
+])
+def test_utf16_and_utf32_files_get_a_clear_message(run_cli, tmp_path, sim_config, encoding, words):
+    bad = _saved(tmp_path, sim_config("kiosk").read_text().encode(encoding))
+    code, _, err = run_cli("config", "check", "--config", str(bad))
+    assert code == 2 and str(bad) in err and words in err and "save the file as UTF-8" in err
+    assert "Traceback" not in err
+    code, _, err = run_cli("store", "check", "--config", str(bad))   # any command, same refusal
+    assert code == 2 and words in err
+
+
+def test_an_unreadable_config_is_named_without_a_traceback(run_cli, tmp_path):
+    code, _, err = run_cli("config", "check", "--config", str(tmp_path))
+    assert code == 2 and f"{tmp_path}: cannot read configuration" in err and "Traceback" not in err
