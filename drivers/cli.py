@@ -1,11 +1,12 @@
-"""``terminal hw``, ``terminal sim`` and ``terminal selftest``.
+"""``terminal hw`` and ``terminal sim``, and the device checks ``terminal selftest`` runs.
 
 Each device package under drivers/ that has a ``cli`` module takes part:
 
 * ``register_hw(hw_sub, common)`` adds ``terminal hw <device>``;
 * ``register_sim(sim_sub, common)`` adds ``terminal sim <device>``;
 * ``selftest(cfg) -> list[Health]`` checks the devices the config names
-  (an empty list when the terminal has none of them).
+  (an empty list when the terminal has none of them); ``terminal selftest``
+  (terminal/selftest.py) runs them with the store check.
 
 Discovery keeps this file untouched when a device is added.
 """
@@ -13,13 +14,10 @@ Discovery keeps this file untouched when a device is added.
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
-import sys
 
 import drivers
 from drivers.health import Health
-from terminal.settings_access import load_for_command
 
 
 def device_cli_modules() -> list:
@@ -45,10 +43,6 @@ def register(sub, common) -> None:
             module.register_hw(hw_sub, common)
         if hasattr(module, "register_sim"):
             module.register_sim(sim_sub, common)
-    selftest = sub.add_parser("selftest", parents=[common],
-                              help="check every configured device; exit 0 only when all pass")
-    selftest.add_argument("--json", action="store_true", help="print the results as JSON")
-    selftest.set_defaults(run=_selftest)
 
 
 def run_selftest(cfg) -> list[Health]:
@@ -57,20 +51,3 @@ def run_selftest(cfg) -> list[Health]:
         if hasattr(module, "selftest"):
             results.extend(module.selftest(cfg))
     return results
-
-
-def _selftest(args) -> int:
-    cfg = load_for_command(args)
-    results = run_selftest(cfg)
-    if args.json:
-        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
-    else:
-        if not results:
-            print("no devices configured")
-        width = max([len(r.device) for r in results] + [6])
-        for device, verdict, summary in (r.as_row() for r in results):
-            print(f"{device:<{width}}  {verdict:<4}  {summary}")
-    failed = [r for r in results if not r.ok]
-    if failed:
-        print(f"{len(failed)} of {len(results)} checks failed", file=sys.stderr)
-    return 1 if failed else 0

@@ -20,6 +20,7 @@ The backlog is read one batch at a time, so memory does not grow with it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import gzip
 import json
@@ -30,8 +31,10 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sync import backlog as backlog_mod
+from sync import store_faults
 from sync.backoff import Backoff, RetryBudget
 from sync.client import (BatchRefused, CentralClient, CentralError, CredentialsRejected, Credentials,
                          Retryable, tls_verify)
@@ -62,7 +65,14 @@ def single_forwarder(store_path) -> Iterator[None]:
     but the work and the counters would be doubled).  The kernel drops the lock when the
     holder dies, even by kill -9."""
     path = f"{store_path}.forwarder.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise store_faults.LockUnavailable(store_faults.ownership_message(
+                Path(store_path), [Path(path)], "cannot take the forwarder lock of the database")) from None
+        raise store_faults.LockUnavailable(store_faults.environment_message(
+            Path(store_path), f"cannot create the forwarder lock {path}", exc)) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -70,8 +80,11 @@ def single_forwarder(store_path) -> Iterator[None]:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             raise AlreadyRunning(f"another 'terminal sync run' (pid {holder}) is forwarding this store; "
                                  f"stop it first (systemctl stop terminal-sync) or let it do the work") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:  # the pid only helps the message above; the flock is the lock, even on a full disk
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass
         yield
     finally:
         os.close(fd)
@@ -394,6 +407,11 @@ class Forwarder:
                 break
             message = ("this terminal is not enrolled with central; run "
                        "'terminal sync enroll --central URL --token T' first")
+            lost = [q for q in self.store.quarantine_events() if (q.get("holds") or {}).get("enrolled")]
+            if lost:  # a quarantined store holds the enrolment: restoring it beats enrolling afresh
+                message = (f"this terminal is not enrolled with central, but the quarantined store "
+                           f"{lost[-1]['moved_to']} holds its enrolment; see 'terminal store check' and "
+                           f"'terminal store restore FILE' before enrolling again")
             if once:
                 raise NotEnrolled(message)
             log.error("sync.not_enrolled", action=message)

@@ -7,6 +7,7 @@ import time
 from sync import backlog as backlog_mod
 from sync import wire
 from sync.clock import SystemClock
+from sync.quarantine import report_lines
 from sync.state import all_state
 
 PRIORITY_NAMES = {wire.PRIORITY_AUDIT: "audit", wire.PRIORITY_TRANSACTION: "transaction",
@@ -48,6 +49,13 @@ def collect(store, cfg, clock: SystemClock | None = None) -> dict:
     }
 
 
+def _not_enrolled(info: dict) -> str:
+    lost = [q for q in info["store"]["quarantined"] if (q.get("holds") or {}).get("enrolled")]
+    if lost:
+        return f"NOT ENROLLED, but the quarantined {lost[-1]['moved_to']} holds an enrolment (see below)"
+    return "NOT ENROLLED (terminal sync enroll --central URL --token T)"
+
+
 def render(info: dict) -> str:
     def when(at):
         return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(at)) if at else "never"
@@ -57,7 +65,7 @@ def render(info: dict) -> str:
     oldest = "-" if b["oldest_age_s"] is None else f"{b['oldest_age_s']:.0f} s"
     lines = [
         f"device        {info['device_id']}",
-        f"central       {info['central_url'] or 'NOT ENROLLED (terminal sync enroll --central URL --token T)'}",
+        f"central       {info['central_url'] or _not_enrolled(info)}",
         f"backlog       {b['depth']} events, {b['bytes']} bytes, oldest {oldest} ({prio})",
     ]
     ls = info["last_success"]
@@ -78,6 +86,5 @@ def render(info: dict) -> str:
                  + ("  ALERT" if disk["alert"] else ""))
     store = info["store"]
     lines.append(f"store         {'OK' if store['ok'] else 'ATTENTION'} {store['path']}")
-    for q in store["quarantined"]:
-        lines.append(f"QUARANTINED   {q['at']}: {q['original']} moved to {q['moved_to']} ({q['reason']})")
+    lines.extend(report_lines(store["quarantined"], enrolled=info["enrolled"]))
     return "\n".join(lines) + "\n"

@@ -33,6 +33,8 @@ from typing import Callable
 
 import sqlite_utils
 
+from sync import quarantine as quarantine_mod
+from sync import store_faults as faults
 from terminal import TerminalError
 from terminal.logs import get_logger
 
@@ -43,6 +45,11 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 class StoreError(TerminalError):
     """The local database cannot be used; the message says what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """The machine stops us using a healthy store (owner, mode, read-only or full file system,
+    I/O error, a lock).  Nothing was moved; the message names the files, the user and the fix."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +100,15 @@ class Store:
         return dict(rows.fetchall())
 
     def health(self) -> dict:
-        """What ``terminal store check`` prints: ok is False after a quarantine."""
+        """What ``terminal store check`` prints: ok is False while a quarantine is unacknowledged.
+
+        ``quarantined`` lists each moved-aside store, from this database's
+        records and from the files found beside it (a record may have been
+        lost to the fault that caused it), each with what that file still
+        holds (:func:`sync.quarantine.peek`).
+        """
         check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
-        events = [
-            dict(zip(("at", "original", "moved_to", "reason"), row))
-            for row in self.conn.execute(
-                "SELECT at, original, moved_to, reason FROM store_quarantine ORDER BY id"
-            )
-        ]
+        events = self.quarantine_events()
         return {
             "ok": check == "ok" and not events,
             "path": str(self.path),
@@ -114,10 +122,32 @@ class Store:
             "quarantined": events,
         }
 
+    def quarantine_events(self) -> list[dict]:
+        """Unacknowledged quarantines: ``{"at", "original", "moved_to", "reason", "holds"}`` each."""
+        acked = {r[0] for r in self.conn.execute("SELECT moved_to FROM store_quarantine_ack")}
+        events = {
+            row[2]: dict(zip(("at", "original", "moved_to", "reason"), row))
+            for row in self.conn.execute("SELECT at, original, moved_to, reason FROM store_quarantine ORDER BY id")
+        }
+        for sibling in quarantine_mod.siblings(self.path):
+            if str(sibling) not in events and str(sibling) not in acked:
+                events[str(sibling)] = {"at": quarantine_mod.moved_at(sibling), "original": str(self.path),
+                                        "moved_to": str(sibling),
+                                        "reason": "found beside the store; the record of why was lost"}
+        for event in events.values():
+            moved = Path(event["moved_to"])
+            event["holds"] = quarantine_mod.peek(moved) if moved.exists() else None
+        return list(events.values())
+
     def acknowledge_quarantine(self) -> int:
-        """Clear the quarantine flag once a technician has dealt with the old file."""
+        """Clear the quarantine flag once a technician has dealt with the old file(s)."""
+        events = self.quarantine_events()
         with self.write():
-            return self.conn.execute("DELETE FROM store_quarantine").rowcount
+            for event in events:
+                self.conn.execute("INSERT OR IGNORE INTO store_quarantine_ack (moved_to, at) VALUES (?, ?)",
+                                  (event["moved_to"], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+            self.conn.execute("DELETE FROM store_quarantine")
+        return len(events)
 
     def close(self) -> None:
         self.conn.close()
@@ -136,6 +166,8 @@ _BASE = [
     "CREATE TABLE IF NOT EXISTS store_quarantine ("
     " id INTEGER PRIMARY KEY, at TEXT NOT NULL, original TEXT NOT NULL,"
     " moved_to TEXT NOT NULL, reason TEXT NOT NULL)",
+    # Quarantined files a technician has dealt with; the files themselves stay (never deleted).
+    "CREATE TABLE IF NOT EXISTS store_quarantine_ack (moved_to TEXT PRIMARY KEY, at TEXT NOT NULL)",
 ]
 
 
@@ -145,12 +177,19 @@ def open_store(
     *,
     busy_timeout_ms: int = 5000,
 ) -> Store:
-    """Open (creating, checking and migrating) the database at ``path``."""
+    """Open (creating, checking and migrating) the database at ``path``.
+
+    Raises :class:`StoreUnavailable` (nothing moved) when the machine stops us
+    using the file -- another owner, a read-only or full file system, an I/O
+    error, a lock -- and :class:`StoreError` for a schema newer than this
+    software.  Only a damaged file is quarantined (see the module doc).
+    """
     path = Path(path)
     _prepare_directory(path.parent)
     quarantined: list[dict] = []
     if path.exists():
-        problem = _integrity_problem(path)
+        _check_access(path)
+        problem = _integrity_problem(path, busy_timeout_ms)
         if problem:
             quarantined.append(_quarantine(path, problem))
     conn = _connect(path, busy_timeout_ms)
@@ -163,10 +202,20 @@ def open_store(
                 (event["at"], event["original"], event["moved_to"], event["reason"]),
             )
         _migrate(conn, path, list(migrations))
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreUnavailable(faults.environment_message(path, "cannot prepare the database", exc)) from None
     except BaseException:
         conn.close()
         raise
     return Store(path, conn, quarantined)
+
+
+def _check_access(path: Path) -> None:
+    """Refuse, moving nothing, when a root run or restore left files we cannot read and write."""
+    blocked = faults.inaccessible(faults.store_files(path))
+    if blocked:
+        raise StoreUnavailable(faults.environment_message(path, "cannot use the database"))
 
 
 def _prepare_directory(directory: Path) -> None:
@@ -175,6 +224,8 @@ def _prepare_directory(directory: Path) -> None:
     except PermissionError:
         raise StoreError(_access_message(directory, "cannot create")) from None
     if not os.access(directory, os.W_OK | os.X_OK):
+        if faults.read_only_fs(directory):
+            raise StoreUnavailable(faults.environment_message(directory / "terminal.db", "cannot write the database"))
         raise StoreError(_access_message(directory, "cannot write to"))
     mode = stat.S_IMODE(directory.stat().st_mode)
     if mode & 0o077 and directory.stat().st_uid == os.geteuid():
@@ -198,34 +249,63 @@ def _user() -> str:
 
 
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    created = False
     if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StoreUnavailable(faults.environment_message(path, "cannot create the database", exc)) from None
+        created = True
     if stat.S_IMODE(path.stat().st_mode) != 0o600 and path.stat().st_uid == os.geteuid():
         path.chmod(0o600)
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (see Store.write).
         conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode != "wal":
-            raise StoreError(f"{path}: SQLite refused WAL mode (got {mode}); is the file on a network share?")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"{path}: cannot open the database: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StoreError(f"{path}: SQLite refused WAL mode (got {mode}); is the file on a network share?")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.Error as exc:
+        if created:
+            _remove_if_empty(path)  # leave no 0-byte store behind a full disk
+        raise StoreUnavailable(faults.environment_message(path, "cannot open the database", exc)) from None
     return conn
 
 
-def _integrity_problem(path: Path) -> str | None:
-    """Why the file cannot be trusted, or None when quick_check passes."""
+def _remove_if_empty(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.stat().st_size == 0:
+            for side in faults.store_files(path)[1:]:
+                if side.stat().st_size == 0 or side.name.endswith("-shm"):
+                    side.unlink()
+            path.unlink()
+
+
+def _integrity_problem(path: Path, busy_timeout_ms: int = 5000) -> str | None:
+    """Why the file is damaged, or None when quick_check passes.
+
+    Only SQLite's corrupt / not-a-database answers and a failed quick_check
+    count; any other failure is the machine's and raises StoreUnavailable.
+    """
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None,
+                               timeout=busy_timeout_ms / 1000)
     except sqlite3.Error as exc:
-        return f"cannot open: {exc}"
+        if faults.is_corruption(exc):
+            return f"cannot open: {exc}"
+        raise StoreUnavailable(faults.environment_message(path, "cannot open the database", exc)) from None
     try:
         rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
     except sqlite3.DatabaseError as exc:
-        return str(exc)
+        if faults.is_corruption(exc):
+            return str(exc)
+        raise StoreUnavailable(faults.environment_message(path, "cannot read the database", exc)) from None
     finally:
         conn.close()
     if rows == ["ok"]:
@@ -234,17 +314,22 @@ def _integrity_problem(path: Path) -> str | None:
 
 
 def _quarantine(path: Path, reason: str) -> dict:
+    # A rename needs no free space: the moved file is the record that survives (sync/quarantine.py).
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
     while target.exists():
         n += 1
         target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    path.rename(target)
-    for suffix in SIDE_FILES:
-        side = Path(f"{path}{suffix}")
-        if side.exists():
-            side.rename(Path(f"{target}{suffix}"))
+    try:
+        path.rename(target)
+        for suffix in SIDE_FILES:
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                side.rename(Path(f"{target}{suffix}"))
+    except OSError as exc:
+        raise StoreUnavailable(faults.environment_message(path, f"cannot move the damaged database aside ({reason})",
+                                                          exc)) from None
     log.critical(
         "store.quarantined",
         path=str(path),

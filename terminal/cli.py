@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "sync.store_cli",
     "sync.cli",
     "drivers.cli",
+    "terminal.selftest",
     "sync.central.cli",
 ]
 
