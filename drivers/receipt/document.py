@@ -16,13 +16,21 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from drivers.receipt.columns import byte_columns
+
 CHINESE_MODE_ON = b"\x1c\x26"  # FS &
 INIT = b"\x1b\x40"  # ESC @
 
 
 def columns(text: str) -> int:
-    """Printed width in half-width columns: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    """Printed width in half-width columns, counted from the bytes that are sent (see
+    :mod:`drivers.receipt.columns`): ASCII takes one, every GB code two, so '·', '“' and '①'
+    take two although Unicode calls them narrow, and text that is replaced counts as its '?'.
+
+    >>> columns("姓名"), columns("阿依古丽·买买提"), columns("¥12.50"), columns("a\\udcffb")
+    (4, 16, 7, 3)
+    """
+    return byte_columns(printable(text))
 
 
 def printable(text: str) -> bytes:
@@ -33,11 +41,11 @@ def printable(text: str) -> bytes:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Split a line so no piece is wider than ``width`` columns (CJK-aware)."""
+    """Split a line so no piece is wider than ``width`` columns as printed (see :func:`columns`)."""
     out, line, used = [], "", 0
     for ch in text:
         w = columns(ch)
-        if used + w > width:
+        if used + w > width and line:
             out.append(line)
             line, used = "", 0
         line += ch
@@ -48,7 +56,8 @@ def wrap(text: str, width: int) -> list[str]:
 
 @dataclass
 class Receipt:
-    """Lines, QR codes and cuts, in order; ``width`` is the paper's width in characters."""
+    """Lines, QR codes and cuts, in order; ``width`` is the paper's width in half-width columns
+    (an ASCII character takes one, a Chinese character or any other GB code two)."""
 
     width: int = 42
     items: list[tuple] = field(default_factory=list)
@@ -63,6 +72,8 @@ class Receipt:
         return self.line(text, align="center", bold=True, double=True)
 
     def pair(self, left: str, right: str) -> "Receipt":
+        """``left`` and ``right`` on one line, ``right`` against the right edge (wrapped when both
+        together are wider than the paper)."""
         gap = max(1, self.width - columns(left) - columns(right))
         return self.line(left + " " * gap + right)
 

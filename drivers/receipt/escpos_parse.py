@@ -31,6 +31,8 @@ class Block:
     double: bool = False
     qr_size: int = 3
     image: object = None  # PIL image for raster/qr
+    raw: bytes | None = None  # a text line's bytes as received: what the printer lays out
+    chinese: bool = True  # whether Chinese mode (FS &) was on for those bytes
 
 
 class NeedMore(Exception):
@@ -229,7 +231,8 @@ class EscPosParser:
     def _emit_line(self) -> None:
         raw, self._line = bytes(self._line), bytearray()
         text = raw.decode("gb18030" if self._chinese else "cp437", errors="replace")
-        self._emit(Block("text", text=text, align=self._align, bold=self._bold, double=self._double))
+        self._emit(Block("text", text=text, align=self._align, bold=self._bold, double=self._double, raw=raw,
+                         chinese=self._chinese))
 
     def _emit(self, block: Block) -> None:
         if self.on_print is None or self.on_print(block):

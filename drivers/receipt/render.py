@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drivers.receipt.document import columns
+from drivers.receipt.columns import rows
+from drivers.receipt.document import printable
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -23,13 +24,28 @@ LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 DOTS = 576  # an 80 mm printer's line: 576 dots at 203 dpi
 
 
+def text_rows(block, width: int) -> list[tuple[int, list[tuple[str, int]]]]:
+    """A text block as printed on paper ``width`` columns wide, laid out from the bytes received
+    (so a line the layout made too wide wraps here as on paper): per row, the columns left
+    blank by the alignment and the row's characters with their columns."""
+    data = block.raw if block.raw is not None else printable(block.text)
+    chinese = getattr(block, "chinese", True)
+    out = []
+    for row in rows(data, width, chinese=chinese, scale=2 if block.double else 1):
+        used = sum(cols for _, cols in row)
+        pad = {"left": 0, "center": max(0, (width - used) // 2), "right": max(0, width - used)}[block.align]
+        out.append((pad, [(glyph.decode("gb18030" if chinese else "cp437", errors="replace"), cols)
+                          for glyph, cols in row]))
+    return out
+
+
 def render_text(blocks, *, width: int = 42) -> str:
+    """The job as text, one line per printed row."""
     out: list[str] = []
     for b in blocks:
         if b.kind == "text":
-            w = columns(b.text) * (2 if b.double else 1)
-            pad = {"left": 0, "center": max(0, (width - w) // 2), "right": max(0, width - w)}[b.align]
-            out.append((" " * pad + b.text).rstrip())
+            for pad, row in text_rows(b, width):
+                out.append((" " * pad + "".join(ch for ch, _ in row)).rstrip())
         elif b.kind == "qr":
             out.append(f"[QR {b.text}]")
         elif b.kind == "raster":
@@ -65,19 +81,19 @@ def render_png(blocks, path: "str | Path", *, width: int = 42) -> Path:
     for b in blocks:
         if b.kind == "text":
             scale = 2 if b.double else 1
-            img = Image.new("L", (DOTS, cell * 2 * scale + 6), 255)
-            draw = ImageDraw.Draw(img)
-            used = columns(b.text) * scale
-            x = cell * {"left": 0, "center": max(0, (width - used) // 2), "right": max(0, width - used)}[b.align]
-            for ch in b.text:
-                wide = columns(ch) == 2
-                f = (big if wide else latin_big) if b.double else (font if wide else latin)
-                span = columns(ch) * scale * cell
-                glyph = draw.textlength(ch, font=f)
-                draw.text((x + (span - glyph) / 2, 2 if wide else 4 * scale), ch, font=f, fill=0,
-                          stroke_width=1 if b.bold else 0, stroke_fill=0)
-                x += span
-            pieces.append((img, "left"))
+            for pad, row in text_rows(b, width):
+                img = Image.new("L", (DOTS, cell * 2 * scale + 6), 255)
+                draw = ImageDraw.Draw(img)
+                x = cell * pad
+                for ch, span_cols in row:
+                    wide = span_cols == 2 * scale
+                    f = (big if wide else latin_big) if b.double else (font if wide else latin)
+                    span = span_cols * cell
+                    glyph = draw.textlength(ch, font=f)
+                    draw.text((x + (span - glyph) / 2, 2 if wide else 4 * scale), ch, font=f, fill=0,
+                              stroke_width=1 if b.bold else 0, stroke_fill=0)
+                    x += span
+                pieces.append((img, "left"))
         elif b.kind == "qr":
             qr = segno.make(b.text, error="m", boost_error=False)
             scale = max(1, b.qr_size)

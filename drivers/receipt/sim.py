@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drivers.receipt.escpos_parse import Block, EscPosParser
-from drivers.receipt.render import render_png, render_text
+from drivers.receipt.render import render_png, render_text, text_rows
 from drivers.receipt.status import BIT_COVER_OPEN, BIT_OFFLINE, BIT_STOPPED_PAPER_END, BITS_NEAR_END, BITS_PAPER_END
 from drivers.simport import PseudoSerialPort
 from terminal.logs import get_logger
@@ -53,7 +53,13 @@ class Job:
 
 
 class ReceiptSimulator:
-    """Serve one simulated ESC/POS printer on ``host:port`` (port 0 picks a free one)."""
+    """Serve one simulated ESC/POS printer on ``host:port`` (port 0 picks a free one).
+
+    ``width`` is the paper's width in half-width columns.  Text is laid out from
+    the bytes received, counted as the printer counts them
+    (:mod:`drivers.receipt.columns`), and a line wider than the paper wraps onto
+    the next row in the rendered text and PNG, as it would on paper.
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, state: str = "ok",
                  paper_lines: int | None = None, width: int = 42, out_dir: "str | Path | None" = None,
@@ -141,7 +147,10 @@ class ReceiptSimulator:
                 job.blocks.append(Block("note", "not printed: " + why))
             return False
         if self.paper_lines is not None and block.kind != "cut":
-            lines = 1 if block.kind == "text" else max(1, block.qr_size * 25 // 24 if block.kind == "qr" else 8)
+            if block.kind == "text":
+                lines = len(text_rows(block, self.width))       # a line wider than the paper takes two
+            else:
+                lines = max(1, block.qr_size * 25 // 24 if block.kind == "qr" else 8)
             self.paper_lines = max(0, self.paper_lines - lines)
         return True
 
