@@ -88,7 +88,13 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")   # ASCII digits only: int() would also take '١٧٠٠', ' 17', '1_7'
+
+
 def canonical(method: str, path: str, timestamp: int | str, nonce: str, body: bytes) -> bytes:
+    """The signed string; a text timestamp must be ASCII digits (ValueError otherwise)."""
+    if isinstance(timestamp, str) and _TIMESTAMP.fullmatch(timestamp) is None:
+        raise ValueError(f"timestamp {timestamp[:20]!r} is not whole unix seconds in ASCII digits")
     return "\n".join([method.upper(), path, str(int(timestamp)), nonce, body_hash(body)]).encode()
 
 
@@ -106,7 +112,7 @@ def verify_signature(secret: bytes, method: str, path: str, body: bytes, headers
     try:
         expected = hmac.new(secret, canonical(method, path, headers[H_TIMESTAMP], headers[H_NONCE], body),
                             hashlib.sha256).hexdigest()
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, TypeError):
         return False
     return hmac.compare_digest(expected, str(headers.get(H_SIGNATURE, "")))
 
@@ -170,6 +176,8 @@ def directory_id_hmac(deployment_key: bytes, id_number: str) -> str:
 # (18 characters ending in a digit or X, or the old 15 digits) under any other name.
 PLAIN_ID_FIELDS = frozenset({"id_number", "idcard", "id_card_number", "id_no", "id_card", "pass_number",
                              "card_number"})
+# Deliberately Unicode \d: this finds personal data to drop, and a number typed in full-width or
+# Arabic-Indic digits is still someone's ID number (validation elsewhere is ASCII-only).
 _PLAIN_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sys
 
@@ -19,6 +20,12 @@ log = get_logger(__name__)
 
 DEFAULT_LISTEN = "127.0.0.1:8740"
 DB_ENV = "TERMINAL_CENTRAL_DB"
+_PORT = re.compile(r"[0-9]{1,5}")       # ASCII digits: '８７４０'.isdigit() is True too
+_CURSOR = re.compile(r"[0-9]{1,19}")
+
+
+MAX_PER_CLIENT = 64        # as sync.central.server (not imported here: the CLI must stay light)
+HEADER_TIMEOUT_S = 10.0
 
 
 def register(sub, common) -> None:
@@ -41,6 +48,14 @@ def register(sub, common) -> None:
                    help="device calls queued before central answers 503 + Retry-After (default 32)")
     p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--tls-key", metavar="FILE", help="private key of --tls-cert (PEM)")
+    p.add_argument("--public-status", action="store_true",
+                   help="serve /status and /v1/status without a token (default: a consumer token is needed)")
+    p.add_argument("--max-connections-per-client", type=int, default=MAX_PER_CLIENT, metavar="N",
+                   help=f"open connections one client address may hold (default {MAX_PER_CLIENT}; "
+                        f"0: no cap, e.g. behind a reverse proxy that limits them)")
+    p.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT_S, metavar="S",
+                   help=f"seconds a connection may take to send a request head, or sit idle (default "
+                        f"{HEADER_TIMEOUT_S:g})")
     p.set_defaults(service=True)
 
     p = action("token", "print a one-time enrolment token for a device", _token)
@@ -85,19 +100,22 @@ def _storage(args):
 def parse_listen(text: str) -> tuple[str, int]:
     """``HOST:PORT`` or ``[v6]:PORT`` -> (host, port)."""
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536 or not host:
+    if not sep or not _PORT.fullmatch(port) or not 0 < int(port) < 65536 or not host:
         raise TerminalError(f"--listen {text!r}: expected HOST:PORT, e.g. {DEFAULT_LISTEN}", exit_code=2)
     return host.strip("[]"), int(port)
 
 
 def _serve(args) -> int:
-    import uvicorn
 
     from sync.central.app import create_app
+    from sync.central.server import ConnectionLimits, raise_fd_limit, server_config
 
     _GracefulServer = _graceful_server_class()
     host, port = parse_listen(args.listen)
     tls = _tls_options(args)
+    if args.max_connections_per_client < 0 or not 0 < args.header_timeout <= 3600:
+        raise TerminalError("--max-connections-per-client must be 0 or more and --header-timeout 0-3600 s",
+                            exit_code=2)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such sockets, and without it every
     # keep-alive response waits ~40 ms for a delayed ACK (Nagle).
@@ -111,12 +129,18 @@ def _serve(args) -> int:
                             f"is another central running there?") from None
     storage = _storage(args)
     try:
-        app = create_app(storage, max_active=max(1, args.max_active), max_waiting=max(0, args.max_waiting))
-        config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=10,
-                                server_header=False, **tls)
+        app = create_app(storage, max_active=max(1, args.max_active), max_waiting=max(0, args.max_waiting),
+                         public_status=args.public_status)
+        # Every connection is a descriptor: a soft limit of 1024 would cap central far below what it can hold.
+        fds_before, fds = raise_fd_limit()
+        limits = ConnectionLimits(header_timeout_s=args.header_timeout,
+                                  max_per_client=args.max_connections_per_client)
+        config = server_config(app, limits=limits, timeout_graceful_shutdown=10, **tls)
         server = _GracefulServer(config)
         log.info("central.serving", listen=f"{host}:{port}", engine=storage.name,
-                 scheme="https" if tls else "http")
+                 scheme="https" if tls else "http", public_status=args.public_status,
+                 max_connections=limits.max_total, max_per_client=limits.max_per_client or "no cap",
+                 fd_limit=fds, fd_limit_raised_from=fds_before if fds != fds_before else None)
         # uvicorn handles SIGTERM/SIGINT: stop accepting, finish requests in flight, return.
         server.run(sockets=[sock])
     finally:
@@ -170,11 +194,10 @@ def _graceful_server_class():
 def _token(args) -> int:
     if args.ttl_hours <= 0:
         raise TerminalError("--ttl-hours must be above 0", exit_code=2)
-    from sync.central.auth import DEVICE_ID_RE
+    from sync.central.auth import DEVICE_ID_RULE, is_device_id
 
-    if not DEVICE_ID_RE.match(args.device_id):
-        raise TerminalError(f"--device-id {args.device_id!r}: use 1-64 letters, digits, '.', '_' or '-'",
-                            exit_code=2)
+    if not is_device_id(args.device_id):
+        raise TerminalError(f"--device-id {args.device_id!r}: use {DEVICE_ID_RULE}", exit_code=2)
     storage = _storage(args)
     try:
         print(storage.create_token(args.device_id, ttl_s=args.ttl_hours * 3600))
@@ -184,8 +207,15 @@ def _token(args) -> int:
 
 
 def _events(args) -> int:
-    if not args.after.isdigit():
-        raise TerminalError(f"--after {args.after!r}: a feed cursor is a whole number", exit_code=2)
+    from sync.central.auth import DEVICE_ID_RULE, is_device_id
+
+    if not _CURSOR.fullmatch(args.after) or int(args.after) >= 2 ** 63:
+        raise TerminalError(f"--after {args.after!r}: a feed cursor is a whole number in ASCII digits, "
+                            f"0-{2 ** 63 - 1}", exit_code=2)
+    if args.device_id is not None and not is_device_id(args.device_id):
+        raise TerminalError(f"--device-id {args.device_id!r}: not a device id ({DEVICE_ID_RULE})", exit_code=2)
+    if args.limit is not None and args.limit < 1:
+        raise TerminalError("--limit must be 1 or more", exit_code=2)
     after, remaining = int(args.after), args.limit
     storage = _storage(args)
     try:
@@ -248,6 +278,9 @@ def _compact(args) -> int:
 
 
 def _consumer_token(args) -> int:
+    if not args.name.strip() or not args.name.isprintable() or len(args.name) > 100:
+        raise TerminalError(f"--name {args.name[:40]!r}: 1-100 printable characters, e.g. reimbursement-approval",
+                            exit_code=2)
     storage = _storage(args)
     try:
         print(storage.create_consumer_token(args.name))
@@ -257,6 +290,8 @@ def _consumer_token(args) -> int:
 
 
 def _status(args) -> int:
+    from sync.central.auth import is_device_id
+
     storage = _storage(args)
     try:
         terminals = storage.terminals()
@@ -269,7 +304,9 @@ def _status(args) -> int:
         print("no terminal has enrolled yet")
     for t in terminals:
         backlog = t["backlog"] or {}
-        print(f"{t['device_id']:<20} events {t['events_total']:<8} gaps {t['seq_gaps']:<5} "
+        # repr() of anything that is not a plain id: one row per terminal, whatever an old database holds.
+        name = t["device_id"] if is_device_id(t["device_id"]) else repr(t["device_id"])
+        print(f"{name:<20} events {t['events_total']:<8} gaps {t['seq_gaps']:<5} "
               f"backlog {backlog.get('depth', '-')!s:<7} offset "
               f"{'-' if t['clock_offset_s'] is None else format(t['clock_offset_s'], '+.1f')} s  "
               f"last error: {t['last_error'] or '-'}")

@@ -25,18 +25,15 @@ import zlib
 from dataclasses import dataclass
 
 from sync import wire
+from sync.central.inputs import BadInput, non_finite_path
 from sync.central.storage import canonical_json
 
 MAX_KEY_CHARS = 200
 MAX_BOOT_ID_CHARS = 100
 
 
-class BatchError(Exception):
+class BatchError(BadInput):
     """The whole request is refused: HTTP ``status`` with JSON ``{"error": code, "detail": ...}``."""
-
-    def __init__(self, status: int, code: str, detail: str):
-        super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
 
 
 @dataclass
@@ -231,6 +228,9 @@ def _event(index: int, raw) -> IngestEvent:
     problem = wire.check_event(raw["type"], raw["schema"], raw["payload"])
     if problem:
         return IngestEvent(seq, problem=problem)
+    beyond = non_finite_path(raw["payload"])
+    if beyond:   # 1e999 parses as inf, and the feed would serve "Infinity", which is not JSON
+        return IngestEvent(seq, problem=f"event seq {seq}: {beyond} is a number beyond the range of a float")
     payload = canonical_json(raw["payload"])
     return IngestEvent(seq, raw["key"], raw["type"], raw["schema"], raw["priority"], payload,
                        hashlib.sha256(payload.encode()).hexdigest(), float(raw["wall_time"]),

@@ -131,10 +131,28 @@ class TerminalStatus(BaseModel):
     public_key: str | None = Field(description="the terminal's Ed25519 public key given at enrolment (base64)")
 
 
+class FailedAuthSource(BaseModel):
+    client: str | None = Field(description="the client address that tried")
+    claimed_device_id: str | None = Field(description="the device id it named (unproven: no device state changed)")
+    error: str = Field(description="bad_signature, unknown_device, replayed, clock_skew, invalid_token or "
+                                   "unauthorized")
+    count: int
+    last_at: float
+
+
+class FailedAuth(BaseModel):
+    since: float = Field(description="counted since central started (in memory)")
+    total: int
+    by_error: dict[str, int]
+    recent: list[FailedAuthSource] = Field(description="the most recent sources, newest first (at most 20)")
+
+
 class StatusResponse(BaseModel):
     server_time: float
     engine: str
     terminals: list[TerminalStatus]
+    failed_auth: FailedAuth = Field(description="refused authentication attempts, an operator's signal; they "
+                                                "change no terminal's row")
 
 
 class HealthResponse(BaseModel):

@@ -52,7 +52,22 @@ def _row(t: dict, now: float) -> tuple[int, str]:
     return len(problems), f'<tr class="{css}">{body}</tr>'
 
 
-def render_status(terminals: list[dict], *, now: float | None = None, engine: str = "") -> str:
+def _failed_auth(summary: dict | None, now: float) -> str:
+    if not summary or not summary["total"]:
+        return ""
+    kinds = ", ".join(f"{html.escape(k)} {v}" for k, v in sorted(summary["by_error"].items()))
+    latest = summary["recent"][0] if summary["recent"] else None
+    last = "" if latest is None else (
+        f"; latest from {html.escape(str(latest['client'] or '-'))}"
+        + (f" naming {html.escape(latest['claimed_device_id'])}" if latest["claimed_device_id"] else "")
+        + f" {_age(now - latest['last_at'])}")
+    return (f'<p class="auth">{summary["total"]} refused authentication attempt(s) since central started '
+            f"({kinds}){last}. They change no terminal's row.</p>")
+
+
+def render_status(terminals: list[dict], *, now: float | None = None, engine: str = "",
+                  failed_auth: dict | None = None) -> str:
+    """The page; ``failed_auth`` is :meth:`sync.central.signals.FailedAuth.summary` (shown apart from the rows)."""
     now = time.time() if now is None else now
     rows = sorted((_row(t, now) for t in terminals), key=lambda r: -r[0])
     table = "\n".join(r[1] for r in rows) or '<tr><td colspan="7">No terminal has enrolled yet.</td></tr>'
@@ -70,6 +85,7 @@ tr.ok td:first-child {{ border-left: 4px solid #2e7d32; }}
 <h1>Terminals</h1>
 <p>{len(terminals)} enrolled &middot; central clock {html.escape(stamp)} &middot; storage {html.escape(engine)}
 &middot; refreshes every 10 s &middot; JSON at <a href="/v1/status">/v1/status</a></p>
+{_failed_auth(failed_auth, now)}
 <table><thead><tr><th>terminal</th><th>last seen</th><th>backlog reported</th><th>clock offset</th>
 <th>events</th><th>seq gaps</th><th>last error</th></tr></thead>
 <tbody>

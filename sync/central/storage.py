@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -36,6 +37,7 @@ from sync import wire
 from sync.central.engines import Engine, StorageError, engine_for_url
 
 SCHEMA_VERSION = 1
+_CURSOR_PART = re.compile(r"[0-9]{1,18}")
 NONCE_PRUNE_EVERY_S = 60.0
 
 
@@ -118,7 +120,8 @@ class Cursor:
     @classmethod
     def decode(cls, text: str) -> "Cursor":
         parts = text.split(".")
-        if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) < 19 for p in parts):
+        # ASCII digits only: '²'.isdigit() is True, and int('²') would raise inside a page read.
+        if len(parts) not in (2, 3) or not all(_CURSOR_PART.fullmatch(p) for p in parts):
             raise Resync(f"cursor {text[:40]!r} is not one central issued")
         numbers = [int(p) for p in parts]
         return cls(numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else None)

@@ -46,15 +46,20 @@ def storage(db_url):
 class RunningCentral:
     """A real uvicorn server on loopback around one app (in a thread of the test process)."""
 
-    def __init__(self, app, storage):
+    def __init__(self, app, storage, limits=None):
         import uvicorn
+
+        from sync.central.server import server_config
 
         self.app, self.storage = app, storage
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         self._sock = sock
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+        config = server_config(app, limits=limits)
+        self.limits = config.connection_limits
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 20
@@ -62,6 +67,16 @@ class RunningCentral:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("central test server did not start")
             time.sleep(0.01)
+
+    def consumer_token(self, name: str = "ops") -> str:
+        return self.storage.create_consumer_token(name)
+
+    def status(self, path: str = "/v1/status"):
+        """GET a status page with a consumer token (they need one unless public_status)."""
+        import requests
+
+        return requests.get(self.url + path, headers={"Authorization": f"Bearer {self.consumer_token()}"},
+                            timeout=10)
 
     def device(self, device_id: str = "KSK-T-0001"):
         """An enrolled device client."""
@@ -81,8 +96,9 @@ def make_central(storage):
 
     started = []
 
-    def make(**options) -> RunningCentral:
-        c = RunningCentral(create_app(storage, **options), storage)
+    def make(limits=None, **options) -> RunningCentral:
+        """``limits``: a sync.central.server.ConnectionLimits; ``options`` go to create_app."""
+        c = RunningCentral(create_app(storage, **options), storage, limits)
         started.append(c)
         return c
 

@@ -43,7 +43,7 @@ def test_enrolment_registers_the_terminal_public_key(central, storage):
     r = requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
                                                         "public_key": key}, timeout=10)
     assert r.status_code == 200
-    (terminal,) = requests.get(central.url + "/v1/status", timeout=10).json()["terminals"]
+    (terminal,) = central.status("/v1/status").json()["terminals"]
     assert terminal["public_key"] == key
 
 
