@@ -6,13 +6,23 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test bench setup apt constraints clean examples
+.PHONY: demo test fuzz bench setup apt constraints clean examples
 
 demo: setup
 	$(BIN)/terminal demo
 
 test: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Longer fuzzing with fresh examples (make test is derandomised: same commit, same result).
+# Turn every failure it prints into an @example(...) on that test.
+FUZZ_ROUNDS ?= 10
+fuzz: setup
+	@for round in $$(seq $(FUZZ_ROUNDS)); do \
+	  echo "fuzz round $$round of $(FUZZ_ROUNDS)"; \
+	  QT_QPA_PLATFORM=offscreen HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m hypothesis \
+	    -p no:cacheprovider $(PYTEST_ARGS) || exit 1; \
+	done
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from terminal.config import ConfigError, load_config, resolve_path
+from terminal.demo import DemoPorts as DemoPortsDefaults
 from terminal.schema import ROLES
+
+DEMO_PORT_FLAGS = DemoPortsDefaults.FLAGS
+DEMO_PORT_HELP = {"central": "reference central", "receipt": "receipt printer simulator",
+                  "a4": "A4 IPP printer simulator", "cr80": "CR80 badge IPP printer simulator"}
 
 
 def register(sub, common) -> None:
@@ -30,7 +36,19 @@ def register(sub, common) -> None:
     demo.add_argument("--dir", default=".demo", metavar="DIR", help="where the demo keeps its state (default .demo)")
     demo.add_argument("--for", dest="duration", type=float, default=None, metavar="SECONDS",
                       help="stop by itself after this long (for scripted runs)")
+    for name, flag in DEMO_PORT_FLAGS.items():
+        demo.add_argument(flag, dest=f"{name}_port", type=tcp_port, default=getattr(DemoPortsDefaults, name),
+                          metavar="PORT", help=f"loopback port of the demo's {DEMO_PORT_HELP[name]} "
+                                               f"(default {getattr(DemoPortsDefaults, name)})")
+    demo.epilog = "example: terminal demo --dir /tmp/demo2 --central-port 8750 --receipt-port 19110"
     demo.set_defaults(run=_demo, service=True)
+
+
+def tcp_port(text: str) -> int:
+    """argparse type: a TCP port, ASCII digits 1-65535 ('８７４０' or '8740\n' is refused)."""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
+    return int(text)
 
 
 def _init(args) -> int:
@@ -60,4 +78,5 @@ def _check(args) -> int:
 def _demo(args) -> int:
     from terminal.demo import run_demo
 
-    return run_demo(args.dir, duration=args.duration)
+    ports = DemoPortsDefaults(**{name: getattr(args, f"{name}_port") for name in DEMO_PORT_FLAGS})
+    return run_demo(args.dir, duration=args.duration, ports=ports)

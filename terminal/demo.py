@@ -18,13 +18,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from terminal import TerminalError
 from terminal.config import load_config
 from terminal.config_init import render_config
 from terminal.logs import get_logger
+from terminal.ports import port_free, port_holder
 
 log = get_logger(__name__)
 
 GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class DemoPorts:
+    """The loopback TCP ports the demo's servers listen on; each has a ``terminal demo`` flag."""
+
+    central: int = 8740
+    receipt: int = 19100
+    a4: int = 18631
+    cr80: int = 18632
+
+    FLAGS = {"central": "--central-port", "receipt": "--receipt-port", "a4": "--a4-port", "cr80": "--cr80-port"}
+
+    def check_free(self) -> None:
+        """Raise TerminalError (exit 2) naming the first taken port, its holder and the flag to change it."""
+        for name, flag in self.FLAGS.items():
+            port = getattr(self, name)
+            if port_free(port):
+                continue
+            holder = port_holder(port)
+            who = f"pid {holder[0]} ({holder[1][:120]})" if holder else "another process (not ours to see)"
+            raise TerminalError(
+                f"port {port} on 127.0.0.1, for the demo's {name.replace('a4', 'A4 printer').replace('cr80', 'CR80 printer')}, "
+                f"is taken by {who}. Stop that process, or choose another port: "
+                f"terminal demo {flag} {_suggest(port)}", exit_code=2)
 
 
 @dataclass
@@ -41,9 +68,17 @@ class Service:
     after_ready: list[Callable[[], None]] = field(default_factory=list)
 
 
+def _suggest(port: int) -> int:
+    for candidate in range(port + 10, port + 200, 10):
+        if candidate < 65536 and port_free(candidate):
+            return candidate
+    return 0
+
+
 @dataclass(frozen=True)
 class DemoLayout:
     root: Path
+    ports: DemoPorts = DemoPorts()
 
     def terminal_dir(self, role: str) -> Path:
         return self.root / role
@@ -72,13 +107,14 @@ def demo_services(layout: DemoLayout) -> list[Service]:
             "--record", str(layout.terminal_dir("kiosk") / "sms-inbox.jsonl"))))
     # Printers (drivers/receipt, drivers/printer): ports match the `sim` values in drivers/settings.py.
     services.append(Service("receipt-sim", terminal_argv(
-        "sim", "receipt", "--listen", "127.0.0.1:19100", "--out", str(layout.root / "receipts"))))
+        "sim", "receipt", "--listen", f"127.0.0.1:{layout.ports.receipt}", "--out", str(layout.root / "receipts"))))
     services.append(Service("printer-a4-sim", terminal_argv(
-        "sim", "printer", "--media", "a4", "--port", "18631", "--dir", str(layout.root / "printer-a4"))))
+        "sim", "printer", "--media", "a4", "--port", str(layout.ports.a4), "--dir", str(layout.root / "printer-a4"))))
     services.append(Service("printer-cr80-sim", terminal_argv(
-        "sim", "printer", "--media", "cr80", "--port", "18632", "--dir", str(layout.root / "printer-cr80"))))
+        "sim", "printer", "--media", "cr80", "--port", str(layout.ports.cr80),
+        "--dir", str(layout.root / "printer-cr80"))))
     # Store-and-forward for each terminal; it waits (logging sync.not_enrolled) until the
-    # terminal is enrolled ('terminal sync enroll') with the demo's central, http://127.0.0.1:8740.
+    # terminal is enrolled ('terminal sync enroll') with the demo's central.
     for role in ("kiosk", "dropbox"):
         services.append(Service(f"sync-{role}", terminal_argv("sync", "run", "--config",
                                                               str(layout.config_path(role)))))
@@ -86,19 +122,20 @@ def demo_services(layout: DemoLayout) -> list[Service]:
 
 
 def _central_services(layout: DemoLayout) -> list[Service]:
-    """Central on 127.0.0.1:8740 (SQLite under <demo>/central), seeded, with enrolment tokens.
+    """Central on 127.0.0.1:<central port> (SQLite under <demo>/central), seeded, with enrolment tokens.
 
     Each not-yet-enrolled demo terminal finds a one-time token in
     <demo>/<role>/enrolment-token (see sync.central.demo).
     """
-    from sync.central.demo import DEMO_LISTEN, prepare_central
+    from sync.central.demo import prepare_central
 
+    listen = f"127.0.0.1:{layout.ports.central}"
     devices = {role: load_config(layout.config_path(role)).device_id for role in ("kiosk", "dropbox")
                if layout.config_path(role).exists()}
     db = prepare_central(layout.root, devices)
-    central = Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", DEMO_LISTEN),
-                      ready_url=f"http://{DEMO_LISTEN}/healthz")
-    central.after_ready = [lambda role=role: _enrolment(layout, role, f"http://{DEMO_LISTEN}") for role in devices]
+    central = Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", listen),
+                      ready_url=f"http://{listen}/healthz")
+    central.after_ready = [lambda role=role: _enrolment(layout, role, f"http://{listen}") for role in devices]
     return [central]
 
 
@@ -117,26 +154,49 @@ def _enrolment(layout: DemoLayout, role: str, url: str) -> None:
         log.error("demo.enrolment_failed", role=role, error=done.stderr.strip()[-500:])
 
 
-def prepare(root: str | os.PathLike) -> DemoLayout:
-    """Write (once) the two simulated terminals' configs and open their stores."""
+def prepare(root: str | os.PathLike, ports: DemoPorts = DemoPorts()) -> DemoLayout:
+    """Write (once) the two simulated terminals' configs, point them at this run's ports, open their stores."""
+    from sync.state import get_state, set_state
     from sync.store import open_store
     from sync.store_cli import store_path
     from terminal.migrations import all_migrations
 
-    layout = DemoLayout(Path(root).resolve())
+    layout = DemoLayout(Path(root).resolve(), ports)
     for role, device_id in (("kiosk", "KSK-DEMO-0001"), ("dropbox", "DBX-DEMO-0001")):
         path = layout.config_path(role)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_config(role, state_dir=str(layout.terminal_dir(role) / "state"),
                                           device_id=device_id, site="demo", sim=True))
+        _point_at_ports(path, ports)
         cfg = load_config(path)
         _prepare_sim_devices(cfg)
         with open_store(store_path(cfg), all_migrations()) as store:
             health = store.health()
+            url = f"http://127.0.0.1:{ports.central}"
+            if get_state(store.conn, "central_url") not in (None, url):  # enrolled on an earlier run's port
+                with store.write():
+                    set_state(store.conn, "central_url", url)
         log.info("demo.terminal_ready", role=role, config=str(path), store=health["path"],
                  store_ok=health["ok"])
     return layout
+
+
+def _point_at_ports(path: Path, ports: DemoPorts) -> None:
+    """Rewrite the printers' sim URIs for this run's ports (the rest of the file is left as written)."""
+    uris = {"receipt": f'uri = "tcp://127.0.0.1:{ports.receipt}"',
+            "printer": f'uri = "ipp://127.0.0.1:{ports.a4}/ipp/print"',
+            "badge_printer": f'uri = "ipp://127.0.0.1:{ports.cr80}/ipp/print"'}
+    section, out = "", []
+    for line in path.read_text().splitlines(keepends=True):
+        if line.startswith("["):
+            section = line.strip().strip("[]")
+        elif section in uris and line.startswith("uri = \"") and "127.0.0.1:" in line:
+            line = uris[section] + "\n"
+        out.append(line)
+    text = "".join(out)
+    if text != path.read_text():
+        path.write_text(text)
 
 
 def _prepare_sim_devices(cfg) -> None:
@@ -150,8 +210,9 @@ def _prepare_sim_devices(cfg) -> None:
             write_scene(folder)
 
 
-def run_demo(root: str | os.PathLike, *, duration: float | None = None) -> int:
-    layout = prepare(root)
+def run_demo(root: str | os.PathLike, *, duration: float | None = None, ports: DemoPorts = DemoPorts()) -> int:
+    ports.check_free()
+    layout = prepare(root, ports)
     services = demo_services(layout)
     stop = {"requested": False}
 

@@ -10,6 +10,17 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Hypothesis: the same commit gives the same result every time.  'ci' (the default, used by
+# make test) is derandomised -- every run draws the same examples -- and keeps no example
+# database.  'fuzz' (make fuzz) draws fresh examples, FUZZ_ROUNDS times, and remembers
+# failures in .hypothesis/ (git-ignored); each failure it finds becomes an @example.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("fuzz", derandomize=False, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
@@ -53,6 +64,22 @@ def central():
     c = CentralDouble().start()
     yield c
     c.close()
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct loopback ports the OS says are free now (tests never use fixed ports)."""
+    import socket
+
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def terminal_cmd(*args: str) -> list[str]:

@@ -5,7 +5,11 @@ import subprocess
 import sys
 import time
 
-from conftest import terminal_cmd
+import socket
+
+import pytest
+
+from conftest import free_ports, terminal_cmd
 
 
 def test_help_lists_the_subcommands():
@@ -37,7 +41,11 @@ def test_demo_runs_the_terminal_set_end_to_end_and_stops_cleanly_on_ctrl_c(tmp_p
     """make demo's promise: central, simulators and sync start; an event travels; Ctrl-C stops it all."""
     demo = tmp_path / "demo"
     log = open(tmp_path / "demo.log", "w")
-    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(demo)), stdout=log, stderr=subprocess.PIPE, text=True)
+    # Never the default ports: a 'make demo' may be running on this machine.
+    ports = dict(zip(("--central-port", "--receipt-port", "--a4-port", "--cr80-port"), free_ports(4)))
+    flags = [str(x) for item in ports.items() for x in item]
+    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(demo), *flags), stdout=log, stderr=subprocess.PIPE,
+                            text=True)
     try:
         deadline = time.monotonic() + 90
         line = ""
@@ -48,6 +56,9 @@ def test_demo_runs_the_terminal_set_end_to_end_and_stops_cleanly_on_ctrl_c(tmp_p
         assert "press Ctrl-C" in line
         kiosk = str(demo / "kiosk" / "terminal.toml")
         assert not (demo / "kiosk" / "enrolment-token").exists()  # spent: the kiosk enrolled
+        text = (demo / "kiosk" / "terminal.toml").read_text()
+        assert f'uri = "tcp://127.0.0.1:{ports["--receipt-port"]}"' in text
+        assert f'uri = "ipp://127.0.0.1:{ports["--cr80-port"]}/ipp/print"' in text
         subprocess.run(terminal_cmd("sync", "emit", "--config", kiosk, "--count", "3"), check=True,
                        capture_output=True)
         seqs: list[int] = []
@@ -66,3 +77,29 @@ def test_demo_runs_the_terminal_set_end_to_end_and_stops_cleanly_on_ctrl_c(tmp_p
     assert proc.returncode == 0, err
     assert "demo stopped" in err and "Traceback" not in err
     assert (demo / "dropbox" / "state" / "terminal.db").exists()
+
+
+@pytest.mark.parametrize("flag, words", [("--central-port", "central"), ("--receipt-port", "receipt"),
+                                         ("--a4-port", "A4 printer"), ("--cr80-port", "CR80 printer")])
+def test_demo_names_a_taken_port_its_holder_and_the_flag_to_choose_another(tmp_path, flag, words):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    others = [str(x) for pair in zip([f for f in ("--central-port", "--receipt-port", "--a4-port", "--cr80-port")
+                                      if f != flag], free_ports(3)) for x in pair]
+    try:
+        done = subprocess.run(terminal_cmd("demo", "--dir", str(tmp_path / "d"), flag, str(port), *others,
+                                           "--for", "1"), capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1, for the demo's {words}, is taken by pid {os.getpid()} (" in done.stderr
+    assert f"choose another port: terminal demo {flag} " in done.stderr
+    assert not (tmp_path / "d").exists()  # refused before anything started
+
+
+@pytest.mark.parametrize("value", ["８７４０", "8740\n", "²", "0", "65536", "-1", "http"])
+def test_demo_port_flags_take_only_ascii_port_numbers(value):
+    done = subprocess.run(terminal_cmd("demo", "--central-port", value, "--for", "0"), capture_output=True, text=True)
+    assert done.returncode == 2 and "is not a TCP port (1-65535)" in done.stderr
