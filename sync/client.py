@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import re
 import time
 from dataclasses import dataclass
 
@@ -239,13 +240,14 @@ def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str =
             "last_seq": last_seq if isinstance(last_seq, int) and last_seq >= 0 else None}
 
 
+_SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
+
+
 def _server_time(response: requests.Response) -> float | None:
     value = response.headers.get(wire.H_SERVER_TIME)
-    if value:
-        try:
-            return float(value)
-        except ValueError:
-            pass
+    # Seconds since the epoch in ASCII digits: float() would also take '１７', 'nan' and 'inf'.
+    if value and _SECONDS.fullmatch(value):
+        return float(value)
     date = response.headers.get("Date")
     if date:
         try:

@@ -17,7 +17,8 @@ class Notifier:
         env = os.environ if env is None else env
         self.address = env.get("NOTIFY_SOCKET", "")
         usec = env.get("WATCHDOG_USEC", "")
-        self.watchdog_every_s = int(usec) / 2e6 if usec.isdigit() else None  # ping at half the timeout
+        # ASCII only: str.isdigit() is also true for '²', which int() refuses.  Ping at half the timeout.
+        self.watchdog_every_s = int(usec) / 2e6 if usec.isascii() and usec.isdigit() and int(usec) else None
         self._last_ping = 0.0
 
     def notify(self, *, ready: bool = False, status: str | None = None, watchdog: bool = False,
