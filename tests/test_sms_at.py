@@ -5,13 +5,14 @@ import threading
 import tty
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from drivers.errors import DeviceError, DeviceTimeout
-from drivers.sms.at import final_result, parse_cmgs, parse_cpin, parse_csq, parse_registration, result_error
+from drivers.sms.at import ascii_int, final_result, parse_cmgs, parse_cpin, parse_csq, parse_registration, result_error
 from drivers.sms.channel import AtChannel
 from drivers.sms.errors import CmeError, CmsError, ModemProtocolError, NoNetwork, SimNotReady, modem_error
+from drivers.sms.modem import Modem
 
 
 def test_final_results():
@@ -58,23 +59,60 @@ def test_malformed_lines_are_protocol_errors(line, parser):
         parser(line)
 
 
+# Digits that are not ASCII: '²' (str.isdigit() is true, int() fails), full-width and Arabic-Indic
+# (int() reads them): a number from a modem is valid only in the digits 0-9.
+NOT_ASCII = ["²", "１２３", "١٢٣", "1²", "２0"]
+
 lines = st.one_of(
     st.text(max_size=60),
     st.sampled_from(["+CSQ: ", "+CREG: ", "+CEREG: ", "+CPIN: ", "+CMGS: ", "+CMS ERROR: ", "+CME ERROR: "])
-    .flatmap(lambda p: st.text(alphabet="0123456789,\" ABCDEFx-", max_size=30).map(lambda s: p + s)),
+    .flatmap(lambda p: st.text(alphabet="0123456789,\" ABCDEFx-²³¹１２３٠١٢٣۴०", max_size=30).map(lambda s: p + s)),
 )
 
 
 @settings(max_examples=300, deadline=None)
+@example("+CSQ: ²,99")             # crashed with ValueError from int()
+@example("+CMS ERROR: ²")          # likewise
+@example("+CREG: 0,١")             # was read as registered (home)
 @given(lines)
 def test_fuzz_parsers_raise_only_protocol_errors(line):
-    final_result(line)
-    for parser in (parse_csq, parse_cpin, parse_cmgs, lambda x: parse_registration(x, "+CREG"),
+    final = final_result(line)
+    if isinstance(final, tuple) and final[1] is not None:
+        assert line.split(":", 1)[1].strip().isascii()     # a code only from ASCII digits
+    for parser in (parse_csq, parse_cmgs, lambda x: parse_registration(x, "+CREG"),
                    lambda x: parse_registration(x, "+CEREG")):
         try:
             parser(line)
         except ModemProtocolError:
             pass
+        else:
+            assert not any(ch.isnumeric() and not ch.isascii() for ch in line)   # never "valid"
+    try:
+        parse_cpin(line)
+    except ModemProtocolError:
+        pass
+
+
+@pytest.mark.parametrize("digits", NOT_ASCII)
+def test_numbers_in_other_digits_are_protocol_errors_with_a_reason(digits):
+    for line, parser, words in [
+        (f"+CSQ: {digits},99", parse_csq, "signal"),
+        (f"+CSQ: 20,{digits}", parse_csq, "bit error rate"),
+        (f"+CREG: 0,{digits}", lambda x: parse_registration(x, "+CREG"), "state"),
+        (f"+CEREG: {digits}", lambda x: parse_registration(x, "+CEREG"), "state"),
+        (f"+CMGS: {digits}", parse_cmgs, "message reference"),
+    ]:
+        with pytest.raises(ModemProtocolError, match="is not an ASCII digit 0-9") as info:
+            parser(line)
+        assert words in str(info.value) and f"{digits!r} is not a number" in str(info.value)
+    assert ascii_int(digits) is None
+
+
+@pytest.mark.parametrize("digits", NOT_ASCII)
+def test_an_error_code_in_other_digits_has_no_code_and_keeps_its_text(digits):
+    assert final_result(f"+CMS ERROR: {digits}") == ("CMS", None, digits)
+    assert final_result(f"+CME ERROR: {digits}") == ("CME", None, digits)
+    assert f"({digits})" in str(result_error(final_result(f"+CMS ERROR: {digits}")))
 
 
 class ScriptedModem:
@@ -121,9 +159,11 @@ def scripted():
     modem.close()
 
 
-finals = st.sampled_from([b"OK", b"ERROR", b"+CMS ERROR: 38", b"+CME ERROR: 10", b"+CMS ERROR: junk", b""])
+finals = st.sampled_from([b"OK", b"ERROR", b"+CMS ERROR: 38", b"+CME ERROR: 10", b"+CMS ERROR: junk", b"",
+                          "+CMS ERROR: ²".encode(), "+CME ERROR: １０".encode(), "+CMS ERROR: ٣٨".encode()])
 bodies = st.lists(st.one_of(st.binary(max_size=40), st.text(max_size=30).map(str.encode),
-                            st.sampled_from([b"+CSQ: 99,99", b"+CSQ: 20", b"> ", b"\x00\xff", b"RING"])),
+                            st.sampled_from([b"+CSQ: 99,99", b"+CSQ: 20", b"> ", b">", b"\x00\xff", b"RING",
+                                             "+CSQ: ²,99".encode(), "+CSQ: ٢٠,99".encode()])),
                   max_size=4)
 
 
@@ -155,3 +195,15 @@ def test_garbage_without_line_breaks_is_a_protocol_error(scripted):
     with AtChannel(scripted.port, timeout_s=0.5, init_commands=()) as channel:
         with pytest.raises(ModemProtocolError, match="without a line break"):
             channel.command("AT+CSQ")
+
+
+@pytest.mark.parametrize("digits", NOT_ASCII)
+def test_a_modem_answering_in_other_digits_is_refused_with_a_reason(scripted, digits):
+    """Over the pty, through the real driver: the bytes of '+CSQ: ²,99' (UTF-8) are not a signal."""
+    scripted.answer = f"\r\n+CSQ: {digits},99\r\n\r\nOK\r\n".encode()
+    with Modem(scripted.port, timeout_s=0.5) as modem:
+        with pytest.raises(ModemProtocolError, match="signal .* is not a number in 0-99"):
+            modem.signal()
+        scripted.answer = f"\r\n+CREG: 0,{digits}\r\n\r\nOK\r\n".encode()
+        with pytest.raises(ModemProtocolError, match=r"\+CREG state .* is not a number in 0-11"):
+            modem.registration()

@@ -38,7 +38,8 @@ class Central:
             return behaviour
         if behaviour == "slow":
             time.sleep(0.6)
-        if not data.get("to", "").lstrip("+").isdigit():
+        to = data.get("to", "").removeprefix("+")
+        if not (to.isascii() and to.isdigit()):           # isdigit() alone takes '²' and '١'
             return 400, {"error": "invalid phone number"}, {}
         earlier = self.messages.get(data["key"])
         if earlier and earlier[:2] != (data["to"], data["text"]):
@@ -287,3 +288,41 @@ def test_health_never_raises_on_a_broken_answer(central):
 def test_url_without_a_host_names_the_setting(url):
     with pytest.raises(ConfigurationError, match="central_url"):
         CentralSms(url)
+
+
+# -- numbers in central's answers: ASCII digits only ---------------------------------------------
+
+@pytest.mark.parametrize("parts", ["²", "１", "١", "-1", True, 0, 256, 1.5, None, [2]])
+def test_a_parts_count_that_is_not_a_whole_number_is_refused_with_a_reason(central, parts):
+    """int() would crash on '²' and read '１' and '١' as 1: none of them is a count central meant."""
+    central.script = [(201, {"id": "m9", "status": "sent", "parts": parts}, {})]
+    with client(central) as sms, pytest.raises(CentralUnavailable, match="parts count .* is not a whole number "
+                                                                         "1-255") as info:
+        sms.send(PHONE, "hello")
+    assert "same key is safe" in str(info.value)
+
+
+@pytest.mark.parametrize("parts, expected", [(2, 2), ("3", 3), (255, 255)])
+def test_a_parts_count_in_digits_is_taken(central, parts, expected):
+    central.script = [(201, {"id": "m9", "status": "sent", "parts": parts}, {})]
+    with client(central) as sms:
+        assert sms.send(PHONE, "hello").parts == expected
+
+
+def test_a_retry_after_in_other_digits_is_no_retry_time(central):
+    central.script = [(429, {"error": "1 per minute per number"}, {"Retry-After": "²"})]
+    with client(central) as sms, pytest.raises(CentralRateLimited) as info:
+        sms.send(PHONE, "hello")
+    assert info.value.retry_after_s is None and "try again in" not in str(info.value)
+
+
+@pytest.mark.parametrize("value, seconds", [("42", 42.0), ("1.5", 1.5), (" 7 ", 7.0), ("0", 0.0), ("²", None),
+                                            ("１２", None), ("١٢", None), ("nan", None), ("inf", None),
+                                            ("-5", None), ("1e3", None), ("", None)])
+def test_retry_after_is_read_only_from_ascii_digits(value, seconds):
+    """float() reads '１２' and '١٢' as 12, and 'nan' and 'inf' too: RFC 9110 delay-seconds is digits."""
+    from drivers.sms.central import _retry_after
+
+    response = requests.Response()
+    response.headers["Retry-After"] = value
+    assert _retry_after(response) == seconds

@@ -1,7 +1,7 @@
 """SMS-SUBMIT PDU codec: known vectors, round trips, splitting, and fuzzing of the decoder."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from drivers.sms.errors import InvalidMessage, PduError
@@ -155,9 +155,51 @@ def test_fuzz_random_bytes(data):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=80))
+@example("0０")
+@example("00²1")
+@given(st.one_of(st.text(max_size=80), st.text(alphabet="0123456789ABCDEF²³１２３٠١٢٣", max_size=80)))
 def test_fuzz_random_text(text):
     _decode_or_pdu_error(text)
+
+
+# -- digits that are not ASCII: '²' (isdigit, but int() fails), full-width and Arabic-Indic (int() reads them)
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("number, odd", [
+    ("13800138²00", "²"), ("+86１３８００１３８０００", "１"), ("١٣٨٠٠١٣٨٠٠٠", "١"), ("１２３", "１"), ("١٢٣", "١"),
+    ("²", "²"), ("+86 138 0013 800" + "٨", "٨"),
+])
+def test_numbers_in_other_digits_are_refused_with_the_reason_and_masked(number, odd):
+    with pytest.raises(InvalidMessage, match=f"{odd!r} .U\\+{ord(odd):04X}. is not an ASCII digit 0-9") as info:
+        encode_address(number)
+    shown = str(info.value)
+    for digits in ("13800138", "13800138".translate(FULLWIDTH), "13800138".translate(ARABIC_INDIC)):
+        assert digits not in shown
+
+
+@settings(max_examples=300, deadline=None)
+@example("13800138²00")
+@example("１３８００１３８０００")
+@example("١٣٨٠٠١٣٨٠٠٠")
+@given(st.text(alphabet="+0123456789 -²³¹１２３４５٠١٢٣٤۴߀०", min_size=0, max_size=24))
+def test_fuzz_numbers_are_valid_only_in_ascii_digits(number):
+    try:
+        digits, _ = normalize_number(number)
+    except InvalidMessage as exc:
+        assert str(exc).startswith("sms: recipient ")
+        return
+    assert digits.isascii() and digits.isdigit()
+    assert not any(ch.isnumeric() and not ch.isascii() for ch in number)
+
+
+@pytest.mark.parametrize("pdu", ["0０", "00²1", "٠٠", "0001000B819010325476F80000１２"])
+def test_a_pdu_with_other_digits_is_a_pdu_error_that_names_the_character(pdu):
+    odd = next(ch for ch in pdu if not ch.isascii())
+    with pytest.raises(PduError, match=f"{odd!r} at character {pdu.index(odd)} is not one"):
+        decode_submit(pdu)
 
 
 _VALID = [p.hex for p in encode_submit("+8613800138000", "验证码 123456 " * 12, reference=3)] + \

@@ -34,6 +34,20 @@ REGISTRATION_STATES = {
 REGISTERED = frozenset({1, 5, 6, 7, 9, 10})
 
 
+def ascii_int(text: str, max_digits: int = 5) -> int | None:
+    """``text`` as a whole number when it is 1..max_digits ASCII digits, else None.
+
+    ``str.isdigit()`` is also true for '²', full-width '１２' and Arabic-Indic '١٢', and
+    ``int()`` takes the last two: neither is a number a modem or a person meant here.
+
+    >>> ascii_int("23"), ascii_int("²"), ascii_int("１２"), ascii_int("١٢"), ascii_int("-1"), ascii_int("123456")
+    (23, None, None, None, None, None)
+    """
+    if isinstance(text, str) and 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def final_result(line: str):
     """``'OK'`` / ``'ERROR'`` / other plain final codes, ``('CMS'|'CME', code, meaning)``, or None."""
     if line in FINAL_PLAIN:
@@ -42,8 +56,8 @@ def final_result(line: str):
     if not m:
         return None
     kind, detail = m.group(1), m.group(2).strip()
-    if detail.isdigit() and len(detail) <= 5:
-        code = int(detail)
+    code = ascii_int(detail)
+    if code is not None:
         table = CMS_MEANINGS if kind == "CMS" else CME_MEANINGS
         return (kind, code, table.get(code, "code not in the standard"))
     # AT+CMEE=2 verbose form: find the code by its standard wording where we can.
@@ -105,9 +119,12 @@ def _fields(line: str, prefix: str) -> list[str]:
 
 
 def _int(value: str, what: str, low: int, high: int) -> int:
-    if not value.isdigit() or len(value) > 5 or not low <= int(value) <= high:
-        raise ModemProtocolError(f"{what} {value[:20]!r} is not a number in {low}-{high}")
-    return int(value)
+    number = ascii_int(value)
+    if number is None or not low <= number <= high:
+        odd = next((ch for ch in value if ch.isnumeric() and not ch.isascii()), None)
+        why = f" ({odd!r} is not an ASCII digit 0-9)" if odd else ""
+        raise ModemProtocolError(f"{what} {value[:20]!r} is not a number in {low}-{high}{why}")
+    return number
 
 
 def parse_csq(line: str) -> Signal:

@@ -41,6 +41,7 @@ import requests
 
 from drivers.errors import ConfigurationError
 from drivers.health import Health
+from drivers.sms.at import ascii_int
 from drivers.sms.errors import (
     DEVICE,
     CentralRateLimited,
@@ -131,12 +132,17 @@ class CentralSms(SmsSender):
             try:
                 data = response.json()
                 message_id = str(data["id"])
-                parts = int(data.get("parts", 1))
                 duplicate = data.get("status") == "duplicate" and first_attempt
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, AttributeError):
                 raise CentralUnavailable(f"central answered HTTP {status} without a message id",
                                          status=status, hint="the message may or may not have been sent; "
                                                              "retrying with the same key is safe") from None
+            parts = _parts(data.get("parts", 1))
+            if parts is None:
+                raise CentralUnavailable(f"central answered HTTP {status} with a parts count "
+                                         f"{str(data.get('parts'))[:20]!r} that is not a whole number 1-255",
+                                         status=status, hint="the message may or may not have been sent; "
+                                                             "retrying with the same key is safe")
             log.info("sms.sent", to=to, key=key, transport=self.transport, parts=parts, duplicate=duplicate)
             return SendResult(key, self.transport, parts, (message_id,), duplicate=duplicate)
         reason = _reason(response)
@@ -197,12 +203,22 @@ def _reason(response: requests.Response) -> str:
     return (response.reason or "").strip()[:200] or "no reason given"
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
+def _parts(value) -> int | None:
+    """A JSON parts count (an integer, or a string of ASCII digits) 1-255, else None."""
+    if isinstance(value, str):
+        value = ascii_int(value.strip(), 3)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255:
         return None
+    return value
+
+
+_DELAY = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")     # ASCII only: float() also reads '١٢' as 12
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After as delay-seconds (RFC 9110); None when absent or not ASCII digits."""
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if _DELAY.fullmatch(value) else None
 
 
 def _short(exc: Exception) -> str:

@@ -67,15 +67,29 @@ def normalize_number(number: str) -> tuple[str, bool]:
     >>> normalize_number("+86 138-0013-8000"), normalize_number("10086")
     (('8613800138000', True), ('10086', False))
     """
-    compact = _SEPARATORS.sub("", number or "")
+    if not isinstance(number, str):
+        raise InvalidMessage(f"recipient must be text, not {type(number).__name__}",
+                             hint="use digits 0-9, optionally with a leading + and country code")
+    compact = _SEPARATORS.sub("", number)
     m = _NUMBER.match(compact)
     if not m:
+        # '²', '１' and '١' are digits to str.isdigit() but not to the network: name the first one.
+        odd = next((ch for ch in compact if ch.isnumeric() and not ch.isascii()), None)
+        why = f": {odd!r} (U+{ord(odd):04X}) is not an ASCII digit 0-9" if odd else ""
+        raise InvalidMessage(f"recipient {_shown(compact)!r} is not a phone number{why}",
+                             hint="use digits 0-9, optionally with a leading + and country code")
+    return m.group(2), m.group(1) is not None
+
+
+def _shown(compact: str) -> str:
+    """A refused number as it may be shown: masked once it has as many digits (of any script) as a phone."""
+    if sum(ch.isnumeric() for ch in compact) < 7:
+        return compact[:20]
+    if all(ch.isascii() for ch in compact if ch.isnumeric()):
         from terminal.pii import mask_phone
 
-        shown = mask_phone(compact) if sum(c.isdigit() for c in compact) >= 7 else compact[:20]
-        raise InvalidMessage(f"recipient {shown!r} is not a phone number",
-                             hint="use digits, optionally with a leading + and country code")
-    return m.group(2), m.group(1) is not None
+        return mask_phone(compact)
+    return compact[:3] + "*" * max(1, len(compact) - 7) + compact[-4:]
 
 
 def encode_address(number: str) -> bytes:
@@ -265,7 +279,11 @@ def decode_submit(pdu: str) -> DecodedSubmit:
     if not isinstance(pdu, str):
         raise PduError("a PDU must be text (hex digits)")
     pdu = pdu.strip()
-    if len(pdu) % 2 or not re.fullmatch(r"[0-9A-Fa-f]*", pdu):
+    bad = re.search(r"[^0-9A-Fa-f]", pdu)              # ASCII hex only: '１' and '١' are not hex digits
+    if bad:
+        raise PduError(f"a PDU must be an even number of hex digits 0-9 A-F; {bad.group()!r} at "
+                       f"character {bad.start()} is not one")
+    if len(pdu) % 2:
         raise PduError("a PDU must be an even number of hex digits")
     data = bytes.fromhex(pdu)
     if not data:
