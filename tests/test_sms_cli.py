@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import terminal_cmd
 
-from drivers.sms.simulator import ModemSimulator
+from drivers.sms.simulator import PROMPTS, ModemSimulator
 from terminal.config import load_config
 
 PHONE = "+8613800138000"
@@ -95,7 +95,8 @@ def test_selftest_without_sms_section(sim_config):
 
 def test_sim_modem_runs_until_sigterm_and_records(tmp_path):
     link, record = tmp_path / "sim" / "modem.pty", tmp_path / "inbox.jsonl"
-    proc = subprocess.Popen(terminal_cmd("sim", "modem", "--port", str(link), "--record", str(record)),
+    proc = subprocess.Popen(terminal_cmd("sim", "modem", "--port", str(link), "--record", str(record),
+                                         "--prompt", "crlf"),        # SIM7670G: CR LF ">" CR LF
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
@@ -110,8 +111,9 @@ def test_sim_modem_runs_until_sigterm_and_records(tmp_path):
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert not link.exists()                      # the link is removed on exit
-    events = [json.loads(line)["event"] for line in out.splitlines()]
-    assert events[0] == "sms.sim_ready" and events[-1] == "sms.sim_stopped"
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[0]["event"] == "sms.sim_ready" and events[-1]["event"] == "sms.sim_stopped"
+    assert events[0]["prompt"] == "crlf"
     assert "13800138000" not in out
     (message,) = [json.loads(line) for line in record.read_text().splitlines()]
     assert (message["recipient"], message["text"]) == (PHONE, "验证码 1")
@@ -131,3 +133,61 @@ def test_hw_sms_refuses_a_timeout_that_is_not_a_positive_number(run_cli, sim, op
     sim.set_fault("hang")
     code, out, err = run_cli("hw", "sms", "--port", sim.port, option, value, "--to", PHONE, "--text", "hi")
     assert code == 2 and not out and err.count("\n") == 1 and option in err
+
+
+# -- modem dialects ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_hw_sms_through_every_prompt_form(run_cli, prompt):
+    with ModemSimulator(prompt=prompt) as sim:
+        code, out, err = run_cli("hw", "sms", "--port", sim.port, "--to", PHONE, "--text", "验" * 100)
+        assert code == 0, err
+        assert out.startswith("sent: 2 parts to 138****8000 via modem")
+        assert [m.text for m in sim.messages] == ["验" * 100]
+
+
+def test_sim_modem_help_documents_every_prompt_form(run_cli, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")              # one line per option: no wrapping to undo
+    with pytest.raises(SystemExit) as info:
+        run_cli("sim", "modem", "--help")
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    for name in PROMPTS:
+        assert f"{name} = " in out
+    assert 'space = CR LF "> "' in out and 'crlf = CR LF ">" CR LF' in out and 'tight-bare = ">"' in out
+
+
+def test_sim_modem_refuses_an_unknown_prompt_form(run_cli, capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        run_cli("sim", "modem", "--port", str(tmp_path / "m"), "--prompt", "nope")
+    assert info.value.code == 2 and "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+# -- digits that are not ASCII -------------------------------------------------------------------
+
+NOT_ASCII = ["²", "１２３", "١٢٣"]
+
+
+@pytest.mark.parametrize("to", ["13800138²00", "１３８００１３８０００", "+86١٣٨٠٠١٣٨٠٠٠", "²", "１２３", "١٢٣"])
+def test_hw_sms_refuses_a_number_in_other_digits_before_the_port(run_cli, tmp_path, to):
+    code, out, err = run_cli("hw", "sms", "--port", str(tmp_path / "none"), "--to", to, "--text", "hi")
+    assert code == 1 and not out and err.count("\n") == 1
+    assert "is not a phone number" in err and "is not an ASCII digit 0-9" in err
+    assert "13800138" not in err and "１３８００１３８" not in err and "١٣٨٠٠١٣٨" not in err
+
+
+@pytest.mark.parametrize("digits", NOT_ASCII)
+@pytest.mark.parametrize("argv", [
+    ("hw", "sms", "--to", PHONE, "--text", "hi", "--port", "/dev/null", "--baudrate"),
+    ("hw", "sms", "--to", PHONE, "--text", "hi", "--port", "/dev/null", "--timeout"),
+    ("hw", "sms", "--to", PHONE, "--text", "hi", "--port", "/dev/null", "--send-timeout"),
+    ("hw", "modem", "--port", "/dev/null", "--baudrate"),
+    ("sim", "modem", "--port", "/nonexistent/m", "--signal"),
+    ("sim", "modem", "--port", "/nonexistent/m", "--cms-code"),
+], ids=["baudrate", "timeout", "send-timeout", "modem-baudrate", "signal", "cms-code"])
+def test_numeric_options_in_other_digits_are_refused_by_name(run_cli, capsys, argv, digits):
+    """int() and float() read '１２３' and '١٢٣' as 123, and '²' makes int() fail: none is a number here."""
+    with pytest.raises(SystemExit) as info:
+        run_cli(*argv, digits)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and f"argument {argv[-1]}: {digits!r} is not a" in err and "digits 0-9" in err

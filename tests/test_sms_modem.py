@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from drivers.errors import DeviceTimeout, DeviceUnavailable
 from drivers.sms.errors import CmsError, InvalidMessage, KeyConflict, NoNetwork, SimNotReady
 from drivers.sms.modem import Modem, ModemSms
-from drivers.sms.simulator import ModemSimulator
+from drivers.sms.simulator import PROMPTS, ModemSimulator
 
 PHONE = "+8613800138000"
 LONG_ZH = "【人事服务】您的在职证明已打印完成，请在自助终端出纸口取件。如非本人操作，请致电人力资源共享服务中心。" * 2
@@ -229,7 +229,9 @@ def shared_sim():
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(junk=st.lists(st.one_of(st.binary(max_size=60),
                                st.sampled_from([b"AT+CMGS=20\r", b"AT+CMGS=\"10086\"\r", b"AT+CMGF=1\r", b"ATE1\r",
-                                                b"AT+CREG=2\r", b"\x1a", b"\x1b", b"AT+CMEE=9\r", b"AT" * 600])),
+                                                b"AT+CREG=2\r", b"\x1a", b"\x1b", b"AT+CMEE=9\r", b"AT" * 600,
+                                                "AT+CMGS=²\r".encode(), "AT+CMGS=１２\r".encode(),
+                                                "AT+CMGS=\"١٢٣\"\r".encode(), "AT+CMEE=١\r".encode()])),
                      max_size=6))
 def test_fuzz_simulator_survives_any_input(shared_sim, junk):
     """Whatever a driver sends, the simulated modem keeps answering (after ESC, like a real one)."""
@@ -333,3 +335,90 @@ def test_a_modem_that_restarted_in_text_mode_still_gets_a_pdu_not_an_sms_to_the_
     sim.restart(saved_text_mode=True)      # the driver's port stayed open; it cannot know
     sms.send(PHONE, "验证码 123456")
     assert [(m.recipient, m.text) for m in sim.messages] == [(PHONE, "before"), (PHONE, "验证码 123456")]
+
+
+# -- modem dialects: every form of the AT+CMGS prompt that real modems send ------------------------
+
+@pytest.mark.parametrize("prompt, raw", PROMPTS.items())
+def test_the_simulator_speaks_each_prompt_form(prompt, raw):
+    """The bytes between AT+CMGS and the ESC that aborts it are exactly the prompt form asked for."""
+    with ModemSimulator(prompt=prompt) as sim, serial.Serial(sim.port, timeout=5) as port:
+        port.write(b"ATE0\r")
+        assert port.read_until(b"OK\r\n").endswith(b"OK\r\n")
+        port.write(b"AT+CMGS=20\r")
+        assert port.read(len(raw)) == raw
+        port.write(b"\x1b")
+        assert port.read_until(b"OK\r\n") == b"\r\nOK\r\n"
+
+
+@pytest.fixture(params=[False, True], ids=["no-echo", "echo"])
+def dialect_sms(request):
+    """A sender on a simulated modem of each prompt form (``request.param`` of the test), with the
+    modem's echo off (as the driver sets it) or back on, so the echo of AT+CMGS precedes the prompt."""
+    echo = request.param
+
+    def make(prompt):
+        sim = ModemSimulator(prompt=prompt)
+        sms = ModemSms(sim.port, timeout_s=2, send_timeout_s=5)
+        if echo:
+            sms.modem.command("ATE1")
+        made.append((sim, sms))
+        return sim, sms
+
+    made = []
+    yield make
+    for sim, sms in made:
+        sms.close()
+        sim.close()
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_a_single_part_message_is_sent_over_every_prompt_form(dialect_sms, prompt):
+    sim, sms = dialect_sms(prompt)
+    result = sms.send(PHONE, "验证码 123456")
+    assert result.parts == 1 and len(result.references) == 1
+    assert [(m.recipient, m.text, m.parts) for m in sim.messages] == [(PHONE, "验证码 123456", 1)]
+
+
+@pytest.mark.parametrize("prompt", PROMPTS)
+def test_a_three_part_message_is_sent_over_every_prompt_form(dialect_sms, prompt):
+    sim, sms = dialect_sms(prompt)
+    assert sms.send("13800138000", "验" * 150).parts == 3
+    sms.send(PHONE, "Your code is 123456")       # the next message finds the channel in step
+    assert [(m.recipient, m.text, m.parts) for m in sim.messages] == [
+        ("13800138000", "验" * 150, 3), (PHONE, "Your code is 123456", 1)]
+    assert sum(c.startswith("AT+CMGS=") for c in sim.commands) == 4
+
+
+def test_the_sim7670_prompt_field_case():
+    """SIMCom SIM7670G firmware 2382B02SIM767XM5A answers AT+CMGS with CR LF '>' CR LF (no space):
+    the send used to fail with 'no > prompt after AT+CMGS within 3 s'."""
+    with ModemSimulator(prompt="crlf") as sim, ModemSms(sim.port, timeout_s=3) as sms:
+        assert sms.send(PHONE, "验证码 123456").parts == 1
+    assert sim.messages[0].text == "验证码 123456"
+
+
+def test_an_unknown_prompt_form_is_refused_by_name():
+    from drivers.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="unknown prompt form 'nope'; choose one of space, crlf"):
+        ModemSimulator(prompt="nope")
+
+
+# -- digits that are not ASCII -----------------------------------------------------------------
+
+@pytest.mark.parametrize("argument", ["²", "１２３", "١٢٣", "2²", '"１３８００１３８０００"', '"+86١٣٨"'])
+@pytest.mark.parametrize("text_mode", [False, True], ids=["pdu", "text"])
+def test_the_simulator_refuses_cmgs_arguments_in_other_digits(argument, text_mode):
+    """AT+CMGS=<length> (PDU mode) or ="<number>" (text mode) in other digits: +CMS ERROR, no prompt,
+    and the simulated modem goes on answering."""
+    with ModemSimulator() as sim, serial.Serial(sim.port, timeout=5) as port:
+        for setup in (b"ATE0\r", b"AT+CMEE=1\r", b"AT+CMGF=1\r" if text_mode else b"AT+CMGF=0\r"):
+            port.write(setup)
+            assert port.read_until(b"OK\r\n").endswith(b"OK\r\n")
+        port.write(b"AT+CMGS=" + argument.encode() + b"\r")
+        assert port.read_until(b"\r\n+CMS ERROR: 30").endswith(b"+CMS ERROR: 30")
+        assert port.read_until(b"\r\n") == (b"5\r\n" if text_mode else b"4\r\n")
+        port.write(b"AT\r")
+        assert port.read_until(b"OK\r\n") == b"\r\nOK\r\n"
+    assert not sim.messages and sim.commands[-1] == "AT"

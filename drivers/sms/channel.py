@@ -78,7 +78,13 @@ class AtChannel:
             return self._command(cmd, timeout_s or self.timeout_s)
 
     def send_pdu(self, tpdu_length: int, pdu_hex: str, *, timeout_s: float) -> list[str]:
-        """AT+CMGS=<length>, wait for the ``>`` prompt, send the PDU and Ctrl-Z, wait for the result."""
+        """AT+CMGS=<length>, wait for the ``>`` prompt, send the PDU and Ctrl-Z, wait for the result.
+
+        The prompt is taken in every form modems send: ``>`` with or without a
+        space after it, with or without CR LF before and after it, after an echo
+        of the command or not (TS 27.005 says CR LF ``> ``; SIMCom SIM7670G
+        firmwares send CR LF ``>`` CR LF).
+        """
         cmd = f"AT+CMGS={tpdu_length}"
         with self._lock:
             self._ready()
@@ -205,14 +211,16 @@ class AtChannel:
                 text = line.replace("\x1a", "").strip()
                 if not text or text == cmd or (echo and text.lstrip("> ").strip() == echo):
                     continue                                   # blank, or the modem echoing us
+                if prompt and text == ">":                     # ">" CR LF or "> " CR LF (SIM7670G)
+                    return lines
                 final = final_result(text)
                 if final == "OK" and not prompt:
                     return lines
                 if final is not None:
                     raise result_error(final)
                 lines.append(text)
-            if prompt and self._buffer.lstrip().startswith(b">"):
-                self._buffer = b""
+            if prompt and self._buffer.lstrip().startswith(b">"):   # "> " or ">" with no line end yet
+                self._buffer = self._buffer.lstrip()[1:]
                 return lines
             if time.monotonic() >= deadline:
                 if recovering:

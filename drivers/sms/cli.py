@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import logging
@@ -16,7 +17,8 @@ import threading
 from drivers.errors import DeviceError
 from drivers.health import Health
 from drivers.sms.errors import DEVICE
-from drivers.sms.simulator import FAULTS
+from drivers.sms.at import ascii_int
+from drivers.sms.simulator import FAULTS, PROMPTS
 from terminal import TerminalError
 from terminal.logs import get_logger
 from terminal.pii import mask_phone
@@ -39,12 +41,30 @@ def register_hw(hw_sub, common) -> None:
     m.set_defaults(run=_hw_modem)
 
 
+def _whole(text: str) -> int:
+    """An argparse type: a whole number in ASCII digits (int() would also take '١٢' and '１２')."""
+    value = ascii_int(text, 7)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number in digits 0-9")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: seconds as ASCII text (float() would also take '١٢'); range checked in _open."""
+    try:
+        if not text.isascii():
+            raise ValueError
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number of seconds in digits 0-9") from None
+
+
 def _transport_args(p) -> None:
     p.add_argument("--port", help="modem serial port (no config file needed)")
-    p.add_argument("--baudrate", type=int, default=115200, help="with --port: serial speed (default 115200)")
-    p.add_argument("--timeout", type=float, default=5.0, metavar="S",
+    p.add_argument("--baudrate", type=_whole, default=115200, help="with --port: serial speed (default 115200)")
+    p.add_argument("--timeout", type=_seconds, default=5.0, metavar="S",
                    help="with --port: seconds per AT command (default 5)")
-    p.add_argument("--send-timeout", type=float, default=60.0, metavar="S",
+    p.add_argument("--send-timeout", type=_seconds, default=60.0, metavar="S",
                    help="with --port: seconds for the network to accept a part (default 60)")
     p.add_argument("--central", metavar="URL", help="send through central's SMS API at URL instead")
     p.add_argument("--ca-bundle", default="", help="with --central: CA bundle for central's TLS certificate")
@@ -54,12 +74,28 @@ def register_sim(sim_sub, common) -> None:
     p = sim_sub.add_parser("modem", parents=[common], help="a 4G modem speaking AT on a pseudo-terminal")
     p.add_argument("--port", required=True, metavar="LINK", help="path of the symlink to the pty")
     p.add_argument("--fault", choices=FAULTS, help="misbehave: no SIM, no signal, CMS errors, or hang")
-    p.add_argument("--cms-code", type=int, default=500, help="with --fault cms-error: the code (default 500)")
-    p.add_argument("--signal", type=int, default=23, choices=range(0, 32), metavar="0-31",
+    p.add_argument("--prompt", choices=PROMPTS, default="space", metavar="FORM",
+                   help="the form of the > prompt after AT+CMGS, as real modems send it: "
+                        + "; ".join(f"{name} = {_shown(raw)}" for name, raw in PROMPTS.items())
+                        + " (default: space)")
+    p.add_argument("--cms-code", type=_whole, default=500, help="with --fault cms-error: the code (default 500)")
+    p.add_argument("--signal", type=_whole, default=23, choices=range(0, 32), metavar="0-31",
                    help="signal strength reported by AT+CSQ (default 23)")
     p.add_argument("--roaming", action="store_true", help="register as roaming")
     p.add_argument("--record", metavar="FILE", help="append each received message to this JSON-lines file")
     p.set_defaults(run=_sim_modem, service=True)
+
+
+def _shown(raw: bytes) -> str:
+    """b'\\r\\n> ' as 'CR LF "> "', for the help text."""
+    parts = raw.replace(b"\r\n", b"\0").split(b"\0")
+    words = []
+    for i, part in enumerate(parts):
+        if part:
+            words.append(f'"{part.decode()}"')
+        if i < len(parts) - 1:
+            words.append("CR LF")
+    return " ".join(words)
 
 
 def _open(args):
@@ -131,8 +167,8 @@ def _sim_modem(args) -> int:
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         with ModemSimulator(args.port, fault=args.fault, cms_code=args.cms_code, signal=args.signal,
-                            roaming=args.roaming, record=args.record) as sim:
-            log.info("sms.sim_ready", port=sim.port, pty=sim.pty, fault=args.fault or "none")
+                            roaming=args.roaming, record=args.record, prompt=args.prompt) as sim:
+            log.info("sms.sim_ready", port=sim.port, pty=sim.pty, fault=args.fault or "none", prompt=sim.prompt)
             while not stop.wait(0.2):
                 pass
             log.info("sms.sim_stopped", port=sim.port, messages=len(sim.messages))

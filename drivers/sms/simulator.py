@@ -3,7 +3,8 @@
 It echoes (until ATE0), answers the health commands, gives the ``> `` prompt
 for AT+CMGS, decodes every PDU it receives (the same codec the driver uses,
 checked in the tests against PDUs made by other implementations), reassembles
-concatenated parts and records whole messages.  It can be told to have no SIM,
+concatenated parts and records whole messages.  ``prompt`` picks which form of
+the AT+CMGS prompt it sends (:data:`PROMPTS`).  It can be told to have no SIM,
 no signal, to answer CMGS with a +CMS ERROR, or to hang (all input ignored;
 or ``hang-on-submit``: stuck after the PDU until ESC).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import threading
 import time
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from drivers.errors import ConfigurationError
 from drivers.simport import PseudoSerialPort
+from drivers.sms.at import ascii_int
 from drivers.sms.errors import CME_MEANINGS, CMS_MEANINGS, PduError
 from drivers.sms.pdu import decode_submit
 from terminal.logs import get_logger
@@ -34,7 +37,19 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 FAULTS = ("no-sim", "no-signal", "cms-error", "hang", "hang-on-submit")
+# The forms of the AT+CMGS prompt real modems send (what follows the echo of the command, if any).
+PROMPTS = {
+    "space": b"\r\n> ",               # 3GPP TS 27.005 3.5.1; SIM7600, Quectel EC2x, Telit
+    "crlf": b"\r\n>\r\n",           # SIMCom SIM7670G (2382B02SIM767XM5A, gammu issue 1176)
+    "bare": b"\r\n>",                 # ">" with nothing after it
+    "space-crlf": b"\r\n> \r\n",    # "> " ended as a line
+    "tight-space": b"> ",              # the forms above without the leading CR LF
+    "tight-crlf": b">\r\n",
+    "tight-bare": b">",
+    "tight-space-crlf": b"> \r\n",
+}
 CTRL_Z, ESC = 0x1A, 0x1B
+_TEXT_NUMBER = re.compile(r"\+?[0-9*#]{1,20}")      # ASCII only: [0-9], never \d
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,12 @@ class ModemSimulator:
 
     def __init__(self, link: str | os.PathLike | None = None, *, fault: str | None = None,
                  cms_code: int = 500, signal: int = 23, roaming: bool = False,
-                 service_centre: str = "+8613800100500", record: str | os.PathLike | None = None):
+                 service_centre: str = "+8613800100500", record: str | os.PathLike | None = None,
+                 prompt: str = "space"):
+        if prompt not in PROMPTS:
+            raise ConfigurationError("modem-sim", f"unknown prompt form {prompt!r}; choose one of "
+                                                  f"{', '.join(PROMPTS)}")
+        self.prompt = prompt
         self.messages: list[ReceivedSms] = []
         self.commands: list[str] = []          # every command line received, for tests
         self.aborted = 0                       # CMGS prompts cancelled with ESC
@@ -283,17 +303,18 @@ class ModemSimulator:
             self._error("CMS", 310)
             return
         if self._cmgf == 0:
-            if not argument.isdigit() or not 7 <= int(argument) <= 164:
+            length = ascii_int(argument, 3)
+            if length is None or not 7 <= length <= 164:
                 self._error("CMS", 304)
                 return
-            self._cmgs, self._mode = int(argument), "pdu"
+            self._cmgs, self._mode = length, "pdu"
         else:
             number = argument.split(",")[0].strip().strip('"')
-            if not number:
+            if not _TEXT_NUMBER.fullmatch(number):
                 self._error("CMS", 305)
                 return
             self._cmgs, self._mode = number, "text"
-        self._write(b"\r\n> ")
+        self._write(PROMPTS[self.prompt])
 
     def _submit(self, mode: str, body: str) -> None:
         if self.fault == "hang-on-submit":
