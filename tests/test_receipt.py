@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drivers.errors import ConfigurationError, CoverOpen, DeviceTimeout, DeviceUnavailable, OutOfPaper
@@ -327,3 +327,66 @@ def test_parser_survives_command_shaped_garbage(data):
     p = EscPosParser(on_status=lambda n: None)
     p.feed(data)
     p.finish()
+
+
+# -- digits that are not ASCII: '²' (isdigit, but int() fails), '１２' and '١٢' (int() reads them) ---------
+
+@pytest.mark.parametrize("uri, words", [
+    ("serial:///dev/ttyS0?baud=²", "baud '²'"),                   # crashed with ValueError from int()
+    ("serial:///dev/ttyS0?baud=１９２００", "baud '１９２００'"),     # was taken as 19200
+    ("serial:///dev/ttyS0?baud=١٩٢٠٠", "baud '١٩٢٠٠'"),
+    ("usb://０４b8:0202", "hex ids"), ("usb://04b8:٠٢٠٢", "hex ids"), ("usb://²:1", "hex ids"),
+    ("tcp://10.0.0.7:²", "port"), ("tcp://10.0.0.7:９１００", "port"), ("tcp://10.0.0.7:٩١٠٠", "port"),
+    ("tcp://１０.0.0.7", "'１' (U+FF11)"), ("tcp://١٠.0.0.7:9100", "'١' (U+0661)"),
+    ("tcp://10.0.0.7:0", "port"),                                  # was silently port 9100
+])
+def test_printer_uris_with_numbers_in_other_digits_are_refused_with_a_reason(uri, words):
+    from drivers.receipt.connection import PrinterURI
+
+    with pytest.raises(ConfigurationError, match="printer URI") as info:
+        PrinterURI.parse(uri)
+    assert words in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_printer_uris_in_ascii_digits_still_parse():
+    from drivers.receipt.connection import PrinterURI
+
+    assert PrinterURI.parse("serial:///dev/ttyS0?baud=115200").baud == 115200
+    assert (PrinterURI.parse("usb://04B8:0e15").vid, PrinterURI.parse("usb://04B8:0e15").pid) == (0x04B8, 0x0E15)
+    assert PrinterURI.parse("tcp://printer-2.local:9101").port == 9101
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:²", "127.0.0.1:１９１００", "127.0.0.1:١٩١٠٠", "127.0.0.1:99999",
+                                    "１２７.0.0.1:19100", "19100"])
+def test_sim_receipt_refuses_a_listen_address_in_other_digits(run_cli, listen):
+    """'²' crashed with ValueError, '１９１００' listened on 19100, 99999 crashed with OverflowError."""
+    code, out, err = run_cli("sim", "receipt", "--listen", listen)
+    assert code == 2 and err.count("\n") == 1 and f"--listen {listen!r}" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("digits", ["²", "１２", "١٢"])
+@pytest.mark.parametrize("argv", [("sim", "receipt", "--width"), ("sim", "receipt", "--paper-lines"),
+                                  ("hw", "receipt", "--printer", "file:///dev/null", "--status-timeout")],
+                         ids=["width", "paper-lines", "status-timeout"])
+def test_receipt_numeric_options_in_other_digits_are_refused_by_name(run_cli, capsys, argv, digits):
+    with pytest.raises(SystemExit) as info:
+        run_cli(*argv, digits)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and f"argument {argv[-1]}: {digits!r} is not a" in err and "digits 0-9" in err
+
+
+@settings(max_examples=300, deadline=None)
+@example(scheme="serial:///dev/ttyS0?baud=", tail="²")
+@example(scheme="usb://", tail="０４b8:0202")
+@example(scheme="tcp://h:", tail="٩١٠٠")
+@given(scheme=st.sampled_from(["serial:///dev/ttyS0?baud=", "usb://", "tcp://h:", "tcp://"]),
+       tail=st.text(alphabet="0123456789abcdef:.²³¹１２３９٠١٢٩۴०", max_size=12))
+def test_fuzz_printer_uri_numbers_are_valid_only_in_ascii_digits(scheme, tail):
+    from drivers.receipt.connection import PrinterURI
+
+    try:
+        PrinterURI.parse(scheme + tail)
+    except ConfigurationError as exc:
+        assert str(exc).startswith("receipt: printer URI ")
+        return
+    assert tail.isascii()

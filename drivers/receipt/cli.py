@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import signal
 import sys
 import threading
 
 from drivers.errors import ConfigurationError
 from drivers.health import Health
-from drivers.receipt.connection import FORMS, PrinterURI
+from drivers.receipt.connection import FORMS, PrinterURI, check_host
 
 
 def register_hw(hw_sub, common) -> None:
     p = hw_sub.add_parser("receipt", parents=[common], help="receipt printer: status, or print a test receipt")
     p.add_argument("--printer", metavar="URI", help=f"{FORMS} (default: [receipt] uri from the config)")
     p.add_argument("--test", action="store_true", help="print a test receipt (Chinese text, a QR code, a cut)")
-    p.add_argument("--status-timeout", type=float, metavar="S", help="seconds to wait for each status answer")
+    p.add_argument("--status-timeout", type=_seconds, metavar="S", help="seconds to wait for each status answer")
     p.set_defaults(run=_hw)
 
 
@@ -27,9 +29,39 @@ def register_sim(sim_sub, common) -> None:
                    help="be a serial printer on a pseudo-terminal instead (its serial:///dev/pts/N URI is logged)")
     p.add_argument("--out", metavar="DIR", help="write job-NNNN.txt and job-NNNN.png here")
     p.add_argument("--state", default="ok", choices=("ok", "paper-low", "paper-out", "cover-open", "offline", "silent"))
-    p.add_argument("--paper-lines", type=int, metavar="N", help="the roll runs out after N printed lines")
-    p.add_argument("--width", type=int, default=42, metavar="CHARS", help="paper width in characters")
+    p.add_argument("--paper-lines", type=_whole, metavar="N", help="the roll runs out after N printed lines")
+    p.add_argument("--width", type=_whole, default=42, metavar="COLUMNS",
+                   help="paper width in half-width columns (a Chinese character takes two; default 42)")
     p.set_defaults(run=_sim, service=True)
+
+
+def _whole(text: str) -> int:
+    """An argparse type: a whole number in ASCII digits (int() would also take '١٢' and '１２')."""
+    if not (0 < len(text) <= 7 and text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number in digits 0-9")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: seconds above 0, written in ASCII (float() would also take '١٢')."""
+    try:
+        value = float(text) if text.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number of seconds above 0 in digits 0-9")
+    return value
+
+
+def _listen(text: str) -> tuple[str, int]:
+    """--listen HOST:PORT as (host, port 0-65535; 0 picks a free port), ASCII digits only."""
+    host, _, port = text.rpartition(":")
+    if not host or not (0 < len(port) <= 5 and port.isascii() and port.isdigit()) or int(port) > 65535:
+        raise ConfigurationError("receipt", f"--listen {text!r}: expected HOST:PORT with a port 0-65535 in "
+                                            "digits 0-9", hint="e.g. --listen 127.0.0.1:9100")
+    check_host(host, lambda why: ConfigurationError("receipt", f"--listen {text!r}: {why}",
+                                                     hint="e.g. --listen 127.0.0.1:9100"))
+    return host.strip("[]"), int(port)
 
 
 def _settings(args):
@@ -72,9 +104,7 @@ def _sim(args) -> int:
     from terminal.logs import get_logger
 
     log = get_logger("drivers.receipt.sim")
-    host, _, port = args.listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigurationError("receipt", f"--listen {args.listen!r}: expected HOST:PORT")
+    host, port = _listen(args.listen)
     control = None
     if args.out:
         from pathlib import Path
@@ -84,7 +114,7 @@ def _sim(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        sim = ReceiptSimulator(host, int(port), state=args.state, paper_lines=args.paper_lines, width=args.width,
+        sim = ReceiptSimulator(host, port, state=args.state, paper_lines=args.paper_lines, width=args.width,
                                out_dir=args.out, control_file=control, serial=args.serial)
     except OSError as exc:
         raise ConfigurationError("receipt", f"cannot listen on {args.listen}: {exc.strerror or exc}") from None

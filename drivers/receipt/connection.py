@@ -19,6 +19,7 @@ with a deadline.  Tests point it at the TCP 9100 simulator.
 
 from __future__ import annotations
 
+import re
 import select
 import time
 from dataclasses import dataclass
@@ -28,6 +29,18 @@ from drivers.errors import ConfigurationError, DeviceTimeout, DeviceUnavailable
 
 DEVICE = "receipt"
 FORMS = "tcp://HOST:PORT, serial:///dev/ttyX, usb://VID:PID or file:///path"
+BAUDS = (9600, 19200, 38400, 57600, 115200)
+# ASCII only: str.isdigit() and int() also take '²', '１' and '١', and \d matches the last two.
+_ASCII_NUMBER = re.compile(r"[0-9]{1,7}")
+_USB_ID = re.compile(r"[0-9A-Fa-f]{1,4}")
+
+
+def check_host(host: str, bad) -> None:
+    """Refuse a host name with digits that are not ASCII: '１０.０.０.７' would be read as 10.0.0.7
+    by the resolver's IDNA step, a printer the technician may not have meant."""
+    odd = next((ch for ch in host if ch.isnumeric() and not ch.isascii()), None)
+    if odd is not None:
+        raise bad(f"the host has {odd!r} (U+{ord(odd):04X}), which is not an ASCII digit 0-9")
 
 
 @dataclass(frozen=True)
@@ -51,25 +64,27 @@ class PrinterURI:
         scheme = parts.scheme.lower()
         if scheme == "tcp":
             try:
-                host, port = parts.hostname, parts.port or 9100
+                host, port = parts.hostname, parts.port
             except ValueError:
                 raise bad("the port is not a number from 1 to 65535") from None
             if not host:
                 raise bad("no host")
-            return cls("tcp", host=host, port=port)
+            if port == 0:
+                raise bad("the port is not a number from 1 to 65535")
+            check_host(host, bad)
+            return cls("tcp", host=host, port=port or 9100)
         if scheme == "serial":
             if not parts.path or parts.netloc:
                 raise bad("expected serial:///dev/ttyX (three slashes)")
             baud = parse_qs(parts.query).get("baud", ["19200"])[0]
-            if not baud.isdigit() or int(baud) not in (9600, 19200, 38400, 57600, 115200):
-                raise bad(f"baud {baud!r} is not 9600, 19200, 38400, 57600 or 115200")
+            if not _ASCII_NUMBER.fullmatch(baud) or int(baud) not in BAUDS:
+                raise bad(f"baud {baud[:20]!r} is not 9600, 19200, 38400, 57600 or 115200 (digits 0-9)")
             return cls("serial", path=parts.path, baud=int(baud))
         if scheme == "usb":
             ids = (parts.netloc + parts.path).strip("/").split(":")
-            try:
-                vid, pid = (int(x, 16) for x in ids)
-            except ValueError:
-                raise bad("expected usb://VID:PID with hex ids, e.g. usb://04b8:0202") from None
+            if len(ids) != 2 or not all(_USB_ID.fullmatch(x) for x in ids):
+                raise bad("expected usb://VID:PID with hex ids (0-9, a-f), e.g. usb://04b8:0202")
+            vid, pid = (int(x, 16) for x in ids)
             if not (0 < vid <= 0xFFFF and 0 < pid <= 0xFFFF):
                 raise bad("USB ids must be 0001..ffff")
             return cls("usb", vid=vid, pid=pid)
