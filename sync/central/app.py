@@ -63,6 +63,10 @@ BODY_TIMEOUT_S = 60.0  # a whole upload (at most 8 MB) must arrive within this
 BODY_BUDGET_BYTES = 256 * 1024 * 1024   # bodies held in memory at once, over all connections
 ERROR_NOTE_EVERY_S = 5.0
 STORAGE_RETRY_S = 5
+SECRET_CACHE_S = 10.0          # a device secret read from storage is reused this long ...
+SECRET_RECHECK_S = 1.0         # ... but a mismatch re-reads it (another central may have re-enrolled it)
+SECRET_CACHE_MAX = 100_000
+INLINE_HASH_BYTES = 64 * 1024  # smaller bodies are verified on the event loop, larger ones in a thread
 
 DESCRIPTION = """Reference central service for service-terminals.
 
@@ -106,6 +110,35 @@ class Admission:
                 yield
         finally:
             self.pending -= 1
+
+
+class SecretCache:
+    """Device secrets by id, so that checking a request's headers costs no thread and no query while
+    thousands of connections do the same; only enrolled devices are kept (bounded, oldest dropped)."""
+
+    def __init__(self, lookup, *, now=time.monotonic):
+        self.lookup, self.now = lookup, now
+        self._entries: dict[str, tuple[bytes, float]] = {}
+
+    async def get(self, device_id: str, *, max_age_s: float = SECRET_CACHE_S) -> tuple[bytes | None, float]:
+        """(secret or None, its age in seconds); raises _StorageFailed."""
+        entry = self._entries.get(device_id)
+        if entry is not None and self.now() - entry[1] < max_age_s:
+            return entry[0], self.now() - entry[1]
+        try:
+            secret = await run_in_threadpool(self.lookup, device_id)
+        except Exception as exc:
+            raise _StorageFailed(exc) from None
+        if secret is None:
+            self._entries.pop(device_id, None)
+        else:
+            if len(self._entries) >= SECRET_CACHE_MAX:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[device_id] = (secret, self.now())
+        return secret, 0.0
+
+    def forget(self, device_id: str) -> None:
+        self._entries.pop(device_id, None)
 
 
 class ServerTimeMiddleware:
@@ -187,6 +220,7 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
     app.state.admission = admission
     budget = BodyBudget(body_budget_bytes)
     app.state.body_budget = budget
+    secrets_cache = SecretCache(None if storage is None else storage.device_secret)
     failed = FailedAuth(now=now)
     app.state.failed_auth = failed
     source_log = SourceLog(log)
@@ -238,14 +272,20 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
         signed = read_device_headers(request.headers, now=now())
         if body_limit:
             content_length(request.headers, body_limit)
-        try:
-            secret = await run_in_threadpool(storage.device_secret, signed.device_id)
-        except Exception as exc:
-            raise _StorageFailed(exc) from None
+        secret, age = await secrets_cache.get(signed.device_id)
         if secret is None:
             raise not_enrolled(signed.device_id)
         body = await read_body(request, body_limit, body_timeout_s, budget) if body_limit else b""
-        await run_in_threadpool(verify, secret, method, _signed_path(request), body, signed)
+        path = _signed_path(request)
+        try:
+            await _verify(secret, method, path, body, signed)
+        except AuthFailure:
+            if age < SECRET_RECHECK_S:
+                raise
+            secret, _ = await secrets_cache.get(signed.device_id, max_age_s=0)   # re-enrolled meanwhile?
+            if secret is None:
+                raise not_enrolled(signed.device_id) from None
+            await _verify(secret, method, path, body, signed)
         return signed, body
 
     # -- errors the framework raises, in the same shape as ours ----------------
@@ -295,6 +335,7 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
             source_log("warning", "central.enroll_refused", client, device_id=device_id)
             return _error(401, wire.ERR_INVALID_TOKEN, "the token is unknown, already used, expired or for another "
                           "device; ask for a new one ('terminal central token')", server_time=now())
+        secrets_cache.forget(device_id)
         log.info("central.enrolled", device_id=device_id)
         return _json(200, {"device_id": device_id, "secret": base64.b64encode(secret).decode(),
                            "server_time": now(), "last_seq": last_seq})
@@ -488,6 +529,13 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
     app.add_middleware(ServerTimeMiddleware, now=now)
     app.openapi = lambda: _openapi(app)
     return app
+
+
+async def _verify(secret: bytes, method: str, path: str, body: bytes, signed) -> None:
+    if len(body) <= INLINE_HASH_BYTES:
+        verify(secret, method, path, body, signed)
+    else:
+        await run_in_threadpool(verify, secret, method, path, body, signed)
 
 
 class _StorageFailed(Exception):
