@@ -74,19 +74,29 @@ lines = st.one_of(
 @example("+CSQ: ²,99")             # crashed with ValueError from int()
 @example("+CMS ERROR: ²")          # likewise
 @example("+CREG: 0,١")             # was read as registered (home)
+@example('+CREG: 0,1,"٣"')         # the area code is not read: stat 1 is valid
+@example("+CMGS: 5,٣")             # likewise the optional fields after the reference
 @given(lines)
 def test_fuzz_parsers_raise_only_protocol_errors(line):
     final = final_result(line)
     if isinstance(final, tuple) and final[1] is not None:
         assert line.split(":", 1)[1].strip().isascii()     # a code only from ASCII digits
+    def number_fields(line):                 # the fields a parser reads its numbers from
+        raw = [f.strip().strip('"') for f in line.split(":", 1)[-1].split(",")]
+        if line.startswith("+CSQ:"):
+            return raw
+        if line.startswith("+CMGS:"):
+            return raw[:1]
+        return raw[:1] if len(raw) == 1 or line.split(",")[1].strip().startswith('"') else raw[1:2]
+
     for parser in (parse_csq, parse_cmgs, lambda x: parse_registration(x, "+CREG"),
                    lambda x: parse_registration(x, "+CEREG")):
         try:
             parser(line)
         except ModemProtocolError:
             pass
-        else:
-            assert not any(ch.isnumeric() and not ch.isascii() for ch in line)   # never "valid"
+        else:                                # never "valid" from digits that are not ASCII
+            assert all(f.isascii() and f.isdigit() for f in number_fields(line))
     try:
         parse_cpin(line)
     except ModemProtocolError:
