@@ -390,3 +390,14 @@ def test_fuzz_printer_uri_numbers_are_valid_only_in_ascii_digits(scheme, tail):
         assert str(exc).startswith("receipt: printer URI ")
         return
     assert tail.isascii()
+
+
+@pytest.mark.parametrize("width", ["0", "7", "289", "-1"])
+def test_sim_receipt_refuses_a_paper_width_it_cannot_draw(run_cli, capsys, width):
+    """--width 0 used to start a simulator whose PNG rendering divided by zero on the first job."""
+    with pytest.raises(SystemExit) as info:
+        run_cli("sim", "receipt", f"--width={width}")
+    assert info.value.code == 2 and "argument --width" in capsys.readouterr().err
+    if width != "7":                      # 7 columns can be drawn; the command line asks for 8 or more
+        with pytest.raises(ValueError, match="width must be"):
+            ReceiptSimulator(width=int(width))

@@ -30,8 +30,8 @@ def register_sim(sim_sub, common) -> None:
     p.add_argument("--out", metavar="DIR", help="write job-NNNN.txt and job-NNNN.png here")
     p.add_argument("--state", default="ok", choices=("ok", "paper-low", "paper-out", "cover-open", "offline", "silent"))
     p.add_argument("--paper-lines", type=_whole, metavar="N", help="the roll runs out after N printed lines")
-    p.add_argument("--width", type=_whole, default=42, metavar="COLUMNS",
-                   help="paper width in half-width columns (a Chinese character takes two; default 42)")
+    p.add_argument("--width", type=_width, default=42, metavar="COLUMNS",
+                   help="paper width in half-width columns, 8-288 (a Chinese character takes two; default 42)")
     p.set_defaults(run=_sim, service=True)
 
 
@@ -40,6 +40,14 @@ def _whole(text: str) -> int:
     if not (0 < len(text) <= 7 and text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number in digits 0-9")
     return int(text)
+
+
+def _width(text: str) -> int:
+    """An argparse type: a paper width the renderer can draw (at least 2 dots per column)."""
+    value = _whole(text)
+    if not 8 <= value <= 288:
+        raise argparse.ArgumentTypeError(f"{value} is not a paper width of 8-288 columns")
+    return value
 
 
 def _seconds(text: str) -> float:

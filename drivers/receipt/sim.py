@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drivers.receipt.escpos_parse import Block, EscPosParser
-from drivers.receipt.render import render_png, render_text, text_rows
+from drivers.receipt.render import DOTS, render_png, render_text, text_rows
 from drivers.receipt.status import BIT_COVER_OPEN, BIT_OFFLINE, BIT_STOPPED_PAPER_END, BITS_NEAR_END, BITS_PAPER_END
 from drivers.simport import PseudoSerialPort
 from terminal.logs import get_logger
@@ -67,6 +67,8 @@ class ReceiptSimulator:
                  idle_s: float = 0.3):
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
+        if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= DOTS // 2:
+            raise ValueError(f"width must be a whole number of columns 1-{DOTS // 2}, not {width!r}")
         self.state = state
         self.paper_lines = paper_lines
         self.width = width
