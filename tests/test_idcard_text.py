@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
@@ -153,18 +153,34 @@ def test_fuzz_random_text_blocks_give_a_card_or_a_card_data_error(block):
     json.dumps(card.to_dict(show_pii=True), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
+# Digits that str.isdigit() accepts but int() or a check-digit table do not (issue 8, part 5).
+OTHER_DIGITS = "²³¹" + "０１２３４５６７８９Ｘ" + "٠١٢٣٤٥٦٧٨٩" + "۰۱۲"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["resident", "permit", "foreigner2017", "foreigner2023", "rare"]),
-       st.lists(st.tuples(st.integers(0, 255), st.integers(0, 255)), min_size=1, max_size=8))
-def test_fuzz_mutated_sample_blocks_give_a_card_or_a_card_data_error(sample, flips):
+       st.lists(st.tuples(st.integers(0, 255), st.integers(0, 255)), max_size=8),
+       st.lists(st.tuples(st.integers(0, TEXT_SIZE // 2 - 1), st.sampled_from(OTHER_DIGITS)), max_size=4))
+# The field case: '²' (B2 00) for the sequence digit of the ID number crashed check_id_number.
+@example("resident", [(154, 0xB2), (155, 0x00)], [])
+@example("resident", [], [(61 + 16, "²")])
+@example("foreigner2023", [], [(61 + i, "０") for i in (1, 5, 9)])
+@example("foreigner2017", [], [(61 + 14, "١")])
+def test_fuzz_mutated_sample_blocks_give_a_card_or_a_card_data_error(sample, flips, digits):
     block = bytearray(sample_card(sample).text)
     for pos, value in flips:
         block[pos] = value
+    for char, digit in digits:   # a whole UTF-16 character, as a reader would deliver it
+        block[2 * char:2 * char + 2] = digit.encode("utf-16-le")
     try:
         card = decode_text(bytes(block))
     except CardDataError:
         return
     assert card.card_type in ("resident", "hk_mo_tw_permit", "foreigner_2017", "foreigner_2023")
+    if card.id_number_valid:
+        assert card.id_number.isascii(), "a number with other digits passed its check"
+    else:
+        assert card.id_number_problem
     json.dumps(card.to_dict(), ensure_ascii=False).encode("utf-8")
 
 

@@ -14,6 +14,13 @@ True
 True
 >>> check_id_number("11010519491231002X", card_type="hk_mo_tw_permit").problem
 'a residence permit number must start with 810000, 820000 or 830000'
+
+Only ASCII digits count as digits.  ``str.isdigit()``, ``int()`` and the
+``\\d`` of a ``str`` regex also take superscripts (²), full-width (１２３) and
+Arabic-Indic (١٢٣) digits, so every test here spells out ``[0-9]``:
+
+>>> check_id_number("11010519491231002X".replace("4", "²")).problem
+'must be ASCII digits (and X); it holds other characters, e.g. full-width or superscript digits'
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ EARLIEST_BIRTH_YEAR = 1880
 # of the clock's today and this date, so a wrong clock never rejects a real card.
 CLOCK_FLOOR = dt.date(2026, 1, 1)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+NOT_ASCII = "must be ASCII digits (and X); it holds other characters, e.g. full-width or superscript digits"
+_SHAPE18 = re.compile(r"[0-9]{17}[0-9X]")
+_FOREIGNER_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
 
 
 @dataclass(frozen=True)
@@ -46,12 +56,16 @@ class IdNumberCheck:
 
 
 def check_digit(first17: str) -> str:
-    """The MOD 11-2 check character for the first 17 digits."""
+    """The MOD 11-2 check character for the first 17 digits; ValueError unless 17 ASCII digits."""
+    if not re.fullmatch(r"[0-9]{17}", first17):
+        raise ValueError("check_digit needs 17 ASCII digits")
     return "10X98765432"[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
 
 
 def _province_known(code2: str) -> bool:
-    return bool(code2.isdigit() and numdb.get("cn/loc").info(code2 + "0000")[0][1].get("province"))
+    if not re.fullmatch(r"[0-9]{2}", code2):
+        return False
+    return bool(numdb.get("cn/loc").info(code2 + "0000")[0][1].get("province"))
 
 
 def _region_known(code6: str) -> bool:
@@ -61,6 +75,8 @@ def _region_known(code6: str) -> bool:
 
 
 def _date(text: str) -> dt.date | None:
+    if not re.fullmatch(r"[0-9]{8}", text):  # strptime's %Y would take full-width digits
+        return None
     try:
         return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
@@ -79,7 +95,7 @@ def _check18(number: str, today: dt.date | None = None) -> tuple[str, dt.date | 
     """Shape, check digit and date of an 18-character number: (problem, birth date)."""
     if len(number) != 18:
         return f"must have 18 characters, has {len(number)}", None
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _SHAPE18.fullmatch(number):
         return "must be 17 digits and a digit or X", None
     if number[17] != check_digit(number[:17]):
         return "check digit does not match", None
@@ -123,7 +139,7 @@ def _foreigner_2023(number: str, today: dt.date | None) -> IdNumberCheck:
     # birth date (8) | sequence, odd for men (3) | check digit; same MOD 11-2 check.
     if len(number) != 18 or not number.startswith("9"):
         return IdNumberCheck(False, "a 2023 foreigner number has 18 characters and starts with 9")
-    if not number[:17].isdigit() or number[17] not in "0123456789X":
+    if not _SHAPE18.fullmatch(number):
         return IdNumberCheck(False, "must be 17 digits and a digit or X")
     if number[17] != check_digit(number[:17]):
         return IdNumberCheck(False, "check digit does not match")
@@ -136,14 +152,11 @@ def _foreigner_2023(number: str, today: dt.date | None) -> IdNumberCheck:
     return IdNumberCheck(True, birth_date=born, male=int(number[16]) % 2 == 1)
 
 
-_FOREIGNER_2017 = re.compile(r"^[A-Z]{3}\d{12}$")
-
-
 def _foreigner_2017(number: str) -> IdNumberCheck:
     # nationality, ISO 3166 alpha-3 (3) | province of the accepting office (2) |
     # birth date YYMMDD (6) | sequence (2) | check (1).  No public algorithm for
     # the last digit is known, so the structure, province and date are what we check.
-    if not _FOREIGNER_2017.match(number):
+    if not _FOREIGNER_2017.fullmatch(number):
         return IdNumberCheck(False, "a 2017 foreigner card number is 3 letters and 12 digits")
     if not _province_known(number[3:5]):
         return IdNumberCheck(False, "province code of the issuing office is unknown")
@@ -151,8 +164,14 @@ def _foreigner_2017(number: str) -> IdNumberCheck:
 
 
 def check_id_number(number: str, *, card_type: str = "resident", today: dt.date | None = None) -> IdNumberCheck:
-    """Validate the number the way its card type defines it (``today``: the clock's date by default)."""
-    number = (number or "").strip().upper()
+    """Validate the number the way its card type defines it (``today``: the clock's date by default).
+
+    Anything but ASCII is refused before ``upper()``, which would turn 'ſ' into 'S' and 'ß' into 'SS'.
+    """
+    number = (number or "").strip()
+    if not number.isascii():
+        return IdNumberCheck(False, NOT_ASCII)
+    number = number.upper()
     if card_type == "hk_mo_tw_permit":
         return _permit(number, today)
     if card_type == "foreigner_2023":
