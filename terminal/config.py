@@ -159,7 +159,7 @@ def parse_config(text: str, *, path: Path | str = "<config>", schema: Section | 
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_error(path, exc)) from None
+        raise ConfigError(_toml_error(path, exc, text)) from None
     lines = _key_lines(text)
     problems: list[str] = []
     role = raw.get("role") if isinstance(raw.get("role"), str) else None
@@ -169,11 +169,21 @@ def parse_config(text: str, *, path: Path | str = "<config>", schema: Section | 
     return _freeze(values, path, "")
 
 
-def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+# A digit that is not 0-9 (full-width １, Arabic-Indic ١, ...): TOML numbers are ASCII only.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError, text: str = "") -> str:
     msg = str(exc)
-    m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    m = re.search(r"\(at line ([0-9]+), column ([0-9]+)\)", msg)
     if m:
         msg = msg[: m.start()].strip()
+        lines = text.splitlines()
+        number = int(m.group(1))
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        odd = _OTHER_DIGIT.search(line) or re.search("[\u00b2\u00b3\u00b9\u2070-\u2079]", line)
+        if odd:
+            msg += f"; numbers are written with the digits 0-9 (this line has {odd.group()!r})"
         return f"{path}:{m.group(1)}: malformed TOML (column {m.group(2)}): {msg}"
     return f"{path}: malformed TOML: {msg}"
 
@@ -312,6 +322,31 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return repr(value)
+
+
+# -- numbers typed on a command line ---------------------------------------------------------
+# float() and int() also read full-width (１２) and Arabic-Indic (١٢) digits, so argparse's
+# type=float would take them; a number counts only when it is written in ASCII.
+
+def ascii_float(text: str) -> float:
+    """argparse type: a number such as ``2.5`` in ASCII; ArgumentTypeError otherwise."""
+    import argparse
+
+    try:
+        if text.isascii():
+            return float(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected a number written with the digits 0-9, such as 2.5; got {text!r}")
+
+
+def ascii_int(text: str) -> int:
+    """argparse type: a whole number such as ``42`` in ASCII; ArgumentTypeError otherwise."""
+    import argparse
+
+    if re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number written with the digits 0-9; got {text!r}")
 
 
 def _freeze(values: dict[str, Any], path: Path, name: str) -> Config:

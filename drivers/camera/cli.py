@@ -12,7 +12,7 @@ from pathlib import Path
 from drivers.errors import DeviceError
 from drivers.health import Health
 from terminal import TerminalError
-from terminal.config import DEFAULT_PATH, ENV_VAR
+from terminal.config import DEFAULT_PATH, ENV_VAR, ascii_float, ascii_int
 
 WARMUP_FRAMES = 5  # USB cameras' first frames are dark while auto-exposure settles
 
@@ -27,7 +27,8 @@ def register_hw(hw_sub, common) -> None:
     source.add_argument("--sim-source", metavar="PATH", help="play a folder of images or a video file instead")
     p.add_argument("--snapshot", metavar="FILE", help="write one greyscale frame to FILE as PNG")
     p.add_argument("--resolution", metavar="WxH", help="frame size (default 640x480, or the configured one)")
-    p.add_argument("--fps", type=float, metavar="N", help="frames per second (default 15, or the configured one)")
+    p.add_argument("--fps", type=ascii_float, metavar="N",
+                   help="frames per second (default 15, or the configured one)")
     p.set_defaults(run=_run_hw)
 
 
@@ -38,7 +39,7 @@ def register_sim(sim_sub, common) -> None:
                                        "folder: an idle scene, and a QR code held up to the camera with --qr "
                                        "(the folder is re-read each time playback wraps round).")
     p.add_argument("--folder", required=True, metavar="DIR", help="the camera's sim_source folder")
-    p.add_argument("--frames", type=int, default=8, metavar="N", help="idle scene frames (default 8)")
+    p.add_argument("--frames", type=ascii_int, default=8, metavar="N", help="idle scene frames (default 8)")
     p.add_argument("--qr", action="append", default=[], metavar="TEXT", help="add a picture of a QR code")
     p.set_defaults(run=_run_sim)
 

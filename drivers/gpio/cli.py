@@ -8,6 +8,7 @@ wired as installed (beam intact, door shut).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -16,7 +17,7 @@ import time
 from drivers.errors import DeviceError
 from drivers.health import Health
 from terminal import TerminalError
-from terminal.config import DEFAULT_PATH, ENV_VAR
+from terminal.config import DEFAULT_PATH, ENV_VAR, ascii_float
 
 OUTPUTS = ("lock", "led-green", "led-red", "buzzer")
 MAX_SIGNAL_PULSE_S = 5.0
@@ -28,8 +29,9 @@ def register_hw(hw_sub, common) -> None:
                                       "with --pulse (the lock stays within its energised-time cap).")
     p.add_argument("--pulse", action="append", choices=OUTPUTS, default=[], metavar="OUTPUT",
                    help=f"switch an output on for --seconds, then off ({' | '.join(OUTPUTS)}); repeatable")
-    p.add_argument("--seconds", type=float, default=1.0, metavar="S", help="pulse length (default 1)")
-    p.add_argument("--watch", type=float, default=0.0, metavar="S", help="print sensor changes for S seconds")
+    p.add_argument("--seconds", type=ascii_float, default=1.0, metavar="S", help="pulse length (default 1)")
+    p.add_argument("--watch", type=ascii_float, default=0.0, metavar="S",
+                   help="print sensor changes for S seconds")
     p.add_argument("--pin", action="append", default=[], metavar="ROLE=N",
                    help="override one pin (roles: lock, beam, door, led_green, led_red, buzzer)")
     p.add_argument("--factory", choices=("auto", "lgpio", "rpigpio", "mock"),
@@ -56,8 +58,10 @@ def _config_from_args(args):
     for item in args.pin:
         role, _, number = item.partition("=")
         role = role.strip().replace("-", "_")
-        if role not in pins or not number.strip().isdigit():
-            raise TerminalError(f"--pin {item!r}: expected ROLE=N with ROLE one of {', '.join(pins)}", exit_code=2)
+        # [0-9], not isdigit(): that is true for '²' (int() crashes) and '１７' (int() reads 17).
+        if role not in pins or not re.fullmatch(r"[0-9]+", number.strip()):
+            raise TerminalError(f"--pin {item!r}: expected ROLE=N with ROLE one of {', '.join(pins)} "
+                                "and N a BCM number written with the digits 0-9", exit_code=2)
         pins[role] = int(number)
     factory = "mock" if sim else (args.factory or base.pin_factory)
     fields = {k: getattr(base, k) for k in base.__dataclass_fields__}

@@ -22,14 +22,16 @@ from drivers.idcard.reader import IdCardReader
 from drivers.idcard.samples import SAMPLES, sample_card
 from drivers.idcard.sim import COMMAND_KEYS, FAULTS, IdCardSimulator
 from terminal import TerminalError
+from terminal.config import ascii_float
 from terminal.logs import get_logger
 from terminal.settings_access import load_for_command
 
 log = get_logger(__name__)
 
 DEFAULT_WAIT_S = 30.0
-_FAULT = re.compile(r"^(?P<kind>[a-z-]+)(=(?P<sw3>0x[0-9a-fA-F]{1,2}|\d{1,3}))?(@(?P<command>[a-z_]+))?"
-                    r"(x(?P<times>\d+))?$")
+# [0-9], not \d: int() would take full-width digits and crash on '²'; fullmatch, as $ allows a final newline.
+_FAULT = re.compile(r"(?P<kind>[a-z-]+)(=(?P<sw3>0x[0-9a-fA-F]{1,2}|[0-9]{1,3}))?(@(?P<command>[a-z_]+))?"
+                    r"(x(?P<times>[0-9]+))?")
 
 
 def register_hw(hw_sub, common) -> None:
@@ -38,7 +40,7 @@ def register_hw(hw_sub, common) -> None:
                                       "masked unless --show-pii). Exit 1 with one line when the read fails.")
     p.add_argument("--port", help="serial port of the reader (no config file needed); "
                                   "default: idcard.port from the config")
-    p.add_argument("--timeout", type=float, default=DEFAULT_WAIT_S, metavar="S",
+    p.add_argument("--timeout", type=ascii_float, default=DEFAULT_WAIT_S, metavar="S",
                    help=f"how long to wait for a card (default {DEFAULT_WAIT_S:g} s)")
     p.add_argument("--json", action="store_true", help="print the card as one JSON object")
     p.add_argument("--show-pii", action="store_true", help="print names, numbers, address and birth date unmasked")
@@ -102,13 +104,13 @@ def register_sim(sim_sub, common) -> None:
                                        "card on it.")
     p.add_argument("--port", metavar="LINK", help="symlink to create for the pty (default: idcard.port from the config)")
     p.add_argument("--card", choices=sorted(SAMPLES), help="card placed on the reader at start (default: none)")
-    p.add_argument("--cycle", type=float, metavar="S",
+    p.add_argument("--cycle", type=ascii_float, metavar="S",
                    help="lift the card and put it back every S seconds (a stream of visitors)")
     p.add_argument("--fault", action="append", default=[], metavar="KIND[=SW3][@COMMAND][xTIMES]",
                    help=f"script a fault; KIND is one of: {kinds}; COMMAND one of: "
                         f"{', '.join(COMMAND_KEYS.values())} (e.g. bad-checksum, unknown-card, silent, "
                         f"status=0x60@sam_status, truncatedx1)")
-    p.add_argument("--latency", type=float, default=0.0, metavar="S", help="delay before each reply")
+    p.add_argument("--latency", type=ascii_float, default=0.0, metavar="S", help="delay before each reply")
     p.add_argument("--pace", action="store_true", help="send replies at the real 115200-baud rate")
     p.add_argument("--halt-after-read", action="store_true",
                    help="behave like readers that report a card they have read as absent until it is replaced")
@@ -116,7 +118,7 @@ def register_sim(sim_sub, common) -> None:
 
 
 def parse_fault(text: str) -> dict:
-    m = _FAULT.match(text.strip())
+    m = _FAULT.fullmatch(text.strip())
     if not m or m["kind"] not in FAULTS:
         raise TerminalError(f"--fault {text!r}: expected KIND[=SW3][@COMMAND][xTIMES] with KIND one of "
                             f"{', '.join(FAULTS)}", exit_code=2)
@@ -127,7 +129,7 @@ def parse_fault(text: str) -> dict:
                                 f"{', '.join(COMMAND_KEYS.values())}", exit_code=2)
         options["command"] = m["command"]
     if m["sw3"]:
-        sw3 = int(m["sw3"], 0)
+        sw3 = int(m["sw3"], 16) if m["sw3"].startswith("0x") else int(m["sw3"])  # base 0 refuses "010"
         if sw3 > 0xFF:
             raise TerminalError(f"--fault {text!r}: SW3 must be a byte", exit_code=2)
         options["sw3"] = sw3

@@ -7,6 +7,7 @@ import threading
 
 from drivers.errors import ConfigurationError, DeviceError
 from drivers.health import Health
+from terminal.config import ascii_float, ascii_int
 
 SECTIONS = (("printer", "a4"), ("badge_printer", "cr80"))
 
@@ -18,7 +19,8 @@ def register_hw(hw_sub, common) -> None:
     p.add_argument("--printer", metavar="URI",
                    help="ipp://HOST:PORT/PATH or a CUPS queue name (default: the configured printer for --media)")
     p.add_argument("--media", choices=("a4", "cr80"), default="a4", help="A4 paper or CR80 badge cards")
-    p.add_argument("--timeout", type=float, metavar="S", help="give up (and cancel) after this many seconds")
+    p.add_argument("--timeout", type=ascii_float, metavar="S",
+                   help="give up (and cancel) after this many seconds")
     p.add_argument("--cups-server", metavar="HOST:PORT", help="CUPS server for queue names (default localhost:631)")
     p.set_defaults(run=_hw_print)
 
@@ -27,7 +29,7 @@ def register_sim(sim_sub, common) -> None:
     p = sim_sub.add_parser("printer", parents=[common],
                            help="a real IPP Everywhere printer (ippeveprinter) for A4 or CR80 cards")
     p.add_argument("--media", choices=("a4", "cr80"), default="a4")
-    p.add_argument("--port", type=int, default=0, metavar="PORT", help="TCP port (default: a free one)")
+    p.add_argument("--port", type=ascii_int, default=0, metavar="PORT", help="TCP port (default: a free one)")
     p.add_argument("--dir", metavar="DIR", help="keep job files (spool/) and the fault switch here")
     p.set_defaults(run=_sim_printer, service=True)
 
