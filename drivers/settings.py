@@ -52,10 +52,15 @@ IDCARD = Section(
 
 # -- camera (drivers/camera) ---------------------------------------------------
 def _check_camera(values: dict) -> list[tuple[str, str]]:
-    from drivers.camera.config import MAX_SIDE, MIN_SIDE, parse_resolution
+    from drivers.camera.config import MAX_SIDE, MIN_SIDE, backend_for_device, parse_resolution
     from drivers.errors import ConfigurationError
 
     problems = []
+    if values["backend"] == "real":
+        try:
+            backend_for_device(values["device"])   # csi:N needs an ASCII number
+        except ConfigurationError as exc:
+            problems.append(("device", exc.reason))
     try:
         width, height = parse_resolution(values["resolution"])
         if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE) or width % 2 or height % 2:
@@ -75,7 +80,7 @@ CAMERA = Section(
         "device": Setting(str, "real: /dev/videoN, or better a /dev/v4l/by-id/... link (survives replugging); "
                                "csi:N for a CSI camera (Picamera2)", default="/dev/video0"),
         "resolution": Setting(str, "frame size WIDTHxHEIGHT (even sides)", default="640x480",
-                              pattern=r"\d{2,4}x\d{2,4}"),
+                              pattern=r"[0-9]{2,4}x[0-9]{2,4}"),  # not \d: it matches '６４０' too
         "fps": Setting(float, "frames per second", default=15.0, min=1, max=120),
         "timeout_s": Setting(float, "how long one frame may take before the camera counts as stalled",
                              default=2.0, min=0.05, max=60.0),
@@ -181,8 +186,19 @@ SMS = Section(
 )
 
 def _receipt_check(values):
-    if values.get("backend") == "sim" and not str(values.get("uri", "")).startswith("tcp://"):
+    from drivers.errors import ConfigurationError
+    from drivers.receipt.connection import PrinterURI
+
+    uri = str(values.get("uri", ""))
+    if values.get("backend") == "sim" and not uri.startswith("tcp://"):
         return [("uri", "the simulated receipt printer is a tcp://HOST:PORT URI ('terminal sim receipt')")]
+    if not uri.startswith("file://") and not uri.isascii():
+        # int() reads '１９２００' and int(x, 16) reads '０４b8': ids, ports and bauds must be ASCII.
+        return [("uri", "must be written in ASCII: ports, baud rates and USB ids in the digits 0-9 (a-f)")]
+    try:
+        PrinterURI.parse(values["uri"])   # refused now rather than when the first receipt prints
+    except ConfigurationError as exc:
+        return [("uri", exc.reason + (f"; {exc.hint}" if exc.hint else ""))]
     return []
 
 
@@ -206,6 +222,18 @@ RECEIPT = Section(
 )
 
 
+def _check_document_printer(values: dict) -> list[tuple[str, str]]:
+    from drivers.errors import ConfigurationError
+    from drivers.printer.ipp import printer_uri
+
+    try:
+        printer_uri(values["uri"], cups_server=values["cups_server"])   # ports in ASCII digits, host present
+    except ConfigurationError as exc:
+        key = "cups_server" if "CUPS server" in exc.reason else "uri"
+        return [(key, exc.reason + (f"; {exc.hint}" if exc.hint else ""))]
+    return []
+
+
 def _document_printer(doc: str, sim_uri: str, example: str) -> Section:
     return Section(
         doc,
@@ -221,6 +249,7 @@ def _document_printer(doc: str, sim_uri: str, example: str) -> Section:
                                      default=120.0, min=5.0, max=3600.0),
         },
         roles=("kiosk",),
+        check=_check_document_printer,
     )
 
 

@@ -25,17 +25,33 @@ MIN_SIDE, MAX_SIDE = 32, 4096
 MIN_FPS, MAX_FPS = 1.0, 120.0
 
 
+def is_ascii_number(text: str) -> bool:
+    """True for one or more of the digits 0-9 and nothing else.
+
+    ``str.isdigit()`` and ``int()`` also take '²', '１２' and '١٢'; a device number or a size is
+    only ever written in ASCII, so anything else is refused with the setting named.
+    """
+    return bool(re.fullmatch(r"[0-9]+", text))
+
+
 def parse_resolution(text: str) -> tuple[int, int]:
     """``"640x480"`` -> ``(640, 480)``; raise :class:`ConfigurationError` naming the setting.
 
     >>> parse_resolution("1280x720")
     (1280, 720)
     """
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(text))
+    m = re.fullmatch(r"\s*([0-9]+)\s*[xX×]\s*([0-9]+)\s*", str(text))
     if not m:
-        raise ConfigurationError("camera", f"resolution {text!r} is not of the form WIDTHxHEIGHT",
-                                 hint="for example 640x480")
+        raise ConfigurationError("camera", f"resolution {text!r} is not of the form WIDTHxHEIGHT "
+                                 "(digits 0-9)", hint="for example 640x480")
     return int(m.group(1)), int(m.group(2))
+
+
+def _side(value) -> int:
+    """One side given as a number or as ASCII digits; ValueError otherwise (int() takes '６４０')."""
+    if isinstance(value, str) and not is_ascii_number(value.strip()):
+        raise ValueError(value)
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,7 @@ class CameraConfig:
         if isinstance(self.resolution, str):
             object.__setattr__(self, "resolution", parse_resolution(self.resolution))
         try:
-            width, height = (int(v) for v in self.resolution)
+            width, height = (_side(v) for v in self.resolution)
         except (TypeError, ValueError):
             raise ConfigurationError("camera", f"resolution {self.resolution!r} is not (width, height)") from None
         for side, value in (("width", width), ("height", height)):
@@ -119,8 +135,8 @@ def backend_for_device(device: str) -> tuple[str, str]:
     device = str(device).strip()
     if device == "csi" or device.startswith("csi:"):
         number = device.partition(":")[2] or "0"
-        if not number.isdigit():
-            raise ConfigurationError("camera", f"device {device!r}: CSI camera number must be a digit",
+        if not is_ascii_number(number):
+            raise ConfigurationError("camera", f"device {device!r}: CSI camera number must be written with the digits 0-9",
                                      hint="for example csi:0")
         return "picamera2", number
     return "opencv", device

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from drivers.camera.base import Camera
-from drivers.camera.config import CameraConfig
+from drivers.camera.config import CameraConfig, is_ascii_number
 from drivers.errors import ConfigurationError, DeviceTimeout, DeviceUnavailable
 
 # OpenCV prints its own warnings for a missing camera; ours say the same in one line.
@@ -34,9 +34,12 @@ LIST_HINT = "check the USB cable; list cameras with 'v4l2-ctl --list-devices'"
 
 
 def device_path(device: str) -> Path:
-    """``"0"`` -> ``/dev/video0``; paths (including /dev/v4l/by-id links) stay as given."""
+    """``"0"`` -> ``/dev/video0``; paths (including /dev/v4l/by-id links) stay as given.
+
+    Only ASCII digits make an index: '１' stays a (missing) path, named as such when opened.
+    """
     device = str(device).strip()
-    return Path(f"/dev/video{device}") if device.isdigit() else Path(device)
+    return Path(f"/dev/video{device}") if is_ascii_number(device) else Path(device)
 
 
 def holders(path: str | os.PathLike) -> list[tuple[int, str]]:
@@ -58,7 +61,7 @@ def holders(path: str | os.PathLike) -> list[tuple[int, str]]:
 
 def _busy_hint(path: Path) -> str:
     # Only a real video node is worth a /proc scan; /dev/null has hundreds of holders.
-    if not re.fullmatch(r"/dev/video\d+", os.path.realpath(path)):
+    if not re.fullmatch(r"/dev/video[0-9]+", os.path.realpath(path)):
         return ""
     users = holders(path)
     return ", ".join(f"pid {pid} ({comm})" for pid, comm in users)

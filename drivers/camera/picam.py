@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from drivers.camera.base import Camera
-from drivers.camera.config import CameraConfig
+from drivers.camera.config import CameraConfig, is_ascii_number
 from drivers.errors import ConfigurationError, DeviceTimeout, DeviceUnavailable
 
 INSTALL_HINT = ("on Raspberry Pi OS: apt install python3-picamera2, and create the venv with "
@@ -41,7 +41,7 @@ class PiCamera(Camera):
         super().__init__(config)
         if config.backend != "picamera2":
             raise ConfigurationError(self.name, f"PiCamera needs backend 'picamera2', not {config.backend!r}")
-        if not str(config.device).isdigit():
+        if not is_ascii_number(str(config.device)):
             raise ConfigurationError(self.name, f"device {config.device!r} must be a CSI camera number",
                                      hint="for example csi:0")
         picamera2 = load_picamera2()

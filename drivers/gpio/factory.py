@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def chip_labels(dev: Path = Path("/dev")) -> dict[int, str]:
     """{chip number: label} for every /dev/gpiochipN this process may open."""
     labels = {}
     for path in sorted(dev.glob("gpiochip[0-9]*")):
+        if not re.fullmatch(r"gpiochip[0-9]+", path.name):  # int() below needs ASCII digits only
+            continue
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError:

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 from drivers.errors import ConfigurationError, DeviceRefused, DeviceTimeout, DeviceUnavailable, ProtocolError
 
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# HOST[:PORT] with an ASCII port: ipptool reads '６３１' as no port at all.
+CUPS_SERVER = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 PRINTER_ATTRIBUTES = (
     "printer-state", "printer-state-reasons", "printer-state-message", "printer-is-accepting-jobs",
     "printer-make-and-model", "media-col-ready", "media-col-database", "media-ready", "media-supported",
@@ -56,6 +58,9 @@ def printer_uri(target: str, *, cups_server: str = "localhost:631", device: str 
         except ValueError:
             raise ConfigurationError(device, f"printer {target!r}: the port is not a number") from None
         return target
+    if not CUPS_SERVER.fullmatch(cups_server or ""):
+        raise ConfigurationError(device, f"CUPS server {cups_server!r} is not HOST[:PORT] (port in digits 0-9)",
+                                 hint="e.g. localhost:631")
     if not QUEUE_NAME.fullmatch(target or ""):
         raise ConfigurationError(device, f"printer {target!r} is neither an ipp:// URI nor a CUPS queue name",
                                  hint="queue names are letters, digits, '_', '-' and '.'")

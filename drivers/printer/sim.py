@@ -24,6 +24,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -410,8 +411,7 @@ class IppPrinterSimulator:
 
     def kept_jobs(self) -> list[Path]:
         """The job files ippeveprinter kept (-k), oldest first."""
-        return sorted((p for p in self.spool_dir.iterdir() if p.suffix != ".prn"),
-                      key=lambda p: int(p.name.split("-", 1)[0]) if p.name.split("-", 1)[0].isdigit() else 0)
+        return sorted((p for p in self.spool_dir.iterdir() if p.suffix != ".prn"), key=_job_number)
 
     def close(self) -> None:
         process, self.process = self.process, None
@@ -438,3 +438,9 @@ class IppPrinterSimulator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _job_number(path: Path) -> int:
+    """ippeveprinter names kept jobs 'N-name'; N in ASCII digits, else the file sorts first."""
+    head = path.name.split("-", 1)[0]
+    return int(head) if re.fullmatch(r"[0-9]+", head) else 0
