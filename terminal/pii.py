@@ -9,19 +9,31 @@
 Free text is scanned for ID and phone numbers; names and addresses cannot be
 found in free text, so structured log fields carry them under known keys
 (see ``NAME_KEYS``) and are masked by key.
+
+Numbers typed with full-width (１３８...) or other scripts' digits are personal
+data too: the scan reads every Unicode digit as its ASCII value, so they are
+masked like ASCII ones (the characters kept are the original ones):
+
+>>> mask_text("phone １３８１２３４５６７８")
+'phone １３８****５６７８'
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
+# These run on folded text (see _fold), where every digit is ASCII, so [0-9] sees them all.
 # 18-character resident/permit/foreigner numbers and the old 15-digit numbers.
-_ID18 = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_ID15 = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{7}(\d{4})(?![0-9A-Za-z])")
+_ID18 = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{7}([0-9]{4})(?![0-9A-Za-z])")
 # Mainland mobile numbers, with or without +86 / 0086 and separators.
 _PHONE = re.compile(
-    r"(?<![0-9A-Za-z])((?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z])((?:\+|00)?86[ -]?)?(1[3-9][0-9])[ -]?[0-9]{4}[ -]?([0-9]{4})(?![0-9A-Za-z])"
 )
+_UNICODE_DIGIT = re.compile(r"(?![0-9])\d")   # \d on str: every Unicode decimal digit
+# Full-width X, plus and hyphen, and the ideographic space, as an IME types them.
+_FULLWIDTH = str.maketrans({"Ｘ": "X", "ｘ": "x", "＋": "+", "－": "-", "\u3000": " "})
 
 # Compound (two-character) surnames, so 欧阳娜娜 keeps 欧阳 rather than 欧.
 COMPOUND_SURNAMES = frozenset(
@@ -45,9 +57,29 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def _fold(text: str) -> str:
+    """The same text, one character for one, with every digit ASCII (so match offsets carry over)."""
+    if text.isascii():
+        return text
+    text = _UNICODE_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+    return text.translate(_FULLWIDTH)
+
+
+def _sub(pattern: re.Pattern, text: str, keep) -> str:
+    """``pattern.sub`` matched on the folded text; ``keep(match, text)`` builds each replacement."""
+    folded = _fold(text)
+    if folded is text:
+        return pattern.sub(lambda m: keep(m, text), text)
+    out, last = [], 0
+    for m in pattern.finditer(folded):
+        out += [text[last:m.start()], keep(m, text)]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
 def mask_phone(value: str) -> str:
     """Keep the first 3 and last 4 digits of a phone number."""
-    digits = re.sub(r"\D", "", value)
+    digits = re.sub(r"[^0-9]", "", _fold(value))
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     elif digits.startswith("0086") and len(digits) == 15:
@@ -76,9 +108,12 @@ def mask_address(value: str) -> str:
 
 def mask_text(text: str) -> str:
     """Mask every ID number and phone number found in free text."""
-    text = _ID18.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), text)
-    text = _ID15.sub(lambda m: m.group(1) + "*" * 7 + m.group(2), text)
-    return _PHONE.sub(lambda m: m.group(2) + "****" + m.group(3), text)
+    def part(m: re.Match, text: str, group: int) -> str:
+        return text[m.start(group):m.end(group)]
+
+    text = _sub(_ID18, text, lambda m, t: part(m, t, 1) + "*" * 10 + part(m, t, 2))
+    text = _sub(_ID15, text, lambda m, t: part(m, t, 1) + "*" * 7 + part(m, t, 2))
+    return _sub(_PHONE, text, lambda m, t: part(m, t, 2) + "****" + part(m, t, 3))
 
 
 def mask_field(key: str, value):
@@ -93,7 +128,8 @@ def mask_field(key: str, value):
         if k in ID_KEYS:
             return mask_id_number(value)
         if k in PHONE_KEYS:
-            return mask_phone(value) if re.search(r"\d{7}", re.sub(r"[ +-]", "", value)) else mask_text(value)
+            return mask_phone(value) if re.search(r"\d{7}", re.sub(r"[ +\-＋－\u3000]", "", value)) \
+                else mask_text(value)
         if k in ADDRESS_KEYS:
             return mask_address(value)
         return mask_text(value)
