@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sync.central.client import batch_body, make_event
@@ -66,3 +66,41 @@ def test_payload_hash_ignores_key_order_and_whitespace():
     one = parse_batch(decode_body(gzip.compress(_batch([a])), "gzip"), "D1").events[0]
     two = parse_batch(_batch([b]).replace(b":", b": "), "D1").events[0]
     assert one.payload_hash == two.payload_hash
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=25))
+@example("²")
+@example("１２")
+@example("١٢")
+@example(" 5")
+@example("+5")
+@example("5_0")
+@example("9" * 20)
+def test_any_query_number_is_ascii_digits_in_range_or_a_400_naming_it(text):
+    from sync.central.inputs import BadInput, query_int
+
+    try:
+        value = query_int("after", text)
+    except BadInput as exc:
+        assert exc.status == 400 and "after" in exc.detail
+        return
+    assert text.isascii() and text.isdigit() and str(value) == text.lstrip("0").rjust(1, "0")
+    assert 0 <= value < 2 ** 63
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["X-Device-Id", "X-Timestamp", "X-Nonce", "X-Signature"]),
+                       st.text(max_size=70), max_size=4))
+@example({"X-Device-Id": "DEV5\n", "X-Timestamp": "1700000000", "X-Nonce": "a" * 16, "X-Signature": "0" * 64})
+@example({"X-Device-Id": "DEV5", "X-Timestamp": "١٧٠٠٠٠٠٠٠٠", "X-Nonce": "a" * 16, "X-Signature": "0" * 64})
+def test_any_auth_headers_are_read_or_refused_with_a_401_code(headers):
+    from sync import wire
+    from sync.central.auth import AuthFailure, is_device_id, read_device_headers
+
+    try:
+        checked = read_device_headers(headers, now=1700000000.0)
+    except AuthFailure as exc:
+        assert exc.code in (wire.ERR_BAD_SIGNATURE, wire.ERR_UNKNOWN_DEVICE, wire.ERR_CLOCK_SKEW) and exc.detail
+        return
+    assert is_device_id(checked.device_id) and checked.timestamp == int(headers["X-Timestamp"])
