@@ -332,11 +332,11 @@ def ascii_float(text: str) -> float:
     """argparse type: a number such as ``2.5`` in ASCII; ArgumentTypeError otherwise."""
     import argparse
 
-    try:
-        if text.isascii():
-            return float(text)
-    except ValueError:
-        pass
+    # A plain decimal only: float() would also take 'nan', 'inf' and '1_0'.
+    if re.fullmatch(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*", text):
+        value = float(text)
+        if math.isfinite(value):
+            return value
     raise argparse.ArgumentTypeError(f"expected a number written with the digits 0-9, such as 2.5; got {text!r}")
 
 

@@ -34,3 +34,18 @@ def test_watchdog_usec_in_other_digits_means_no_watchdog(value):
 
 def test_watchdog_usec_in_ascii_pings_at_half_the_timeout():
     assert Notifier({"WATCHDOG_USEC": "30000000"}).watchdog_every_s == 15.0
+
+
+@pytest.mark.parametrize("argv", [
+    ("sync", "emit", "--count", "３"), ("sync", "emit", "--count", "²"), ("sync", "emit", "--schema", "١"),
+    ("sync", "requeue", "٤٢"), ("demo", "--for", "nan"), ("demo", "--for", "１"), ("demo", "--for", "inf"),
+])
+def test_command_line_numbers_in_other_digits_are_refused(run_cli, sim_config, argv):
+    with pytest.raises(SystemExit) as exit_:
+        run_cli(*argv, "--config", str(sim_config("kiosk")))
+    assert exit_.value.code == 2
+
+
+def test_ascii_count_still_works(run_cli, sim_config):
+    code, out, _ = run_cli("sync", "emit", "--count", "2", "--config", str(sim_config("kiosk")))
+    assert code == 0 and "recorded 2 sync.diagnostic event(s)" in out
