@@ -214,7 +214,8 @@ RECEIPT = Section(
                                     default=1.0, min=0.1, max=10.0),
         "io_timeout_s": Setting(float, "how long connecting and sending a receipt may take",
                                 default=5.0, min=0.5, max=60.0),
-        "width_chars": Setting(int, "characters per line (Font A): 42 or 48 for 80 mm paper, 32 for 58 mm",
+        "width_chars": Setting(int, "half-width columns per line (Font A; a Chinese character or any "
+                               "GB-coded symbol takes two): 42 or 48 for 80 mm paper, 32 for 58 mm",
                                default=42, min=24, max=64),
     },
     roles=("kiosk", "dropbox"),
