@@ -480,7 +480,8 @@ def create_app(storage: Storage, *, now=time.time, max_active: int = 4, max_wait
             start = query_int("after", after, default=0)
             page_size = query_int("limit", limit, default=1000, minimum=1, maximum=10000)
             if device_id is not None and not is_device_id(device_id):
-                raise bad_request(f"query parameter device_id: {device_id[:80]!r} is not a device id ({DEVICE_ID_RULE})")
+                raise bad_request(f"query parameter device_id: {device_id[:80]!r} is not a device id "
+                                  f"({DEVICE_ID_RULE})")
             items, more = await run_in_threadpool(storage.feed, start, page_size, device_id)
         except BadInput as exc:
             return _bad(exc)

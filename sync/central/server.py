@@ -87,8 +87,9 @@ class GuardedH11Protocol(H11Protocol):
         if limits.total >= limits.max_total or (
                 limits.max_per_client and limits.per_client.get(host, 0) >= limits.max_per_client):
             limits.refused += 1
-            limits.source_log("info", "central.connection_refused", host, open_from_client=limits.per_client.get(host, 0),
-                              open_total=limits.total, reason="too many connections")
+            limits.source_log("info", "central.connection_refused", host,
+                              open_from_client=limits.per_client.get(host, 0), open_total=limits.total,
+                              reason="too many connections")
             body = (b'{"error": "overloaded", "detail": "too many connections from this address; close idle ones '
                     b'or retry later"}')
             transport.write(_REFUSE % (len(body), body))
