@@ -35,10 +35,15 @@ class ClusterError(TerminalError):
     """The throwaway cluster could not be made; the message says what is missing."""
 
 
+def _version(initdb: str) -> int:
+    # ASCII digits only: '²'.isdigit() is True and int('²') raises.
+    name = Path(initdb).parent.parent.name
+    return int(name) if name.isascii() and name.isdigit() else 0
+
+
 def postgres_bin_dir() -> Path:
     """Where initdb and postgres live (the newest /usr/lib/postgresql/N/bin, else $PATH)."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version)
     if candidates:
         return Path(candidates[-1]).parent
     found = shutil.which("initdb")
