@@ -210,7 +210,9 @@ def server_config(app, *, limits: ConnectionLimits | None = None, keep_alive_s: 
 
     quiet_uvicorn_warnings()
     limits = limits or ConnectionLimits()
-    config = uvicorn.Config(app, http=guarded_protocol(limits), log_config=None, access_log=False,
+    # ws="none": an Upgrade would hand the connection to a protocol without these deadlines (and central
+    # serves no WebSocket).
+    config = uvicorn.Config(app, http=guarded_protocol(limits), ws="none", log_config=None, access_log=False,
                             server_header=False, timeout_keep_alive=keep_alive_s, **options)
     config.connection_limits = limits
     return config

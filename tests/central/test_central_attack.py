@@ -210,3 +210,12 @@ def test_attack_harness_then_a_signed_ingest_succeeds_within_one_second(make_cen
     finally:
         for sock in held:
             sock.close()
+
+
+def test_a_websocket_upgrade_does_not_escape_the_deadlines(make_central):
+    central = make_central(limits=ConnectionLimits(header_timeout_s=0.3))
+    with contextlib.closing(_connect(central)) as sock:
+        sock.sendall(b"GET /status HTTP/1.1\r\nHost: c\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                     b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        data, closed = _answer_then_close(sock)
+    assert not data.startswith(b"HTTP/1.1 101") and closed
