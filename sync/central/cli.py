@@ -113,8 +113,10 @@ def _serve(args) -> int:
     _GracefulServer = _graceful_server_class()
     host, port = parse_listen(args.listen)
     tls = _tls_options(args)
-    if args.max_connections_per_client < 0 or not 0 < args.header_timeout <= 3600:
-        raise TerminalError("--max-connections-per-client must be 0 or more and --header-timeout 0-3600 s",
+    if args.max_connections_per_client < 0:
+        raise TerminalError("--max-connections-per-client must be 0 (no cap) or more", exit_code=2)
+    if not 0 < args.header_timeout <= 3600:
+        raise TerminalError(f"--header-timeout {args.header_timeout}: give seconds above 0, at most 3600",
                             exit_code=2)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such sockets, and without it every

@@ -369,3 +369,10 @@ def test_device_client_still_enrols_and_sends(central):
     device = DeviceClient.enroll(central.url, "KSK-T-0002", central.storage.create_token("KSK-T-0002", 60))
     assert device.post_events([make_event(1)]).json()["results"][0]["status"] == "accepted"
     assert device.reference("claims", limit=5).status_code == 200
+
+
+@pytest.mark.parametrize("option", [["--header-timeout", "0"], ["--header-timeout", "nan"],
+                                    ["--max-connections-per-client", "-1"]])
+def test_serve_refuses_odd_limits_before_listening(run_cli, tmp_path, option):
+    code, _, err = run_cli("central", "serve", "--db", str(tmp_path / "c.db"), "--listen", "127.0.0.1:1", *option)
+    assert code == 2 and option[0] in err and "--max" not in err.replace(option[0], "")
