@@ -133,7 +133,9 @@ def _central_services(layout: DemoLayout) -> list[Service]:
     devices = {role: load_config(layout.config_path(role)).device_id for role in ("kiosk", "dropbox")
                if layout.config_path(role).exists()}
     db = prepare_central(layout.root, devices)
-    central = Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", listen),
+    # The demo listens on loopback only, so its status page needs no token.
+    central = Service("central", terminal_argv("central", "serve", "--db", str(db), "--listen", listen,
+                                               "--public-status"),
                       ready_url=f"http://{listen}/healthz")
     central.after_ready = [lambda role=role: _enrolment(layout, role, f"http://{listen}") for role in devices]
     return [central]
