@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -54,33 +53,14 @@ def sim_config(tmp_path):
 
 
 @pytest.fixture
-def central():
-    """The loopback central double (tests/central_double.py) for the device-side sync tests.
+def central_double():
+    """The loopback central double (tests/helpers/central_double.py), started; for the device-side sync tests.
 
-    tests/central/ has its own ``central``: the reference central service itself.
+    tests/central/ tests the reference central service itself: its fixture is ``reference_central``.
     """
-    from central_double import CentralDouble
+    from tests.helpers.central_double import CentralDouble
 
     c = CentralDouble().start()
     yield c
     c.close()
 
-
-def free_ports(n: int) -> list[int]:
-    """``n`` distinct loopback ports the OS says are free now (tests never use fixed ports)."""
-    import socket
-
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def terminal_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "terminal", *args]

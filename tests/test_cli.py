@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from conftest import free_ports, terminal_cmd
+from tests.helpers.processes import free_ports, terminal_cmd
 
 
 def test_help_lists_the_subcommands():

@@ -447,7 +447,7 @@ def test_hw_gpio_stopped_mid_pulse_relocks_before_it_exits(sig, tmp_path):
     import signal as signals
     import subprocess
 
-    from tests.conftest import terminal_cmd
+    from tests.helpers.processes import terminal_cmd
 
     proc = subprocess.Popen(terminal_cmd("hw", "gpio", "--sim", "--pulse", "lock", "--seconds", "5"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)

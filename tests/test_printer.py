@@ -19,7 +19,7 @@ from drivers.printer.ipp import IppClient
 from drivers.printer.media import A4, CR80, find_media
 from drivers.printer.reasons import blocking, describe
 from drivers.printer.sim import DnsSd, free_port
-from tests.conftest import terminal_cmd
+from tests.helpers.processes import terminal_cmd
 
 pytestmark = pytest.mark.skipif(not shutil.which("ippeveprinter"), reason="cups-ipp-utils not installed")
 
@@ -315,7 +315,7 @@ def test_reason_words_and_media_matching():
 
 # -- a CUPS queue in front of the IPP printer: queue names, the PPD CUPS writes, the same failure words --------
 
-from tests.cups_peer import PrivateCups, cups_available  # noqa: E402
+from tests.helpers.cups_peer import PrivateCups, cups_available  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from drivers.errors import ConfigurationError, CoverOpen, DeviceTimeout, DeviceUnavailable, OutOfPaper
 from drivers.receipt import Receipt, ReceiptPrinter, ReceiptSimulator, receipt_test_page
 from drivers.receipt.escpos_parse import EscPosParser
-from tests.conftest import terminal_cmd
+from tests.helpers.processes import terminal_cmd
 
 
 @pytest.fixture

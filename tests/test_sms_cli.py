@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import terminal_cmd
+from tests.helpers.processes import terminal_cmd
 
 from drivers.sms.simulator import PROMPTS, ModemSimulator
 from terminal.config import load_config

@@ -8,12 +8,13 @@ import time
 
 import pytest
 
-from central_double import CentralDouble
-from fault_proxy import FAULTS, FaultProxy
 from sync.forwarder import Forwarder
 from sync.outbox import record
 from sync.state import set_state
-from sync_helpers import REPO, cli_argv, e2e_central, enroll, open_terminal_store, outbox_head, write_config
+from tests.helpers.central_double import CentralDouble
+from tests.helpers.fault_proxy import FAULTS, FaultProxy
+from tests.helpers.processes import terminal_cmd
+from tests.helpers.sync_helpers import REPO, e2e_central, enroll, open_terminal_store, outbox_head, write_config
 
 
 def fill(store, n, chunk=1000):
@@ -73,7 +74,7 @@ def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path):
                           retry_base_s=0.01, retry_cap_s=0.1, retry_budget=100_000, outage_after_s=0,
                           drain_max_events_per_s=4000)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    subprocess.run(cli_argv("sync", "enroll", "--config", str(config), "--central", central.url,
+    subprocess.run(terminal_cmd("sync", "enroll", "--config", str(config), "--central", central.url,
                             f"--token={central.token(device)}"), cwd=REPO, env=env, check=True,
                    capture_output=True)
     cfg, store = open_terminal_store(config)
@@ -85,7 +86,7 @@ def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path):
     try:
         while kills < 50:
             before = outbox_head(config)
-            proc = subprocess.Popen(cli_argv("sync", "run", "--config", str(config), "--log-level", "error"),
+            proc = subprocess.Popen(terminal_cmd("sync", "run", "--config", str(config), "--log-level", "error"),
                                     cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 10
             while outbox_head(config) == before and time.monotonic() < deadline and proc.poll() is None:
@@ -100,7 +101,7 @@ def test_kill_9_the_forwarder_50_times_during_a_20000_event_drain(tmp_path):
             proc.wait()
             kills += 1
         assert outbox_head(config) is not None, "the kills must land during the drain"
-        proc = subprocess.run(cli_argv("sync", "run", "--once", "--config", str(config)), cwd=REPO, env=env,
+        proc = subprocess.run(terminal_cmd("sync", "run", "--once", "--config", str(config)), cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
         assert_exactly_once_in_order(central, device, 20_000)

@@ -9,16 +9,16 @@ from sync import wire
 from sync.client import CentralClient, Credentials, Retryable
 from sync.pull import Puller, ReferenceError_, central_public_keys, directory_lookup, id_hmac, reference_items
 from sync.state import all_state
-from sync_helpers import enroll, open_terminal_store, write_config
+from tests.helpers.sync_helpers import enroll, open_terminal_store, write_config
 
 DEVICE = "DBX-T-0001"
 KEY = b"deployment-key-0123456789abcdef!"
 
 
 @pytest.fixture
-def setup(tmp_path, central, run_cli):
+def setup(tmp_path, central_double, run_cli):
     config = write_config(tmp_path / "t", DEVICE, role="dropbox")
-    enroll(run_cli, central, config, DEVICE)
+    enroll(run_cli, central_double, config, DEVICE)
     cfg, store = open_terminal_store(config)
     client = CentralClient(Credentials.from_state(all_state(store.conn)))
     yield cfg, store, client
@@ -35,18 +35,18 @@ def ids(store, dataset):
     return [i["id"] for i in reference_items(store.conn, dataset)]
 
 
-def test_first_pull_takes_a_snapshot_of_every_dataset_then_deltas(setup, central, run_cli):
+def test_first_pull_takes_a_snapshot_of_every_dataset_then_deltas(setup, central_double, run_cli):
     cfg, store, client = setup
-    central.put_items("directory", employees(25))
-    central.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
-    central.put_items("claims", [{"id": "C-1", "employee_no": "E00001", "amount_cents": 1200}])
+    central_double.put_items("directory", employees(25))
+    central_double.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
+    central_double.put_items("claims", [{"id": "C-1", "employee_no": "E00001", "amount_cents": 1200}])
     puller = Puller(store, page_limit=10)
     counts = puller.pull_all(client)
     assert counts["directory"] == 25 and counts["keys"] == 1 and counts["claims"] == 1
     assert set(counts) == set(wire.DATASETS)
-    central.put_items("directory", employees(3, start=100))
-    central.delete_items("directory", ["E00000", "E00001"])
-    central.put_items("directory", [{**employees(1, start=5)[0], "name_masked": "W*5"}])
+    central_double.put_items("directory", employees(3, start=100))
+    central_double.delete_items("directory", ["E00000", "E00001"])
+    central_double.put_items("directory", [{**employees(1, start=5)[0], "name_masked": "W*5"}])
     assert puller.pull(client, "directory") == 6
     got = ids(store, "directory")
     assert len(got) == 26 and "E00000" not in got and "E00102" in got
@@ -56,11 +56,11 @@ def test_first_pull_takes_a_snapshot_of_every_dataset_then_deltas(setup, central
     assert code == 0 and "directory" in out and "26 items held" in out
 
 
-def test_directory_is_looked_up_by_hmac_and_never_holds_an_id_number(setup, central):
+def test_directory_is_looked_up_by_hmac_and_never_holds_an_id_number(setup, central_double):
     cfg, store, client = setup
-    central.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
-    central.put_items("directory", employees(3) + [{"id": "E09999", "id_hmac": "ff", "id_number": "110105194912310021"}])
-    central.put_items("keys", [{"id": "central-ed25519-abc", "kind": "ed25519", "public_key": "cHVi"}])
+    central_double.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
+    central_double.put_items("directory", employees(3) + [{"id": "E09999", "id_hmac": "ff", "id_number": "110105194912310021"}])
+    central_double.put_items("keys", [{"id": "central-ed25519-abc", "kind": "ed25519", "public_key": "cHVi"}])
     Puller(store).pull_all(client)
     assert central_public_keys(store.conn) == {"central-ed25519-abc": "cHVi"}
     found = directory_lookup(store.conn, "11010519491230000 1".replace(" ", ""))
@@ -76,16 +76,16 @@ def test_lookup_before_the_key_arrives_says_what_to_do(setup):
         directory_lookup(store.conn, "110105194912310021")
 
 
-def test_410_forces_a_full_resync_that_replaces_the_copy_atomically(setup, central):
+def test_410_forces_a_full_resync_that_replaces_the_copy_atomically(setup, central_double):
     cfg, store, client = setup
-    central.put_items("directory", employees(12))
+    central_double.put_items("directory", employees(12))
     puller = Puller(store, page_limit=5)
     puller.pull(client, "directory")
-    central.delete_items("directory", [f"E{i:05d}" for i in range(6)])
-    central.put_items("directory", employees(2, start=50))
-    central.compact("directory")  # old cursors now get 410
+    central_double.delete_items("directory", [f"E{i:05d}" for i in range(6)])
+    central_double.put_items("directory", employees(2, start=50))
+    central_double.compact("directory")  # old cursors now get 410
     # the snapshot's second page fails: the old copy must still be whole and readable
-    original = central.reference
+    original = central_double.reference
     calls = {"n": 0}
 
     def flaky(dataset, query):
@@ -94,11 +94,11 @@ def test_410_forces_a_full_resync_that_replaces_the_copy_atomically(setup, centr
             return 503, {"error": "busy"}
         return original(dataset, query)
 
-    central.reference = flaky
+    central_double.reference = flaky
     with pytest.raises(Retryable):
         puller.pull(client, "directory")
     assert len(ids(store, "directory")) == 12  # untouched while the snapshot is staged
-    central.reference = original
+    central_double.reference = original
     puller.pull(client, "directory")  # resumes the staged snapshot from its cursor
     got = ids(store, "directory")
     assert got == [f"E{i:05d}" for i in range(6, 12)] + ["E00050", "E00051"]
@@ -107,40 +107,40 @@ def test_410_forces_a_full_resync_that_replaces_the_copy_atomically(setup, centr
     assert store.conn.execute("SELECT COUNT(*) FROM sync_ref_stage").fetchone()[0] == 0
 
 
-def test_each_dataset_keeps_its_own_cursor(setup, central):
+def test_each_dataset_keeps_its_own_cursor(setup, central_double):
     cfg, store, client = setup
-    central.put_items("templates", [{"id": "T1", "body": "a"}])
-    central.put_items("revoked_badges", [{"id": "B1"}, {"id": "B2"}])
+    central_double.put_items("templates", [{"id": "T1", "body": "a"}])
+    central_double.put_items("revoked_badges", [{"id": "B1"}, {"id": "B2"}])
     puller = Puller(store)
     puller.pull_all(client)
-    central.compact("templates")
-    central.put_items("templates", [{"id": "T2", "body": "b"}])
-    central.compact("templates")
-    central.put_items("revoked_badges", [{"id": "B3"}])
+    central_double.compact("templates")
+    central_double.put_items("templates", [{"id": "T2", "body": "b"}])
+    central_double.compact("templates")
+    central_double.put_items("revoked_badges", [{"id": "B3"}])
     puller.pull_all(client)
     cursors = dict(store.conn.execute("SELECT dataset, full_resyncs FROM sync_ref_cursor"))
     assert cursors["templates"] == 1 and cursors["revoked_badges"] == 0
     assert ids(store, "templates") == ["T1", "T2"] and ids(store, "revoked_badges") == ["B1", "B2", "B3"]
 
 
-def test_malformed_page_is_refused_without_changing_anything(setup, central):
+def test_malformed_page_is_refused_without_changing_anything(setup, central_double):
     cfg, store, client = setup
-    central.put_items("config", [{"id": "screen", "timeout_s": 30}])
+    central_double.put_items("config", [{"id": "screen", "timeout_s": 30}])
     Puller(store).pull(client, "config")
-    central.reference = lambda dataset, query: (200, {"items": [{"no_id": 1}], "cursor": "v9"})
+    central_double.reference = lambda dataset, query: (200, {"items": [{"no_id": 1}], "cursor": "v9"})
     with pytest.raises(ReferenceError_, match="malformed page"):
         Puller(store).pull(client, "config")
     assert ids(store, "config") == ["screen"]
 
 
-def test_sync_run_pulls_reference_data_between_batches(tmp_path, central, run_cli):
+def test_sync_run_pulls_reference_data_between_batches(tmp_path, central_double, run_cli):
     import threading
 
     from sync.forwarder import Forwarder
 
     config = write_config(tmp_path / "r", "DBX-T-0002", role="dropbox", pull_interval_s=300.0)
-    enroll(run_cli, central, config, "DBX-T-0002")
-    central.put_items("revoked_badges", [{"id": "B9"}])
+    enroll(run_cli, central_double, config, "DBX-T-0002")
+    central_double.put_items("revoked_badges", [{"id": "B9"}])
     cfg, store = open_terminal_store(config)
     stop = threading.Event()
     with store:
@@ -151,7 +151,7 @@ def test_sync_run_pulls_reference_data_between_batches(tmp_path, central, run_cl
         assert ids(store, "revoked_badges") == ["B9"]
 
 
-def test_central_answering_410_to_everything_is_an_error_not_a_request_storm(setup, central):
+def test_central_answering_410_to_everything_is_an_error_not_a_request_storm(setup, central_double):
     cfg, store, client = setup
     calls = {"n": 0}
 
@@ -159,19 +159,19 @@ def test_central_answering_410_to_everything_is_an_error_not_a_request_storm(set
         calls["n"] += 1
         return 410, {"error": "resync"}
 
-    central.reference = always_gone
+    central_double.reference = always_gone
     with pytest.raises(ReferenceError_, match="410"):
         Puller(store, page_limit=5).pull(client, "directory")
     assert calls["n"] <= 3  # not thousands of back-to-back requests
 
 
-def test_a_stop_request_ends_a_long_pull_between_pages_and_it_resumes(setup, central):
+def test_a_stop_request_ends_a_long_pull_between_pages_and_it_resumes(setup, central_double):
     import threading
 
     cfg, store, client = setup
-    central.put_items("directory", employees(30))
+    central_double.put_items("directory", employees(30))
     stop = threading.Event()
-    original = central.reference
+    original = central_double.reference
     calls = {"n": 0}
 
     def counting(dataset, query):
@@ -179,19 +179,19 @@ def test_a_stop_request_ends_a_long_pull_between_pages_and_it_resumes(setup, cen
         stop.set()  # SIGTERM arrives while the first page is in flight
         return original(dataset, query)
 
-    central.reference = counting
+    central_double.reference = counting
     puller = Puller(store, page_limit=5, stop=stop)
     assert puller.pull(client, "directory") == 5
     assert calls["n"] == 1 and ids(store, "directory") == []  # the snapshot is staged, not half-applied
     stop.clear()
-    central.reference = original
+    central_double.reference = original
     assert Puller(store, page_limit=5).pull(client, "directory") == 25  # resumes from the staged cursor
     assert len(ids(store, "directory")) == 30
 
 
-def test_an_id_number_under_any_field_name_is_never_kept_in_the_directory(setup, central):
+def test_an_id_number_under_any_field_name_is_never_kept_in_the_directory(setup, central_double):
     cfg, store, client = setup
-    central.put_items("directory", [
+    central_double.put_items("directory", [
         {"id": "E1", "id_hmac": "aa", "name_masked": "Z*", "id_card": "110105194912310021"},
         {"id": "E2", "id_hmac": "bb", "身份证号": "11010519491231002X", "phone": "13800138000"},
         {"id": "E3", "id_hmac": "cc", "extra": {"old_id": "110105491231002"}},

@@ -108,5 +108,5 @@ def make_central(storage):
 
 
 @pytest.fixture
-def central(make_central) -> RunningCentral:
+def reference_central(make_central) -> RunningCentral:
     return make_central()

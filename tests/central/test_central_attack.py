@@ -111,10 +111,10 @@ def test_an_unsigned_upload_is_refused_before_its_body_and_cannot_linger(make_ce
     assert closed     # the unread 99,999 bytes are not waited for beyond the linger deadline
 
 
-def test_an_oversized_declared_body_is_refused_before_it_is_read(central):
-    device = central.device()
+def test_an_oversized_declared_body_is_refused_before_it_is_read(reference_central):
+    device = reference_central.device()
     forged_head = _slow_upload_head(device.device_id, length=wire.MAX_BODY_BYTES + 1)
-    with contextlib.closing(_connect(central)) as sock:
+    with contextlib.closing(_connect(reference_central)) as sock:
         sock.sendall(forged_head)
         data = b""
         while b"}" not in data:   # headers and the JSON body may come in separate segments

@@ -26,47 +26,47 @@ def results(response):
     return response.json()["results"]
 
 
-def test_batch_is_stored_once_and_a_retry_is_all_duplicates(central):
-    device = central.device()
+def test_batch_is_stored_once_and_a_retry_is_all_duplicates(reference_central):
+    device = reference_central.device()
     first = results(device.post_events([make_event(s) for s in range(1, 11)]))
     assert [r["status"] for r in first] == ["accepted"] * 10
     assert [r["code"] for r in first] == [wire.CODE_ACCEPTED] * 10
     again = results(device.post_events([make_event(s) for s in range(1, 11)]))
     assert [r["status"] for r in again] == ["duplicate"] * 10
-    stored = feed(central.storage)
+    stored = feed(reference_central.storage)
     assert [(e["device_id"], e["seq"]) for e in stored] == [("KSK-T-0001", s) for s in range(1, 11)]
     assert stored[3]["payload"] == {"n": 4} and stored[3]["type"] == "sync.diagnostic"
 
 
-def test_a_batch_mixing_far_apart_seqs_is_deduplicated_per_seq(central):
+def test_a_batch_mixing_far_apart_seqs_is_deduplicated_per_seq(reference_central):
     # Priorities drain first, so one batch can carry seq 3 next to seq 900000.
-    device = central.device()
+    device = reference_central.device()
     batch = [make_event(900_000), make_event(3), make_event(2 ** 40)]
     assert [r["status"] for r in results(device.post_events(batch))] == ["accepted"] * 3
     assert [r["status"] for r in results(device.post_events(batch + [make_event(4)]))] == [
         "duplicate", "duplicate", "duplicate", "accepted"]
-    assert sorted(e["seq"] for e in feed(central.storage)) == [3, 4, 900_000, 2 ** 40]
+    assert sorted(e["seq"] for e in feed(reference_central.storage)) == [3, 4, 900_000, 2 ** 40]
 
 
-def test_unknown_backlog_age_and_missing_boot_id_are_accepted(central):
+def test_unknown_backlog_age_and_missing_boot_id_are_accepted(reference_central):
     # After a reboot without NTP a device cannot tell its oldest event's age; say so with null.
-    device = central.device()
+    device = reference_central.device()
     doc = json.loads(batch_body(device.device_id, [make_event(1, boot_id="")], backlog_depth=7))
     doc["backlog"]["oldest_age_s"] = None
     doc["sent_at"]["boot_id"] = ""
     assert results(_post_raw(device, json.dumps(doc).encode()))[0]["status"] == "accepted"
-    (terminal,) = central.status("/v1/status").json()["terminals"]
+    (terminal,) = reference_central.status("/v1/status").json()["terminals"]
     assert terminal["backlog"] == {"depth": 7, "bytes": 0, "oldest_age_s": None}
-    assert "unknown" in central.status("/status").text
+    assert "unknown" in reference_central.status("/status").text
 
 
-def test_uncompressed_batch_is_accepted(central):
-    device = central.device()
+def test_uncompressed_batch_is_accepted(reference_central):
+    device = reference_central.device()
     assert results(device.post_events([make_event(1)], gzipped=False))[0]["status"] == "accepted"
 
 
-def test_key_and_payload_conflicts_are_rejected_with_422(central):
-    device = central.device()
+def test_key_and_payload_conflicts_are_rejected_with_422(reference_central):
+    device = reference_central.device()
     results(device.post_events([make_event(1, payload={"n": 1}), make_event(2, key="k-2")]))
     out = results(device.post_events([
         make_event(1, payload={"n": 999}),                 # same seq, other payload
@@ -78,19 +78,19 @@ def test_key_and_payload_conflicts_are_rejected_with_422(central):
     assert [(r["status"], r["code"]) for r in out] == [
         ("rejected", 422), ("rejected", 422), ("rejected", 422), ("duplicate", 200), ("accepted", 201)]
     assert "different payload" in out[0]["reason"] and "different key" in out[1]["reason"]
-    assert [e["seq"] for e in feed(central.storage)] == [1, 2, 5]
-    assert feed(central.storage)[0]["payload"] == {"n": 1}
+    assert [e["seq"] for e in feed(reference_central.storage)] == [1, 2, 5]
+    assert feed(reference_central.storage)[0]["payload"] == {"n": 1}
 
 
-def test_the_same_seq_twice_in_one_batch_is_stored_once(central):
-    device = central.device()
+def test_the_same_seq_twice_in_one_batch_is_stored_once(reference_central):
+    device = reference_central.device()
     out = results(device.post_events([make_event(7), make_event(7), make_event(7, payload={"n": 0})]))
     assert [r["status"] for r in out] == ["accepted", "duplicate", "rejected"]
-    assert len(feed(central.storage)) == 1
+    assert len(feed(reference_central.storage)) == 1
 
 
-def test_unknown_type_or_schema_version_is_rejected_per_event_with_400(central):
-    device = central.device()
+def test_unknown_type_or_schema_version_is_rejected_per_event_with_400(reference_central):
+    device = reference_central.device()
     out = results(device.post_events([
         make_event(1),
         make_event(2, type="kiosk.teleported", payload={}),
@@ -103,11 +103,11 @@ def test_unknown_type_or_schema_version_is_rejected_per_event_with_400(central):
     assert "unknown event type" in out[1]["reason"]
     assert "unknown schema version 7" in out[2]["reason"]
     assert "envelope_id" in out[3]["reason"]
-    assert [e["seq"] for e in feed(central.storage)] == [1, 5]
+    assert [e["seq"] for e in feed(reference_central.storage)] == [1, 5]
 
 
-def test_an_event_with_a_wrongly_typed_field_is_rejected_alone(central):
-    device = central.device()
+def test_an_event_with_a_wrongly_typed_field_is_rejected_alone(reference_central):
+    device = reference_central.device()
     bad = make_event(2)
     bad["mono_ns"] = "yesterday"
     out = results(device.post_events([make_event(1), bad]))
@@ -127,27 +127,27 @@ def _post_raw(device: DeviceClient, body: bytes, **headers):
     return device.signed("POST", "/v1/events", body, {"Content-Type": "application/json", **headers})
 
 
-def test_malformed_json_is_refused_and_nothing_stored(central):
-    device = central.device()
+def test_malformed_json_is_refused_and_nothing_stored(reference_central):
+    device = reference_central.device()
     good = batch_body(device.device_id, [make_event(1)])
     _refused(_post_raw(device, good[:-5]), 400, "malformed_json")
     _refused(_post_raw(device, b'{"device_id": NaN}'), 400, "malformed_json")
     _refused(_post_raw(device, "{\"a\": \"\xff\"}".encode("latin-1")), 400, "malformed_json")
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
 
 
-def test_malformed_or_truncated_gzip_is_refused_and_nothing_stored(central):
-    device = central.device()
+def test_malformed_or_truncated_gzip_is_refused_and_nothing_stored(reference_central):
+    device = reference_central.device()
     packed = gzip.compress(batch_body(device.device_id, [make_event(1)]))
     _refused(_post_raw(device, b"not gzip at all", **{"Content-Encoding": "gzip"}), 400, "malformed_gzip")
     _refused(_post_raw(device, packed[: len(packed) // 2], **{"Content-Encoding": "gzip"}), 400, "malformed_gzip")
     _refused(_post_raw(device, packed + b"junk", **{"Content-Encoding": "gzip"}), 400, "malformed_gzip")
     _refused(_post_raw(device, packed, **{"Content-Encoding": "br"}), 415, "unsupported_encoding")
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
 
 
-def test_a_batch_of_the_wrong_shape_is_refused_whole(central):
-    device = central.device()
+def test_a_batch_of_the_wrong_shape_is_refused_whole(reference_central):
+    device = reference_central.device()
     _refused(_post_raw(device, b"[]"), 400, "bad_batch")
     other = batch_body("DBX-SOMEONE-ELSE", [make_event(1)])
     assert "differs from the signed" in _refused(_post_raw(device, other), 400, "bad_batch")["detail"]
@@ -156,11 +156,11 @@ def test_a_batch_of_the_wrong_shape_is_refused_whole(central):
     assert "events[1].seq" in _refused(_post_raw(device, json.dumps(doc).encode()), 400, "bad_batch")["detail"]
     del doc["backlog"]
     _refused(_post_raw(device, json.dumps(doc).encode()), 400, "bad_batch")
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
 
 
-def test_oversized_batches_are_refused_with_413_and_nothing_stored(central):
-    device = central.device()
+def test_oversized_batches_are_refused_with_413_and_nothing_stored(reference_central):
+    device = reference_central.device()
     too_many = [make_event(s) for s in range(1, wire.MAX_BATCH_EVENTS + 2)]
     _refused(device.post_events(too_many), 413, "too_large")
     # A small gzip that inflates beyond the limit (a "gzip bomb").
@@ -168,32 +168,33 @@ def test_oversized_batches_are_refused_with_413_and_nothing_stored(central):
     assert len(bomb) < 100_000
     _refused(_post_raw(device, bomb, **{"Content-Encoding": "gzip"}), 413, "too_large")
     _refused(_post_raw(device, b" " * (wire.MAX_BODY_BYTES + 1)), 413, "too_large")
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
 
 
-def test_wrong_signature_is_refused_and_nothing_stored(central):
-    device = central.device()
-    forged = DeviceClient(central.url, device.device_id, b"x" * 32)
+def test_wrong_signature_is_refused_and_nothing_stored(reference_central):
+    device = reference_central.device()
+    forged = DeviceClient(reference_central.url, device.device_id, b"x" * 32)
     body = _refused(forged.post_events([make_event(1)]), 401, "bad_signature")
     assert isinstance(body["server_time"], float)
     # A body changed after signing fails too.
     signed = wire.sign_request(device.secret, "POST", "/v1/events", b"{}", device_id=device.device_id)
-    r = requests.post(central.url + "/v1/events", data=batch_body(device.device_id, [make_event(1)]),
+    r = requests.post(reference_central.url + "/v1/events", data=batch_body(device.device_id, [make_event(1)]),
                       headers=signed, timeout=10)
     _refused(r, 401, "bad_signature")
-    r = requests.post(central.url + "/v1/events", data=batch_body(device.device_id, [make_event(1)]), timeout=10)
+    r = requests.post(reference_central.url + "/v1/events", data=batch_body(device.device_id, [make_event(1)]),
+                      timeout=10)
     assert "missing" in _refused(r, 401, "bad_signature")["detail"]
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
 
 
-def test_unknown_device_is_refused(central):
-    stranger = DeviceClient(central.url, "KSK-NOBODY-0001", b"s" * 32)
+def test_unknown_device_is_refused(reference_central):
+    stranger = DeviceClient(reference_central.url, "KSK-NOBODY-0001", b"s" * 32)
     assert "enrol" in _refused(stranger.post_events([make_event(1)]), 401, "unknown_device")["detail"]
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
 
 
-def test_a_replayed_request_is_refused_and_stored_only_once(central):
-    device = central.device()
+def test_a_replayed_request_is_refused_and_stored_only_once(reference_central):
+    device = reference_central.device()
     body = gzip.compress(batch_body(device.device_id, [make_event(1)]))
     headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
     ts = time.time()
@@ -201,11 +202,11 @@ def test_a_replayed_request_is_refused_and_stored_only_once(central):
     assert results(first)[0]["status"] == "accepted"
     replay = device.signed("POST", "/v1/events", body, headers, timestamp=ts, nonce="n" * 32)
     _refused(replay, 401, "replayed")
-    assert len(feed(central.storage)) == 1
+    assert len(feed(reference_central.storage)) == 1
 
 
-def test_clock_skew_is_refused_with_server_time_and_a_corrected_retry_works(central):
-    device = central.device()
+def test_clock_skew_is_refused_with_server_time_and_a_corrected_retry_works(reference_central):
+    device = reference_central.device()
     r = device.signed("POST", "/v1/events", batch_body(device.device_id, [make_event(1)]),
                       timestamp=time.time() - wire.REPLAY_WINDOW_S - 60)
     body = _refused(r, 401, "clock_skew")
@@ -217,7 +218,7 @@ def test_clock_skew_is_refused_with_server_time_and_a_corrected_retry_works(cent
                                  timestamp=0.0 + device.clock_offset))[0]["status"] == "accepted"
 
 
-def test_storage_failure_mid_batch_stores_nothing_and_asks_for_a_retry(central, storage):
+def test_storage_failure_mid_batch_stores_nothing_and_asks_for_a_retry(reference_central, storage):
     # A trigger makes the 250th insert fail inside the transaction.
     if storage.name == "sqlite":
         ddl = ["CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.seq = 250 "
@@ -231,31 +232,31 @@ def test_storage_failure_mid_batch_stores_nothing_and_asks_for_a_retry(central, 
     with storage.engine.transaction() as c:
         for statement in ddl:
             c.execute(statement)
-    device = central.device()
+    device = reference_central.device()
     events = [make_event(s) for s in range(1, 501)]
     r = device.post_events(events)
     assert r.status_code == 503 and r.json()["error"] == "storage_error"
     assert int(r.headers["Retry-After"]) > 0
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
     with storage.engine.transaction() as c:
         c.execute(drop)
     assert [x["status"] for x in results(device.post_events(events))] == ["accepted"] * 500
-    assert len(feed(central.storage)) == 500
+    assert len(feed(reference_central.storage)) == 500
 
 
-def test_every_response_carries_server_time(central):
-    for r in (requests.get(central.url + "/healthz", timeout=10),
-              requests.get(central.url + "/no/such/path", timeout=10),
-              requests.post(central.url + "/v1/events", data=b"{}", timeout=10)):
+def test_every_response_carries_server_time(reference_central):
+    for r in (requests.get(reference_central.url + "/healthz", timeout=10),
+              requests.get(reference_central.url + "/no/such/path", timeout=10),
+              requests.post(reference_central.url + "/v1/events", data=b"{}", timeout=10)):
         assert float(r.headers[wire.H_SERVER_TIME]) > 1e9
-    assert requests.get(central.url + "/no/such/path", timeout=10).json()["error"] == "not_found"
+    assert requests.get(reference_central.url + "/no/such/path", timeout=10).json()["error"] == "not_found"
 
 
-def test_status_reports_backlog_clock_offset_and_last_error(central):
-    device = central.device()
+def test_status_reports_backlog_clock_offset_and_last_error(reference_central):
+    device = reference_central.device()
     results(device.post_events([make_event(1), make_event(3)], backlog_depth=42, wall=time.time() - 100))
     results(device.post_events([make_event(4, type="kiosk.teleported", payload={})]))
-    status = central.status("/v1/status").json()
+    status = reference_central.status("/v1/status").json()
     (terminal,) = status["terminals"]
     assert terminal["device_id"] == device.device_id
     assert terminal["backlog"]["depth"] == 0           # the latest report wins
@@ -263,14 +264,14 @@ def test_status_reports_backlog_clock_offset_and_last_error(central):
     assert abs(terminal["clock_offset_s"]) < 30
     assert "kiosk.teleported" in terminal["last_error"]
     assert terminal["last_seen"] is not None
-    page = central.status("/status")
+    page = reference_central.status("/status")
     assert page.status_code == 200 and device.device_id in page.text and "kiosk.teleported" in page.text
 
 
-def test_clock_offset_is_central_time_minus_device_wall_clock(central):
-    device = central.device()
+def test_clock_offset_is_central_time_minus_device_wall_clock(reference_central):
+    device = reference_central.device()
     results(device.post_events([make_event(1)], backlog_depth=42, wall=time.time() - 100))
-    (terminal,) = central.status("/v1/status").json()["terminals"]
+    (terminal,) = reference_central.status("/v1/status").json()["terminals"]
     assert 95 < terminal["clock_offset_s"] < 130
     assert terminal["backlog"]["depth"] == 42
 
@@ -358,10 +359,10 @@ def test_a_consumer_following_the_feed_during_concurrent_ingest_misses_nothing(m
     ("events.0.wall_time", 10 ** 400, 400),
     ("backlog.oldest_age_s", 2 ** 70, 200),      # a fine float; SQLite could not bind it as an int
 ])
-def test_the_engines_agree_on_numbers_near_the_limits(central, field, value, answer):
+def test_the_engines_agree_on_numbers_near_the_limits(reference_central, field, value, answer):
     # Before, SQLite answered 503 storage_error (retried for ever) where PostgreSQL stored it,
     # and overflowing numbers were a 503 on both instead of a clear 400.
-    device = central.device()
+    device = reference_central.device()
     doc = json.loads(batch_body(device.device_id, [make_event(1)]))
     head, name = field.rsplit(".", 1)
     target = doc
@@ -371,13 +372,13 @@ def test_the_engines_agree_on_numbers_near_the_limits(central, field, value, ans
     response = _post_raw(device, json.dumps(doc).encode())
     if answer == 200:
         assert results(response)[0]["status"] == "accepted"
-        assert len(feed(central.storage)) == 1
+        assert len(feed(reference_central.storage)) == 1
         return
     if field.startswith("events."):  # one event's problem: that event is rejected, the batch answered
         assert results(response)[0]["status"] == "rejected" and results(response)[0]["code"] == 400
     else:
         assert field in _refused(response, 400, "bad_batch")["detail"]
-    assert feed(central.storage) == []
+    assert feed(reference_central.storage) == []
     assert results(device.post_events([make_event(1)]))[0]["status"] == "accepted"
 
 
@@ -417,7 +418,7 @@ def test_a_held_ingest_lock_is_a_503_to_retry_not_a_hang(db_url, monkeypatch):
     from sync.central import engines
     from sync.central.app import create_app
     from sync.central.storage import open_storage
-    from central.conftest import RunningCentral
+    from tests.central.conftest import RunningCentral
 
     monkeypatch.setattr(engines, "SQLITE_BUSY_TIMEOUT_MS", 300)
     monkeypatch.setattr(engines, "POSTGRES_LOCK_TIMEOUT_MS", 300)
@@ -456,7 +457,7 @@ def test_the_status_page_flags_an_error_only_until_the_terminal_recovers():
     assert rows["KSK-2"].startswith('<tr class="bad">') and "recovered since" not in rows["KSK-2"]
 
 
-def test_a_storage_failure_on_feed_enrol_or_status_is_a_json_503_not_a_bare_500(central, storage):
+def test_a_storage_failure_on_feed_enrol_or_status_is_a_json_503_not_a_bare_500(reference_central, storage):
     token = storage.create_consumer_token("approvals")
     enrol_token = storage.create_token("KSK-T-0009", ttl_s=600)
     with storage.engine.transaction() as c:
@@ -464,10 +465,10 @@ def test_a_storage_failure_on_feed_enrol_or_status_is_a_json_503_not_a_bare_500(
             c.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
     try:
         answers = [
-            requests.get(central.url + "/v1/feed", headers={"Authorization": f"Bearer {token}"}, timeout=10),
-            requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0009", "token": enrol_token},
+            requests.get(reference_central.url + "/v1/feed", headers={"Authorization": f"Bearer {token}"}, timeout=10),
+            requests.post(reference_central.url + "/v1/enroll", json={"device_id": "KSK-T-0009", "token": enrol_token},
                           timeout=10),
-            central.status("/v1/status"),
+            reference_central.status("/v1/status"),
         ]
     finally:
         with storage.engine.transaction() as c:

@@ -15,76 +15,76 @@ def _enroll(central, device_id, token):
     return requests.post(central.url + "/v1/enroll", json={"device_id": device_id, "token": token}, timeout=10)
 
 
-def test_enrolment_token_works_once_and_only_for_its_device(central, storage):
+def test_enrolment_token_works_once_and_only_for_its_device(reference_central, storage):
     token = storage.create_token("KSK-T-0001", ttl_s=600)
-    wrong = _enroll(central, "KSK-T-9999", token)
+    wrong = _enroll(reference_central, "KSK-T-9999", token)
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_token"
-    r = _enroll(central, "KSK-T-0001", token)
+    r = _enroll(reference_central, "KSK-T-0001", token)
     assert r.status_code == 200
     body = r.json()
     assert body["device_id"] == "KSK-T-0001" and len(base64.b64decode(body["secret"])) == 32
     assert abs(body["server_time"] - float(r.headers[wire.H_SERVER_TIME])) < 5
-    again = _enroll(central, "KSK-T-0001", token)
+    again = _enroll(reference_central, "KSK-T-0001", token)
     assert again.status_code == 401 and again.json()["error"] == "invalid_token"
-    assert _enroll(central, "KSK-T-0001", "enr_made_up").status_code == 401
+    assert _enroll(reference_central, "KSK-T-0001", "enr_made_up").status_code == 401
 
 
-def test_enrolment_registers_the_terminal_public_key(central, storage):
+def test_enrolment_registers_the_terminal_public_key(reference_central, storage):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
                                                                  serialization.PublicFormat.Raw)
     token = storage.create_token("KSK-T-0001", ttl_s=600)
-    bad = requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
+    bad = requests.post(reference_central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
                                                           "public_key": "bm90IGEga2V5"}, timeout=10)
     assert bad.status_code == 400 and "Ed25519" in bad.json()["detail"]
     key = base64.b64encode(raw).decode()
-    r = requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
+    r = requests.post(reference_central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": token,
                                                         "public_key": key}, timeout=10)
     assert r.status_code == 200
-    (terminal,) = central.status("/v1/status").json()["terminals"]
+    (terminal,) = reference_central.status("/v1/status").json()["terminals"]
     assert terminal["public_key"] == key
 
 
-def test_expired_token_is_refused(central, storage):
+def test_expired_token_is_refused(reference_central, storage):
     token = storage.create_token("KSK-T-0001", ttl_s=-1)
-    assert _enroll(central, "KSK-T-0001", token).json()["error"] == "invalid_token"
+    assert _enroll(reference_central, "KSK-T-0001", token).json()["error"] == "invalid_token"
     assert not storage.is_enrolled("KSK-T-0001")
 
 
-def test_malformed_enrolment_requests_are_refused(central):
-    r = requests.post(central.url + "/v1/enroll", data=b"{nope", timeout=10)
+def test_malformed_enrolment_requests_are_refused(reference_central):
+    r = requests.post(reference_central.url + "/v1/enroll", data=b"{nope", timeout=10)
     assert r.status_code == 400 and r.json()["error"] == "malformed_json"
-    r = requests.post(central.url + "/v1/enroll", json={"device_id": "../etc", "token": "x"}, timeout=10)
+    r = requests.post(reference_central.url + "/v1/enroll", json={"device_id": "../etc", "token": "x"}, timeout=10)
     assert r.status_code == 400 and r.json()["error"] == "bad_request"
 
 
-def test_re_enrolment_rotates_the_secret(central, storage):
-    old = central.device("KSK-T-0001")
+def test_re_enrolment_rotates_the_secret(reference_central, storage):
+    old = reference_central.device("KSK-T-0001")
     assert old.post_events([make_event(1)]).status_code == 200
-    new = central.device("KSK-T-0001")
+    new = reference_central.device("KSK-T-0001")
     assert new.secret != old.secret
     assert old.post_events([make_event(2)]).json()["error"] == "bad_signature"
     assert new.post_events([make_event(2)]).json()["results"][0]["status"] == "accepted"
 
 
-def test_keys_dataset_carries_the_deployment_key_and_central_public_key(central):
-    page = central.device().reference("keys").json()
+def test_keys_dataset_carries_the_deployment_key_and_central_public_key(reference_central):
+    page = reference_central.device().reference("keys").json()
     by_kind = {item["kind"]: item for item in page["items"]}
     assert len(base64.b64decode(by_kind["hmac-sha256"]["key"])) == 32
     assert len(base64.b64decode(by_kind["ed25519"]["public_key"])) == 32
     assert page["full"] is True and page["more"] is False
 
 
-def test_directory_is_keyed_by_hmac_and_never_carries_the_id_number(central, storage):
+def test_directory_is_keyed_by_hmac_and_never_carries_the_id_number(reference_central, storage):
     from sync.central.reference import to_item
 
     key = storage.deployment_key()
     lines = [{"employee_no": "E1001", "id_number": "11010519491231002X", "name": "Li Lei", "phone": "13800138000"},
              {"employee_no": "E1002", "id_number": "110105194912310037", "name": "Han Meimei"}]
     storage.load_reference("directory", [to_item("directory", x, deployment_key=key) for x in lines])
-    device = central.device()
+    device = reference_central.device()
     r = device.reference("directory")
     assert "11010519491231002X" not in r.text and "110105194912310037" not in r.text
     items = {i["id"]: i for i in r.json()["items"]}
@@ -129,9 +129,9 @@ def _pull_all(device, dataset, cursor=None, limit=1000):
             return items, deleted, cursor, pages
 
 
-def test_snapshot_pages_then_deltas_carry_changes_and_deletions(central, storage):
+def test_snapshot_pages_then_deltas_carry_changes_and_deletions(reference_central, storage):
     _load(storage, "templates", [{"id": f"T{i}", "title": f"template {i}"} for i in range(5)])
-    device = central.device()
+    device = reference_central.device()
     items, _, cursor, pages = _pull_all(device, "templates", limit=2)
     assert sorted(items) == [f"T{i}" for i in range(5)]
     assert len(pages) == 3 and all(p["full"] for p in pages)
@@ -146,18 +146,18 @@ def test_snapshot_pages_then_deltas_carry_changes_and_deletions(central, storage
     assert delta["deleted"] == ["T3"] and delta["full"] is False
 
 
-def test_replace_deletes_what_the_file_no_longer_has(central, storage):
+def test_replace_deletes_what_the_file_no_longer_has(reference_central, storage):
     _load(storage, "revoked_badges", [{"id": "B1"}, {"id": "B2"}])
-    device = central.device()
+    device = reference_central.device()
     _, _, cursor, _ = _pull_all(device, "revoked_badges")
     _load(storage, "revoked_badges", [{"id": "B2"}, {"id": "B3"}], replace=True)
     delta = device.reference("revoked_badges", cursor).json()
     assert [i["id"] for i in delta["items"]] == ["B3"] and delta["deleted"] == ["B1"]
 
 
-def test_changes_during_a_paged_snapshot_reach_the_device_with_the_next_delta(central, storage):
+def test_changes_during_a_paged_snapshot_reach_the_device_with_the_next_delta(reference_central, storage):
     _load(storage, "claims", [{"id": f"C{i}", "amount_cents": i} for i in range(4)])
-    device = central.device()
+    device = reference_central.device()
     first = device.reference("claims", limit=2).json()
     assert first["more"] and first["full"] and [i["id"] for i in first["items"]] == ["C0", "C1"]
     # While the device pages: C0 (already sent) is deleted, C1 (already sent) changes, C5 appears.
@@ -183,9 +183,9 @@ def test_changes_during_a_paged_snapshot_reach_the_device_with_the_next_delta(ce
     assert device.reference("claims", delta["cursor"]).json()["items"] == []
 
 
-def test_resync_is_asked_with_410_after_a_rebuild_a_compaction_or_a_foreign_cursor(central, storage):
+def test_resync_is_asked_with_410_after_a_rebuild_a_compaction_or_a_foreign_cursor(reference_central, storage):
     _load(storage, "config", [{"id": "kiosk", "idle_timeout_s": 60}])
-    device = central.device()
+    device = reference_central.device()
     _, _, cursor, _ = _pull_all(device, "config")
     for bad in ("garbage", "1.99999", "7.0"):
         r = device.reference("config", bad)
@@ -200,34 +200,34 @@ def test_resync_is_asked_with_410_after_a_rebuild_a_compaction_or_a_foreign_curs
     assert device.reference("config", cursor).status_code == 410
 
 
-def test_reference_pulls_are_signed_and_unknown_datasets_refused(central):
-    assert requests.get(central.url + "/v1/reference/keys", timeout=10).status_code == 401
-    device = central.device()
+def test_reference_pulls_are_signed_and_unknown_datasets_refused(reference_central):
+    assert requests.get(reference_central.url + "/v1/reference/keys", timeout=10).status_code == 401
+    device = reference_central.device()
     r = device.reference("salaries")
     assert r.status_code == 404 and r.json()["error"] == "unknown_dataset"
-    stranger = DeviceClient(central.url, "KSK-NOBODY-0001", b"s" * 32)
+    stranger = DeviceClient(reference_central.url, "KSK-NOBODY-0001", b"s" * 32)
     assert stranger.reference("keys").json()["error"] == "unknown_device"
 
 
-def test_feed_needs_a_consumer_token_and_pages_in_commit_order(central, storage):
-    a, b = central.device("KSK-T-0001"), central.device("DBX-T-0001")
+def test_feed_needs_a_consumer_token_and_pages_in_commit_order(reference_central, storage):
+    a, b = reference_central.device("KSK-T-0001"), reference_central.device("DBX-T-0001")
     a.post_events([make_event(1), make_event(2)])
     b.post_events([make_event(1)])
     a.post_events([make_event(3)])
-    assert requests.get(central.url + "/v1/feed", timeout=10).status_code == 401
-    r = requests.get(central.url + "/v1/feed", headers={"Authorization": "Bearer feed_wrong"}, timeout=10)
+    assert requests.get(reference_central.url + "/v1/feed", timeout=10).status_code == 401
+    r = requests.get(reference_central.url + "/v1/feed", headers={"Authorization": "Bearer feed_wrong"}, timeout=10)
     assert r.status_code == 401 and r.json()["error"] == "unauthorized"
     auth = {"Authorization": f"Bearer {storage.create_consumer_token('reimbursement-approval')}"}
-    page = requests.get(central.url + "/v1/feed?limit=3", headers=auth, timeout=10).json()
+    page = requests.get(reference_central.url + "/v1/feed?limit=3", headers=auth, timeout=10).json()
     assert [(i["device_id"], i["seq"]) for i in page["items"]] == [
         ("KSK-T-0001", 1), ("KSK-T-0001", 2), ("DBX-T-0001", 1)]
     assert page["more"] is True
-    rest = requests.get(central.url + f"/v1/feed?after={page['cursor']}", headers=auth, timeout=10).json()
+    rest = requests.get(reference_central.url + f"/v1/feed?after={page['cursor']}", headers=auth, timeout=10).json()
     assert [(i["device_id"], i["seq"]) for i in rest["items"]] == [("KSK-T-0001", 3)]
     assert rest["more"] is False and rest["items"][0]["payload"] == {"n": 3}
-    only_b = requests.get(central.url + "/v1/feed?device_id=DBX-T-0001", headers=auth, timeout=10).json()
+    only_b = requests.get(reference_central.url + "/v1/feed?device_id=DBX-T-0001", headers=auth, timeout=10).json()
     assert [(i["device_id"], i["seq"]) for i in only_b["items"]] == [("DBX-T-0001", 1)]
-    bad = requests.get(central.url + "/v1/feed?after=minus-one", headers=auth, timeout=10)
+    bad = requests.get(reference_central.url + "/v1/feed?after=minus-one", headers=auth, timeout=10)
     assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
 
 
@@ -246,14 +246,14 @@ def test_load_refuses_a_bad_file_whole(tmp_path, storage):
     assert storage.reference_page("directory", None, 10)["items"] == []
 
 
-def test_enrolment_tells_a_re_enrolled_terminal_where_its_seqs_stand(central, storage):
+def test_enrolment_tells_a_re_enrolled_terminal_where_its_seqs_stand(reference_central, storage):
     import requests
 
-    first = requests.post(f"{central.url}/v1/enroll", timeout=10, json={
+    first = requests.post(f"{reference_central.url}/v1/enroll", timeout=10, json={
         "device_id": "KSK-T-0002", "token": storage.create_token("KSK-T-0002", ttl_s=60)}).json()
     assert first["last_seq"] == 0
-    device = central.device("KSK-T-0002")
+    device = reference_central.device("KSK-T-0002")
     assert device.post_events([make_event(s) for s in (1, 2, 7)]).status_code == 200
-    again = requests.post(f"{central.url}/v1/enroll", timeout=10, json={
+    again = requests.post(f"{reference_central.url}/v1/enroll", timeout=10, json={
         "device_id": "KSK-T-0002", "token": storage.create_token("KSK-T-0002", ttl_s=60)}).json()
     assert again["last_seq"] == 7  # a terminal with a fresh store continues at 8, not at a colliding 1

@@ -36,10 +36,10 @@ def _feed(central, token, query: str) -> requests.Response:
 
 # -- 2. every input parsed strictly, with a 400 ----------------------------------------------------
 
-def test_deep_nesting_at_enrolment_is_a_400_not_a_500(central, caplog):
+def test_deep_nesting_at_enrolment_is_a_400_not_a_500(reference_central, caplog):
     # 4,000 levels of '[' got a plain-text 500 and a RecursionError traceback in the log.
     caplog.set_level(logging.INFO)
-    r = requests.post(central.url + "/v1/enroll", data=b"[" * 4000, timeout=WAIT_S)
+    r = requests.post(reference_central.url + "/v1/enroll", data=b"[" * 4000, timeout=WAIT_S)
     assert r.status_code == 400 and r.json()["error"] == "malformed_json"
     assert "nested too deeply" in r.json()["detail"]
     assert not [x for x in caplog.records if x.levelno >= logging.ERROR or x.exc_info]
@@ -48,14 +48,14 @@ def test_deep_nesting_at_enrolment_is_a_400_not_a_500(central, caplog):
 @pytest.mark.parametrize("body", [b'{"device_id": "K1", "token": NaN}', b'{"device_id": "K1", "token": 1e999}',
                                   b"\xff\xfe{}", b'{"device_id": "K1", "token": "\\ud800"}',
                                   b'{"device_id": "K1", "token": "enr_x", "public_key": "\xd9\xa1"}'])
-def test_odd_enrolment_bodies_are_refused_with_a_4xx(central, body):
-    r = requests.post(central.url + "/v1/enroll", data=body, timeout=WAIT_S)
+def test_odd_enrolment_bodies_are_refused_with_a_4xx(reference_central, body):
+    r = requests.post(reference_central.url + "/v1/enroll", data=body, timeout=WAIT_S)
     assert r.status_code in (400, 401) and r.json()["error"] in ("malformed_json", "bad_request", "invalid_token")
 
 
-def test_a_number_beyond_a_float_is_refused_per_event_and_the_feed_stays_json(central):
+def test_a_number_beyond_a_float_is_refused_per_event_and_the_feed_stays_json(reference_central):
     # {"n": 1, "x": 1e999} was accepted, and /v1/feed then served "x": Infinity.
-    device = central.device()
+    device = reference_central.device()
     body = batch_body(device.device_id, [make_event(1), make_event(2, payload={"n": 2, "x": 0})])
     body = body.replace(b'"x": 0', b'"x": 1e999')
     r = device.signed("POST", "/v1/events", body, {"Content-Type": "application/json"})
@@ -63,16 +63,16 @@ def test_a_number_beyond_a_float_is_refused_per_event_and_the_feed_stays_json(ce
     first, second = r.json()["results"]
     assert first["status"] == "accepted"
     assert (second["status"], second["code"]) == ("rejected", 400) and "payload.x" in second["reason"]
-    page = _feed(central, central.consumer_token(), "")
+    page = _feed(reference_central, reference_central.consumer_token(), "")
     assert [item["seq"] for item in _strict_json(page.text)["items"]] == [1]
 
 
-def test_a_feed_cursor_beyond_64_bits_is_a_400_naming_after(central):
+def test_a_feed_cursor_beyond_64_bits_is_a_400_naming_after(reference_central):
     # It got '503 storage_error', "central could not read its database", and an OverflowError in the log.
-    r = _feed(central, central.consumer_token(), "?after=9223372036854775808")
+    r = _feed(reference_central, reference_central.consumer_token(), "?after=9223372036854775808")
     assert r.status_code == 400 and r.json()["error"] == "bad_request"
     assert "after" in r.json()["detail"] and "9223372036854775807" in r.json()["detail"]
-    assert _feed(central, central.consumer_token(), "?after=9223372036854775807").status_code == 200
+    assert _feed(reference_central, reference_central.consumer_token(), "?after=9223372036854775807").status_code == 200
 
 
 @pytest.mark.parametrize("query, name", [
@@ -84,22 +84,22 @@ def test_a_feed_cursor_beyond_64_bits_is_a_400_naming_after(central):
     ("?limit=0", "limit"), ("?limit=10001", "limit"), ("?limit=%EF%BC%91", "limit"),
     ("?device_id=DEV5%0A", "device_id"), ("?device_id=DEV%EF%BC%95", "device_id"),
 ])
-def test_odd_feed_parameters_are_a_400_naming_the_parameter(central, query, name):
-    r = _feed(central, central.consumer_token(), query)
+def test_odd_feed_parameters_are_a_400_naming_the_parameter(reference_central, query, name):
+    r = _feed(reference_central, reference_central.consumer_token(), query)
     assert r.status_code == 400, r.text
     assert name in r.json()["detail"]
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=5001", "limit=%C2%B2", "limit=%EF%BC%95", "limit=1_0"])
-def test_odd_reference_page_sizes_are_a_400_naming_limit(central, query):
-    r = central.device().signed("GET", f"/v1/reference/claims?{query}")
+def test_odd_reference_page_sizes_are_a_400_naming_limit(reference_central, query):
+    r = reference_central.device().signed("GET", f"/v1/reference/claims?{query}")
     assert r.status_code == 400 and "limit" in r.json()["detail"]
 
 
 @pytest.mark.parametrize("cursor", ["%C2%B2.1", "1.%EF%BC%91", "%D9%A1.1", "99999999999999999999.1"])
-def test_a_reference_cursor_in_other_digits_is_a_resync_not_a_storage_error(central, cursor):
+def test_a_reference_cursor_in_other_digits_is_a_resync_not_a_storage_error(reference_central, cursor):
     # int('²') raised inside the page read: a 503 'storage_error' for a client's odd value.
-    r = central.device().signed("GET", f"/v1/reference/claims?cursor={cursor}")
+    r = reference_central.device().signed("GET", f"/v1/reference/claims?cursor={cursor}")
     assert r.status_code == 410 and r.json()["error"] == "resync"
 
 
@@ -125,17 +125,17 @@ def _forged(device, **override):
 
 
 @pytest.mark.parametrize("form", ["any-signature", "another-secret", "clock-skew", "replayed", "not-signed"])
-def test_an_unauthenticated_request_naming_a_device_changes_nothing_it_owns(central, form):
+def test_an_unauthenticated_request_naming_a_device_changes_nothing_it_owns(reference_central, form):
     # With no secret, any signature set the device's last error to '401 bad_signature ... rotated',
     # and its status row turned bad: an attacker could keep a healthy fleet red.
-    device = central.device()
+    device = reference_central.device()
     assert device.post_events([make_event(1)]).status_code == 200
-    before = central.status().json()["terminals"][0]
+    before = reference_central.status().json()["terminals"][0]
     body = gzip.compress(batch_body(device.device_id, [make_event(2)]))
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
     if form == "replayed":
         signed = wire.sign_request(device.secret, "POST", "/v1/events", body, device_id=device.device_id)
-        assert requests.post(central.url + "/v1/events", data=body, headers={**signed, **headers},
+        assert requests.post(reference_central.url + "/v1/events", data=body, headers={**signed, **headers},
                              timeout=WAIT_S).status_code == 200
         headers.update(signed)
     elif form == "any-signature":
@@ -147,9 +147,9 @@ def test_an_unauthenticated_request_naming_a_device_changes_nothing_it_owns(cent
                                          timestamp=int(time.time()) - 3600))
     else:
         headers[wire.H_DEVICE] = device.device_id
-    r = requests.post(central.url + "/v1/events", data=body, headers=headers, timeout=WAIT_S)
+    r = requests.post(reference_central.url + "/v1/events", data=body, headers=headers, timeout=WAIT_S)
     assert r.status_code == 401, r.text
-    status = central.status().json()
+    status = reference_central.status().json()
     after = status["terminals"][0]
     if form == "replayed":   # the genuine request was stored; its replay added nothing
         before = {**before, "events_total": 2, "max_seq": 2}
@@ -159,22 +159,22 @@ def test_an_unauthenticated_request_naming_a_device_changes_nothing_it_owns(cent
     assert status["failed_auth"]["total"] >= 1
     assert r.json()["error"] in status["failed_auth"]["by_error"]
     assert status["failed_auth"]["recent"][0]["claimed_device_id"] in (device.device_id, None)
-    page = central.status("/status").text
+    page = reference_central.status("/status").text
     assert '<tr class="ok">' in page and "refused authentication attempt" in page
 
 
-def test_a_replayed_bad_batch_leaves_the_device_row_alone(central):
+def test_a_replayed_bad_batch_leaves_the_device_row_alone(reference_central):
     # A captured request can be resent by anyone: only its first use is the device speaking.
-    device = central.device()
+    device = reference_central.device()
     body = b'{"not": "a batch"}'
     signed = wire.sign_request(device.secret, "POST", "/v1/events", body, device_id=device.device_id)
-    first = requests.post(central.url + "/v1/events", data=body, headers=signed, timeout=WAIT_S)
+    first = requests.post(reference_central.url + "/v1/events", data=body, headers=signed, timeout=WAIT_S)
     assert first.status_code == 400 and first.json()["error"] == "bad_batch"
-    noted = central.status().json()["terminals"][0]
+    noted = reference_central.status().json()["terminals"][0]
     assert "bad_batch" in noted["last_error"]
-    again = requests.post(central.url + "/v1/events", data=body, headers=signed, timeout=WAIT_S)
+    again = requests.post(reference_central.url + "/v1/events", data=body, headers=signed, timeout=WAIT_S)
     assert again.status_code == 401 and again.json()["error"] == "replayed"
-    assert central.status().json()["terminals"][0]["last_error_at"] == noted["last_error_at"]
+    assert reference_central.status().json()["terminals"][0]["last_error_at"] == noted["last_error_at"]
 
 
 # -- 4. identifiers validated whole --------------------------------------------------------------------
@@ -187,10 +187,11 @@ def test_a_device_id_with_a_trailing_newline_gets_no_token(run_cli, tmp_path):
 
 
 @pytest.mark.parametrize("device_id", ["DEV5\n", "DEV5\r\n", "DEV５", "DEV\u0665"])
-def test_enrolment_of_a_device_id_that_is_not_whole_is_refused(central, storage, device_id):
+def test_enrolment_of_a_device_id_that_is_not_whole_is_refused(reference_central, storage, device_id):
     # With a token made for it, POST /v1/enroll created device "DEV5\n".
     token = storage.create_token(device_id, ttl_s=600)
-    r = requests.post(central.url + "/v1/enroll", json={"device_id": device_id, "token": token}, timeout=WAIT_S)
+    r = requests.post(reference_central.url + "/v1/enroll", json={"device_id": device_id, "token": token},
+                      timeout=WAIT_S)
     assert r.status_code == 400 and "device_id" in r.json()["detail"]
     assert storage.terminals() == []
 
@@ -225,13 +226,13 @@ def test_listen_port_must_be_ascii_digits(listen):
 
 # -- 5. expected network events are not errors -------------------------------------------------------
 
-def test_a_client_hanging_up_mid_upload_is_logged_at_info_without_a_traceback(central, caplog):
+def test_a_client_hanging_up_mid_upload_is_logged_at_info_without_a_traceback(reference_central, caplog):
     # Each one logged an error-level 'Exception in ASGI application ... ClientDisconnect' traceback.
     caplog.set_level(logging.INFO)
-    device = central.device()
+    device = reference_central.device()
     forged = "".join(f"{k}: {v}\r\n" for k, v in _forged(device).items())
     for _ in range(3):
-        with socket.create_connection(("127.0.0.1", central.port), timeout=WAIT_S) as sock:
+        with socket.create_connection(("127.0.0.1", reference_central.port), timeout=WAIT_S) as sock:
             sock.sendall(f"POST /v1/events HTTP/1.1\r\nHost: c\r\n{forged}Content-Length: 5000\r\n\r\n".encode()
                          + b"{" * 100)
     deadline = time.monotonic() + WAIT_S
@@ -243,16 +244,16 @@ def test_a_client_hanging_up_mid_upload_is_logged_at_info_without_a_traceback(ce
     assert {r.levelno for r in gone} == {logging.INFO} and len(gone) == 1   # one line per source and minute
 
 
-def test_wrong_enrolment_tokens_warn_once_per_source_and_are_counted(central, caplog):
+def test_wrong_enrolment_tokens_warn_once_per_source_and_are_counted(reference_central, caplog):
     # Each one logged a warning: anyone could flood the log.
     caplog.set_level(logging.INFO)
     for n in range(20):
-        r = requests.post(central.url + "/v1/enroll", json={"device_id": "KSK-T-0001", "token": f"enr_wrong{n}"},
-                          timeout=WAIT_S)
+        r = requests.post(reference_central.url + "/v1/enroll",
+                          json={"device_id": "KSK-T-0001", "token": f"enr_wrong{n}"}, timeout=WAIT_S)
         assert r.status_code == 401 and r.json()["error"] == "invalid_token"
     warned = [r for r in caplog.records if r.getMessage() == "central.enroll_refused"]
     assert len(warned) == 1 and warned[0].levelno == logging.WARNING
-    assert central.status().json()["failed_auth"]["by_error"] == {"invalid_token": 20}
+    assert reference_central.status().json()["failed_auth"]["by_error"] == {"invalid_token": 20}
 
 
 def test_uvicorn_warning_for_malformed_requests_is_rate_limited():
@@ -275,16 +276,16 @@ def test_uvicorn_warning_for_malformed_requests_is_rate_limited():
 # -- 6. the status page is an operator's page -------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/v1/status", "/status"])
-def test_status_needs_a_consumer_token(central, path):
-    central.device()
-    anonymous = requests.get(central.url + path, timeout=WAIT_S)
+def test_status_needs_a_consumer_token(reference_central, path):
+    reference_central.device()
+    anonymous = requests.get(reference_central.url + path, timeout=WAIT_S)
     assert anonymous.status_code == 401 and "KSK-T-0001" not in anonymous.text
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic" if path == "/status" else "Bearer")
-    wrong = requests.get(central.url + path, headers={"Authorization": "Bearer feed_wrong"}, timeout=WAIT_S)
+    wrong = requests.get(reference_central.url + path, headers={"Authorization": "Bearer feed_wrong"}, timeout=WAIT_S)
     assert wrong.status_code == 401
-    token = central.consumer_token()
-    bearer = requests.get(central.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=WAIT_S)
-    basic = requests.get(central.url + path, auth=("ops", token), timeout=WAIT_S)   # what a browser sends
+    token = reference_central.consumer_token()
+    bearer = requests.get(reference_central.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=WAIT_S)
+    basic = requests.get(reference_central.url + path, auth=("ops", token), timeout=WAIT_S)   # what a browser sends
     assert bearer.status_code == basic.status_code == 200 and "KSK-T-0001" in bearer.text
 
 
@@ -364,9 +365,10 @@ def test_bearer_token_takes_basic_password_and_only_token_shapes():
     assert bearer_token({"authorization": "Digest x"}) is None
 
 
-def test_device_client_still_enrols_and_sends(central):
+def test_device_client_still_enrols_and_sends(reference_central):
     # The strict checks refuse nothing a real device sends.
-    device = DeviceClient.enroll(central.url, "KSK-T-0002", central.storage.create_token("KSK-T-0002", 60))
+    device = DeviceClient.enroll(reference_central.url, "KSK-T-0002",
+                                 reference_central.storage.create_token("KSK-T-0002", 60))
     assert device.post_events([make_event(1)]).json()["results"][0]["status"] == "accepted"
     assert device.reference("claims", limit=5).status_code == 200
 

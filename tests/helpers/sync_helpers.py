@@ -13,7 +13,7 @@ from pathlib import Path
 from terminal.config import load_config
 from terminal.config_init import render_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # Fast, deterministic defaults for tests: no start jitter, no pacing, short timeouts.
 TEST_SYNC = {
@@ -58,10 +58,6 @@ def enroll(run_cli, central, config: Path, device_id: str = "KSK-T-0001") -> Non
     assert code == 0, err
 
 
-def cli_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "terminal", *args]
-
-
 class TerminalCentral:
     """The reference central (``terminal central serve``) in its own process, for the end-to-end proofs.
 
@@ -87,7 +83,7 @@ class TerminalCentral:
         self.proc = subprocess.Popen([*self.command, "central", "serve", "--db", self.db, "--listen",
                                       f"127.0.0.1:{self.port}"], env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        from central_double import wait_listening
+        from tests.helpers.central_double import wait_listening
 
         wait_listening(self.proc, self.port, timeout_s=60, what="terminal central serve")
         return self
@@ -122,7 +118,7 @@ def e2e_central(db: str, devices: list[str]):
     command = os.environ.get("SYNC_E2E_CENTRAL", "terminal")
     if command != "double":
         return TerminalCentral(db, command).start()
-    from central_double import DoubleProcess
+    from tests.helpers.central_double import DoubleProcess
 
     return DoubleProcess(db, {d: f"token-{d}" for d in devices}).start()
 

@@ -11,7 +11,7 @@ restart on the same port.
 
 Faults are queued with :meth:`CentralDouble.fail_next`.  Run standalone::
 
-    python tests/central_double.py --listen 127.0.0.1:8740 --db /tmp/central.db --token KSK-1=tok
+    python -m tests.helpers.central_double --listen 127.0.0.1:8740 --db /tmp/central.db --token KSK-1=tok
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import gzip
 import json
 import secrets
 import sqlite3
+import sys
 import threading
 import time
 import zlib
@@ -30,11 +31,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import sys
+from sync import wire
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from sync import wire  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -325,8 +324,7 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         # A client killed mid-answer (the chaos test does that on purpose) is not an error here.
-        import sys as _sys
-        if not isinstance(_sys.exc_info()[1], ConnectionError):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
 
 
@@ -415,9 +413,11 @@ class DoubleProcess:
     def start(self) -> "DoubleProcess":
         import subprocess
 
-        argv = [sys.executable, __file__, "--db", self.db, "--listen", f"127.0.0.1:{self.port}"]
+        argv = [sys.executable, "-m", "tests.helpers.central_double", "--db", self.db,
+                "--listen", f"127.0.0.1:{self.port}"]
         argv += [f"--token={d}={t}" for d, t in self.tokens.items()]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # -m from the repo root: the tests package is importable there, with no sys.path edits.
+        self.proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(self.proc, self.port, timeout_s=30, what="central double")
         return self
 
