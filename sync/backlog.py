@@ -28,7 +28,7 @@ CHUNK = 5000                          # rows per deleting transaction
 
 
 @dataclass
-class Backlog:
+class OutboxBacklog:
     depth: int
     bytes: int
     oldest_age_s: float | None
@@ -39,7 +39,7 @@ class Backlog:
         return {"depth": self.depth, "bytes": self.bytes, "oldest_age_s": age}
 
 
-def measure(conn: sqlite3.Connection, clock: SystemClock, offset_s: float | None) -> Backlog:
+def measure(conn: sqlite3.Connection, clock: SystemClock, offset_s: float | None) -> OutboxBacklog:
     by_priority = dict(conn.execute("SELECT priority, COUNT(*) FROM sync_outbox GROUP BY priority"))
     total_bytes = conn.execute("SELECT COALESCE(SUM(size), 0) FROM sync_outbox").fetchone()[0]
     row = conn.execute("SELECT mono_ns, boot_id, ref_time FROM sync_outbox ORDER BY seq LIMIT 1").fetchone()
@@ -48,7 +48,7 @@ def measure(conn: sqlite3.Connection, clock: SystemClock, offset_s: float | None
         age = age_s({"mono_ns": row[0], "boot_id": row[1], "ref_time": row[2]}, now_wall=clock.wall(),
                     now_mono_ns=clock.mono_ns(), now_boot_id=clock.boot_id(), offset_s=offset_s,
                     now_synced=clock.synced())
-    return Backlog(sum(by_priority.values()), total_bytes, age, by_priority)
+    return OutboxBacklog(sum(by_priority.values()), total_bytes, age, by_priority)
 
 
 def enforce(store, settings, clock: SystemClock) -> dict:

@@ -1,7 +1,7 @@
 """Retry pacing: capped exponential backoff with full jitter, a retry budget, Retry-After.
 
-    >>> from sync.backoff import Backoff, RetryBudget, parse_retry_after
-    >>> b = Backoff(base_s=0.5, cap_s=60)
+    >>> from sync.backoff import JitteredBackoff, RetryBudget, parse_retry_after
+    >>> b = JitteredBackoff(base_s=0.5, cap_s=60)
     >>> all(0 <= b.next_delay() <= 60 for _ in range(20))
     True
     >>> budget = RetryBudget(capacity=10, retry_cost=5)
@@ -23,7 +23,7 @@ import email.utils
 import random
 
 
-class Backoff:
+class JitteredBackoff:
     def __init__(self, base_s: float, cap_s: float, rng: random.Random | None = None):
         self.base_s = base_s
         self.cap_s = cap_s

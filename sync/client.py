@@ -24,11 +24,11 @@ from sync.clock import SystemClock
 from terminal import TerminalError
 
 
-class CentralError(TerminalError):
+class CentralCallFailed(TerminalError):
     """A call to central did not succeed."""
 
 
-class Retryable(CentralError):
+class Retryable(CentralCallFailed):
     """Try again later: network failure, timeout, 5xx, 429 or an unexpected answer."""
 
     def __init__(self, message: str, *, retry_after_s: float | None = None, timeout: bool = False,
@@ -39,11 +39,11 @@ class Retryable(CentralError):
         self.status = status
 
 
-class CredentialsRejected(CentralError):
+class CredentialsRejected(CentralCallFailed):
     """Central does not accept this device's credentials: it must be enrolled again."""
 
 
-class BatchRefused(CentralError):
+class BatchRefused(CentralCallFailed):
     """400 or 413 for a whole request: the batch must be split (or the event dead-lettered)."""
 
     def __init__(self, message: str, *, status: int, code: str = ""):
@@ -52,7 +52,7 @@ class BatchRefused(CentralError):
         self.code = code
 
 
-class Gone(CentralError):
+class Gone(CentralCallFailed):
     """410: the cursor is no longer valid; a full resync is required."""
 
 
@@ -217,22 +217,22 @@ def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str =
     try:
         response = requests.post(url, json=request, verify=verify, timeout=timeout_s)
     except requests.exceptions.SSLError as exc:
-        raise CentralError(f"TLS to {central_url} failed ({_short(exc)}); pass the central's CA with --ca FILE")
+        raise CentralCallFailed(f"TLS to {central_url} failed ({_short(exc)}); pass the central's CA with --ca FILE")
     except requests.RequestException as exc:
-        raise CentralError(f"cannot reach central at {central_url} ({_short(exc)})") from None
+        raise CentralCallFailed(f"cannot reach central at {central_url} ({_short(exc)})") from None
     body = _json(response)
     if response.status_code == 401:
-        raise CentralError("central refused the enrolment token (invalid_token): it is wrong, expired or "
+        raise CentralCallFailed("central refused the enrolment token (invalid_token): it is wrong, expired or "
                            "already used; ask for a new one with 'terminal central token'")
     if response.status_code != 200:
-        raise CentralError(f"enrolment failed: central answered {response.status_code} "
+        raise CentralCallFailed(f"enrolment failed: central answered {response.status_code} "
                            f"({body.get('error') or response.text[:120]})")
     try:
         secret = base64.b64decode(body["secret"], validate=True)
     except (KeyError, ValueError, TypeError):
-        raise CentralError("enrolment failed: central's answer has no valid secret") from None
+        raise CentralCallFailed("enrolment failed: central's answer has no valid secret") from None
     if len(secret) < 32 or body.get("device_id") != device_id:
-        raise CentralError("enrolment failed: central's answer does not match this device")
+        raise CentralCallFailed("enrolment failed: central's answer does not match this device")
     last_seq = body.get("last_seq")
     return {"central_url": central_url.rstrip("/"), "device_id": device_id,
             "secret": base64.b64encode(secret).decode(), "enrolled_at": time.time(),

@@ -35,8 +35,8 @@ from pathlib import Path
 
 from sync import backlog as backlog_mod
 from sync import store_faults
-from sync.backoff import Backoff, RetryBudget
-from sync.client import (BatchRefused, CentralClient, CentralError, CredentialsRejected, Credentials,
+from sync.backoff import JitteredBackoff, RetryBudget
+from sync.client import (BatchRefused, CentralCallFailed, CentralClient, CredentialsRejected, Credentials,
                          Retryable, tls_verify)
 from sync.clock import SystemClock
 from sync.state import EVENT_COLUMNS, all_state, get_state, note_error, set_state
@@ -121,12 +121,12 @@ class Forwarder:
         self.rng = rng or random.Random()
         self.puller = puller
         self.notify = notify or (lambda **kw: None)
-        self.backoff = Backoff(settings.retry_base_s, settings.retry_cap_s, self.rng)
+        self.backoff = JitteredBackoff(settings.retry_base_s, settings.retry_cap_s, self.rng)
         self.budget = RetryBudget(settings.retry_budget)
         self.batch_cap = settings.batch_max_events
         self.client: CentralClient | None = None
         self.result = RunResult()
-        self._backlog: backlog_mod.Backlog | None = None
+        self._backlog: backlog_mod.OutboxBacklog | None = None
         self._next_housekeeping = 0.0
         self._next_pull = 0.0
         self._recovering = False
@@ -197,7 +197,7 @@ class Forwarder:
             return self._local(self._refused, batch, exc, once=once)
         except Retryable as exc:
             return self._retry_later(exc, once)
-        except CentralError as exc:  # an answer the ingest contract does not have (e.g. 410): retry
+        except CentralCallFailed as exc:  # an answer the ingest contract does not have (e.g. 410): retry
             return self._retry_later(Retryable(str(exc)), once)
         code = self._local(self._apply, batch, answer, once=once)
         if code is None:

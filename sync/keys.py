@@ -29,7 +29,7 @@ from terminal import TerminalError
 STATE_KEY = "terminal_ed25519"
 
 
-class KeyError_(TerminalError):
+class SigningKeyUnavailable(TerminalError):
     """The terminal has no signing key yet, or it is unreadable."""
 
 
@@ -49,7 +49,7 @@ def ensure_terminal_key(store) -> str:
 def public_key(conn) -> str:
     held = get_state(conn, STATE_KEY)
     if held is None:
-        raise KeyError_("this terminal has no signing key yet; it is made by 'terminal sync enroll'")
+        raise SigningKeyUnavailable("this terminal has no signing key yet; it is made by 'terminal sync enroll'")
     return held["public"]
 
 
@@ -57,7 +57,7 @@ def sign(conn, message: bytes) -> str:
     """An Ed25519 signature of ``message`` by this terminal, base64."""
     held = get_state(conn, STATE_KEY)
     if held is None:
-        raise KeyError_("this terminal has no signing key yet; it is made by 'terminal sync enroll'")
+        raise SigningKeyUnavailable("this terminal has no signing key yet; it is made by 'terminal sync enroll'")
     private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(held["private"]))
     return base64.b64encode(private.sign(message)).decode()
 

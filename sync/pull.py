@@ -38,7 +38,7 @@ PLAIN_ID_FIELDS = wire.PLAIN_ID_FIELDS
 _DIRECTORY_KEYS = ("id", "employee_no", "id_hmac")  # the item's own keys (an employee number may be long)
 
 
-class ReferenceError_(TerminalError):
+class ReferenceDataError(TerminalError):
     """Reference data is missing or malformed."""
 
 
@@ -78,7 +78,7 @@ class Puller:
             except Gone as exc:
                 if ask is None or resets:
                     # A snapshot request cannot be stale: looping would only hammer central.
-                    raise ReferenceError_(f"{dataset}: central answered 410 even to a full snapshot request "
+                    raise ReferenceDataError(f"{dataset}: central answered 410 even to a full snapshot request "
                                           f"({exc}); check central's reference data, the next pull retries") from None
                 resets += 1
                 log.warning("sync.pull_full_resync", dataset=dataset, reason="central answered 410")
@@ -91,7 +91,7 @@ class Puller:
                 applied += self._apply_delta(dataset, page)
             if not page["more"] or self._stopping():
                 return applied
-        raise ReferenceError_(f"{dataset}: central kept sending pages; stopped after {MAX_PAGES_PER_PASS}")
+        raise ReferenceDataError(f"{dataset}: central kept sending pages; stopped after {MAX_PAGES_PER_PASS}")
 
     # -- cursor state --------------------------------------------------------------------------
     def _cursor(self, dataset: str) -> tuple[str | None, str | None, bool]:
@@ -156,7 +156,7 @@ def _check_page(dataset: str, page) -> None:
     ok = (isinstance(page, dict) and isinstance(page.get("items"), list) and isinstance(page.get("deleted", []), list)
           and isinstance(page.get("cursor"), str) and all(isinstance(i, dict) and "id" in i for i in page["items"]))
     if not ok:
-        raise ReferenceError_(f"{dataset}: central sent a malformed page (needs items with ids, deleted, cursor)")
+        raise ReferenceDataError(f"{dataset}: central sent a malformed page (needs items with ids, deleted, cursor)")
     page.setdefault("deleted", [])
     page["more"] = bool(page.get("more"))
     page["full"] = bool(page.get("full"))
@@ -179,13 +179,13 @@ def directory_key(conn) -> bytes:
     if item is None:
         item = next((i for i in reference_items(conn, "keys") if i.get("kind") == "hmac-sha256"), None)
     if item is None:
-        raise ReferenceError_("the directory key has not been pulled from central yet; run 'terminal sync pull'")
+        raise ReferenceDataError("the directory key has not been pulled from central yet; run 'terminal sync pull'")
     try:
         key = base64.b64decode(item["key"], validate=True)
     except (KeyError, ValueError, TypeError):
         key = b""
     if len(key) < 16:
-        raise ReferenceError_(f"keys/{item.get('id')}: the key is not base64 of at least 16 bytes")
+        raise ReferenceDataError(f"keys/{item.get('id')}: the key is not base64 of at least 16 bytes")
     return key
 
 

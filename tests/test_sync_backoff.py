@@ -1,11 +1,11 @@
-"""Backoff, retry budget and Retry-After parsing, fuzzed."""
+"""Jittered backoff, retry budget and Retry-After parsing, fuzzed."""
 
 import email.utils
 import random
 
 from hypothesis import example, given, settings, strategies as st
 
-from sync.backoff import Backoff, RetryBudget, parse_retry_after
+from sync.backoff import JitteredBackoff, RetryBudget, parse_retry_after
 
 
 @settings(max_examples=200, deadline=None)
@@ -30,7 +30,7 @@ def test_retry_after_forms():
 @settings(max_examples=100, deadline=None)
 @given(st.floats(0.001, 10), st.floats(0.01, 600), st.integers(0, 2**32))
 def test_full_jitter_stays_under_the_growing_ceiling_and_the_cap(base, cap, seed):
-    b = Backoff(base, cap, random.Random(seed))
+    b = JitteredBackoff(base, cap, random.Random(seed))
     for n in range(40):
         assert 0 <= b.next_delay() <= min(cap, base * 2 ** n)
     b.reset()

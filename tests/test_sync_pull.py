@@ -7,7 +7,7 @@ import pytest
 
 from sync import wire
 from sync.client import CentralClient, Credentials, Retryable
-from sync.pull import Puller, ReferenceError_, central_public_keys, directory_lookup, id_hmac, reference_items
+from sync.pull import Puller, ReferenceDataError, central_public_keys, directory_lookup, id_hmac, reference_items
 from sync.state import all_state
 from tests.helpers.sync_helpers import enroll, open_terminal_store, write_config
 
@@ -72,7 +72,7 @@ def test_directory_is_looked_up_by_hmac_and_never_holds_an_id_number(setup, cent
 
 def test_lookup_before_the_key_arrives_says_what_to_do(setup):
     cfg, store, client = setup
-    with pytest.raises(ReferenceError_, match="run 'terminal sync pull'"):
+    with pytest.raises(ReferenceDataError, match="run 'terminal sync pull'"):
         directory_lookup(store.conn, "110105194912310021")
 
 
@@ -128,7 +128,7 @@ def test_malformed_page_is_refused_without_changing_anything(setup, central_doub
     central_double.put_items("config", [{"id": "screen", "timeout_s": 30}])
     Puller(store).pull(client, "config")
     central_double.reference = lambda dataset, query: (200, {"items": [{"no_id": 1}], "cursor": "v9"})
-    with pytest.raises(ReferenceError_, match="malformed page"):
+    with pytest.raises(ReferenceDataError, match="malformed page"):
         Puller(store).pull(client, "config")
     assert ids(store, "config") == ["screen"]
 
@@ -160,7 +160,7 @@ def test_central_answering_410_to_everything_is_an_error_not_a_request_storm(set
         return 410, {"error": "resync"}
 
     central_double.reference = always_gone
-    with pytest.raises(ReferenceError_, match="410"):
+    with pytest.raises(ReferenceDataError, match="410"):
         Puller(store, page_limit=5).pull(client, "directory")
     assert calls["n"] <= 3  # not thousands of back-to-back requests
 
