@@ -16,7 +16,7 @@ import threading
 import time
 
 from terminal import TerminalError
-from terminal.config import ascii_int
+from terminal.cliopts import whole
 from terminal.settings_access import load_for_command
 
 
@@ -42,14 +42,14 @@ def register(sub, common) -> None:
     dead.set_defaults(run=_dead_letters)
 
     requeue = s.add_parser("requeue", parents=[common], help="put a dead letter back into the outbox")
-    requeue.add_argument("id", nargs="?", type=ascii_int, metavar="ID", help="dead letter id (from 'sync dead-letters')")
+    requeue.add_argument("id", nargs="?", type=whole, metavar="ID", help="dead letter id (from 'sync dead-letters')")
     requeue.add_argument("--all", action="store_true", help="requeue every dead letter")
     requeue.set_defaults(run=_requeue)
 
     emit = s.add_parser("emit", parents=[common], help="record diagnostic events that travel the whole path")
     emit.add_argument("--type", default="sync.diagnostic", metavar="T", help="event type (default sync.diagnostic)")
-    emit.add_argument("--schema", type=ascii_int, default=1, metavar="V", help="schema version (default 1)")
-    emit.add_argument("--count", type=ascii_int, default=1, metavar="N", help="how many (default 1)")
+    emit.add_argument("--schema", type=whole, default=1, metavar="V", help="schema version (default 1)")
+    emit.add_argument("--count", type=whole, default=1, metavar="N", help="how many (default 1)")
     emit.add_argument("--payload", default=None, metavar="JSON",
                       help="payload object for types other than sync.diagnostic (\"n\" is added)")
     emit.set_defaults(run=_emit)

@@ -1,6 +1,6 @@
 """Configuration sections owned by sync/ (see terminal.schema)."""
 
-from terminal.config import Section, Setting
+from terminal.settings_model import Section, Setting
 
 SYNC = Section(
     "Store-and-forward to the central platform. Credentials come from "

@@ -33,13 +33,35 @@ import math
 import re
 import sys
 
-__all__ = ["seconds", "whole", "listen_address", "json_option", "timeout_option", "out_option", "listen_option",
+__all__ = ["number", "seconds", "whole", "listen_address", "json_option", "timeout_option", "out_option", "listen_option",
            "port_option", "example", "deprecated_alias"]
 
 
+# A plain decimal only: float() would also take 'nan', 'inf', '1_0' and other scripts' digits.
+_DECIMAL = r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def number(text: str) -> float:
+    """argparse type: a finite number in ASCII digits (``2.5``, ``-1``, ``1e3``), e.g. frames per second.
+
+    Raises argparse.ArgumentTypeError (argparse prints it as a usage error, exit 2) otherwise.
+
+    >>> number(" -2.5 "), number("1e3")
+    (-2.5, 1000.0)
+    """
+    if re.fullmatch(rf"\s*[+-]?{_DECIMAL}\s*", text):
+        value = float(text)
+        if math.isfinite(value):
+            return value
+    raise argparse.ArgumentTypeError(f"expected a number written with the digits 0-9, such as 2.5; got {text!r}")
+
+
 def seconds(text: str) -> float:
-    """argparse type: a duration in seconds, a finite number >= 0 in ASCII (``0.5``, ``10``)."""
-    if re.fullmatch(r"\s*\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*", text):
+    """argparse type: a duration in seconds, a finite number >= 0 in ASCII (``0.5``, ``10``).
+
+    Raises argparse.ArgumentTypeError otherwise (a sign other than '+', '２', 'nan', 'inf', '1_0').
+    """
+    if re.fullmatch(rf"\s*\+?{_DECIMAL}\s*", text):
         value = float(text)
         if math.isfinite(value):
             return value
@@ -47,7 +69,7 @@ def seconds(text: str) -> float:
 
 
 def whole(text: str) -> int:
-    """argparse type: a whole number in ASCII digits (``42``, ``-1``)."""
+    """argparse type: a whole number in ASCII digits (``42``, ``-1``); argparse.ArgumentTypeError otherwise."""
     if re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):
         return int(text)
     raise argparse.ArgumentTypeError(f"expected a whole number written with the digits 0-9; got {text!r}")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from terminal.config import ConfigError, ascii_float, load_config, resolve_path
+from terminal.cliopts import seconds
+from terminal.config import ConfigError, resolve_path
 from terminal.demo import DemoPorts as DemoPortsDefaults
-from terminal.schema import ROLES
+from terminal.schema import ROLES, load_config
 
 DEMO_PORT_FLAGS = DemoPortsDefaults.FLAGS
 DEMO_PORT_HELP = {"central": "reference central", "receipt": "receipt printer simulator",
@@ -34,7 +35,7 @@ def register(sub, common) -> None:
     demo = sub.add_parser("demo", parents=[common],
                           help="run the whole terminal set in simulation on this machine (Ctrl-C stops it)")
     demo.add_argument("--dir", default=".demo", metavar="DIR", help="where the demo keeps its state (default .demo)")
-    demo.add_argument("--for", dest="duration", type=ascii_float, default=None, metavar="SECONDS",
+    demo.add_argument("--for", dest="duration", type=seconds, default=None, metavar="SECONDS",
                       help="stop by itself after this long (for scripted runs)")
     for name, flag in DEMO_PORT_FLAGS.items():
         demo.add_argument(flag, dest=f"{name}_port", type=tcp_port, default=getattr(DemoPortsDefaults, name),

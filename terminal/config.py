@@ -1,10 +1,12 @@
 """One TOML file per terminal, validated against an explicit schema before anything starts.
 
-The schema is made of :class:`Section` and :class:`Setting` objects (see
-``terminal.schema``).  Loading returns a :class:`Config`, a read-only tree
-with attribute access::
+The schema is made of :class:`~terminal.settings_model.Section` and
+:class:`~terminal.settings_model.Setting` objects; terminal.schema assembles
+the terminal's and reads its file with ``terminal.schema.load_config``.  This
+module validates against whatever schema it is given and returns a
+:class:`Config`, a read-only tree with attribute access::
 
-    >>> from terminal.config import load_config
+    >>> from terminal.schema import load_config
     >>> cfg = load_config("config/kiosk.toml")      # doctest: +SKIP
     >>> cfg.role, cfg.idcard.backend                 # doctest: +SKIP
     ('kiosk', 'sim')
@@ -20,20 +22,16 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from terminal import TerminalError
+from terminal.settings_model import Section, Setting
 from terminal.textfile import TextFileError, read_text
 
 DEFAULT_PATH = Path("/etc/service-terminals/terminal.toml")
 ENV_VAR = "TERMINAL_CONFIG"
-
-_REQUIRED = object()
-_NO_VALUE = object()
-
 
 class ConfigError(TerminalError):
     """The configuration file is missing, malformed or invalid (exit code 2)."""
@@ -43,43 +41,6 @@ class ConfigError(TerminalError):
     def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One key: its type, documentation, default and allowed values.
-
-    ``type`` is one of str, int, float, bool or list (with ``item_type``).
-    ``sim`` is the value ``terminal config init --sim`` writes; ``example``
-    is what it writes for a required setting that has no default.
-    """
-
-    type: type
-    doc: str
-    default: Any = _REQUIRED
-    choices: tuple | None = None
-    min: float | None = None
-    max: float | None = None
-    item_type: type | None = None
-    pattern: str | None = None
-    example: Any = _NO_VALUE
-    sim: Any = _NO_VALUE
-
-    @property
-    def required(self) -> bool:
-        return self.default is _REQUIRED
-
-
-@dataclass(frozen=True)
-class Section:
-    """A TOML table.  ``roles`` lists the roles that must have it (empty: optional)."""
-
-    doc: str
-    settings: dict[str, "Setting | Section"] = field(default_factory=dict)
-    roles: tuple[str, ...] = ()
-    optional: bool = True
-    # Cross-key rules (e.g. "no GPIO pin used twice"): values -> list of (key, problem).
-    check: "Callable[[dict[str, Any]], list[tuple[str, str]]] | None" = None
 
 
 class Config(Mapping):
@@ -128,11 +89,14 @@ def resolve_path(explicit: str | os.PathLike | None = None) -> Path:
     return DEFAULT_PATH
 
 
-def load_config(path: str | os.PathLike | None = None, schema: Section | None = None) -> Config:
-    """Read and validate a terminal configuration; raise :class:`ConfigError` on any problem."""
-    from terminal.schema import TERMINAL  # late: the schema imports this module
+def read_config(path: str | os.PathLike | None, *, schema: Section) -> Config:
+    """Read the TOML file at ``path`` (None: :func:`resolve_path`) and validate it against ``schema``.
 
-    schema = schema or TERMINAL
+    Returns the read-only :class:`Config`.  Raises :class:`ConfigError` listing
+    every problem: file missing or unreadable, not UTF-8, malformed TOML,
+    unknown or missing keys, values of the wrong type or out of range.  The
+    terminal's own file is read with ``terminal.schema.load_config``.
+    """
     path = resolve_path(path)
     try:
         text = read_text(path)  # a leading BOM is dropped; other encodings are named with line and fix
@@ -146,14 +110,24 @@ def load_config(path: str | os.PathLike | None = None, schema: Section | None = 
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
-    return parse_config(text, path=path, schema=schema)
+    return validate_config(text, schema=schema, path=path)
 
 
-def parse_config(text: str, *, path: Path | str = "<config>", schema: Section | None = None) -> Config:
-    """Validate TOML text against the schema (see :func:`load_config`)."""
-    from terminal.schema import TERMINAL
+def validate_config(text: str, *, schema: Section, path: Path | str = "<config>") -> Config:
+    """Validate TOML ``text`` against ``schema``; ``path`` only names the source in messages.
 
-    schema = schema or TERMINAL
+    Returns the read-only :class:`Config`; raises :class:`ConfigError` listing every problem
+    (see :func:`read_config`).
+
+    >>> from terminal.settings_model import Section, Setting
+    >>> schema = Section("demo", {"baud": Setting(int, "serial speed", default=9600, min=1200)})
+    >>> validate_config("baud = 115200", schema=schema).baud
+    115200
+    >>> validate_config("baud = 300", schema=schema, path="t.toml")
+    Traceback (most recent call last):
+    ...
+    terminal.config.ConfigError: t.toml:1: baud: 300 is below the minimum 1200
+    """
     path = Path(path)
     text = text.removeprefix("\ufeff")  # a BOM that reached us as text (Notepad, PowerShell)
     try:
@@ -322,31 +296,6 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return repr(value)
-
-
-# -- numbers typed on a command line ---------------------------------------------------------
-# float() and int() also read full-width (１２) and Arabic-Indic (١٢) digits, so argparse's
-# type=float would take them; a number counts only when it is written in ASCII.
-
-def ascii_float(text: str) -> float:
-    """argparse type: a number such as ``2.5`` in ASCII; ArgumentTypeError otherwise."""
-    import argparse
-
-    # A plain decimal only: float() would also take 'nan', 'inf' and '1_0'.
-    if re.fullmatch(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*", text):
-        value = float(text)
-        if math.isfinite(value):
-            return value
-    raise argparse.ArgumentTypeError(f"expected a number written with the digits 0-9, such as 2.5; got {text!r}")
-
-
-def ascii_int(text: str) -> int:
-    """argparse type: a whole number such as ``42`` in ASCII; ArgumentTypeError otherwise."""
-    import argparse
-
-    if re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):
-        return int(text)
-    raise argparse.ArgumentTypeError(f"expected a whole number written with the digits 0-9; got {text!r}")
 
 
 def _freeze(values: dict[str, Any], path: Path, name: str) -> Config:

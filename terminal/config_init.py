@@ -2,7 +2,7 @@
 
 >>> from terminal.config_init import render_config
 >>> text = render_config("dropbox", state_dir="/tmp/db1", device_id="DBX-SHA-0001", sim=True)
->>> from terminal.config import parse_config
+>>> from terminal.schema import parse_config
 >>> parse_config(text).role
 'dropbox'
 """
@@ -13,13 +13,12 @@ import json
 import textwrap
 from typing import Any
 
-from terminal.config import _NO_VALUE, Section, Setting
+from terminal.schema import TERMINAL
+from terminal.settings_model import NO_VALUE, Section, Setting
 
 
 def render_config(role: str, *, state_dir: str, device_id: str | None = None,
                   site: str | None = None, sim: bool = False) -> str:
-    from terminal.schema import TERMINAL
-
     top = {"role": role, "state_dir": state_dir}
     if device_id:
         top["device_id"] = device_id
@@ -37,7 +36,7 @@ def render_config(role: str, *, state_dir: str, device_id: str | None = None,
                 continue
             tables.append((key, spec))
             continue
-        out += _render_setting(key, spec, top.get(key, _NO_VALUE), sim, state_dir)
+        out += _render_setting(key, spec, top.get(key, NO_VALUE), sim, state_dir)
     for name, section in tables:
         out += _render_table(name, section, sim, state_dir)
     return "\n".join(out).rstrip() + "\n"
@@ -50,7 +49,7 @@ def _render_table(name: str, section: Section, sim: bool, state_dir: str) -> lis
         if isinstance(spec, Section):
             subtables.append((f"{name}.{key}", spec))
         else:
-            lines += _render_setting(key, spec, _NO_VALUE, sim, state_dir)
+            lines += _render_setting(key, spec, NO_VALUE, sim, state_dir)
     for sub_name, sub in subtables:
         lines += _render_table(sub_name, sub, sim, state_dir)
     return lines
@@ -62,13 +61,13 @@ def _render_setting(key: str, spec: Setting, given: Any, sim: bool, state_dir: s
         note += " (" + " | ".join(_toml(c) for c in spec.choices) + ")"
     if spec.min is not None or spec.max is not None:
         note += f" [{_num(spec.min)}..{_num(spec.max)}]"
-    if given is not _NO_VALUE:
+    if given is not NO_VALUE:
         value = given
-    elif sim and spec.sim is not _NO_VALUE:
+    elif sim and spec.sim is not NO_VALUE:
         value = spec.sim
     elif not spec.required:
         value = spec.default
-    elif spec.example is not _NO_VALUE:
+    elif spec.example is not NO_VALUE:
         value = spec.example
     else:
         raise ValueError(f"setting {key} is required but has no example to render")

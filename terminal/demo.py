@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Callable
 
 from terminal import TerminalError
-from terminal.config import load_config
 from terminal.config_init import render_config
 from terminal.logs import get_logger
 from terminal.ports import port_free, port_holder
+from terminal.schema import load_config
 
 log = get_logger(__name__)
 

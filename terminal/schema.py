@@ -1,15 +1,27 @@
-"""The terminal configuration schema: the core sections plus each area's own.
+"""The terminal configuration schema, assembled here from the core sections plus each area's own.
 
 Each area keeps its sections in its own ``settings`` module (drivers/settings.py,
 sync/settings.py, ...) so that a change to one device's settings touches one
-file.  ``{state_dir}`` in a ``sim`` value is filled in by ``config init``.
+file; they build on the leaf terminal.settings_model, and this module, which
+the CLI starts from, puts them together.  ``{state_dir}`` in a ``sim`` value is
+filled in by ``config init``.  Read a terminal's file with :func:`load_config`:
+
+    >>> from terminal.config_init import render_config
+    >>> text = render_config("kiosk", state_dir="/tmp/k1", device_id="KSK-SHA-0001", sim=True)
+    >>> cfg = parse_config(text)
+    >>> cfg.role, cfg.store.busy_timeout_ms
+    ('kiosk', 5000)
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from drivers import settings as drivers_settings
 from sync import settings as sync_settings
-from terminal.config import Section, Setting
+from terminal.config import Config, read_config, validate_config
+from terminal.settings_model import Section, Setting
 
 ROLES = ("kiosk", "dropbox")
 
@@ -47,3 +59,22 @@ TERMINAL = Section(
     },
     optional=False,
 )
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read and validate a terminal's configuration file against :data:`TERMINAL`.
+
+    ``path`` is the file; None means ``$TERMINAL_CONFIG``, else
+    /etc/service-terminals/terminal.toml.  Returns the read-only Config.
+    Raises terminal.config.ConfigError listing every problem, each with file,
+    line and dotted key (the ``terminal`` command exits 2 on it).
+    """
+    return read_config(path, schema=TERMINAL)
+
+
+def parse_config(text: str, *, path: Path | str = "<config>") -> Config:
+    """Validate a terminal configuration given as TOML ``text`` (``path`` names it in messages).
+
+    Returns the read-only Config; raises terminal.config.ConfigError as :func:`load_config` does.
+    """
+    return validate_config(text, schema=TERMINAL, path=path)

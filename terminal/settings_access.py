@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from terminal.config import Config, load_config
+from terminal.config import Config
 from terminal.logs import setup_logging
+from terminal.schema import load_config
 
 
 def load_for_command(args) -> Config:

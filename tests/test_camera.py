@@ -16,7 +16,8 @@ import pytest
 from drivers.camera import CameraConfig, OpenCVCamera, PiCamera, SimCamera, SourceExhausted, open_camera
 from drivers.camera.opencv import holders
 from drivers.errors import ConfigurationError, DeviceUnavailable, ProtocolError
-from terminal.config import ConfigError, parse_config
+from terminal.config import ConfigError
+from terminal.schema import parse_config
 
 
 def noise(seed: int, shape=(480, 640)) -> np.ndarray:
@@ -296,7 +297,7 @@ def test_hw_camera_without_device_or_config(run_cli, monkeypatch, tmp_path):
 
 def test_selftest_checks_the_configured_sim_camera(run_cli, sim_config):
     path = sim_config("dropbox")
-    from terminal.config import load_config
+    from terminal.schema import load_config
 
     source = load_config(path).camera.sim_source
     from pathlib import Path
@@ -311,7 +312,7 @@ def test_selftest_checks_the_configured_sim_camera(run_cli, sim_config):
 
 def test_kiosk_has_no_camera_to_selftest(sim_config):
     from drivers.camera.cli import selftest
-    from terminal.config import load_config
+    from terminal.schema import load_config
 
     assert selftest(load_config(sim_config("kiosk"))) == []
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from terminal.config import ConfigError, load_config, parse_config
+from terminal.config import ConfigError, validate_config
+from terminal.schema import load_config, parse_config
 from terminal.config_init import render_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -146,7 +147,7 @@ def test_cli_config_init_prints_valid_sim_config(run_cli, tmp_path):
 
 
 def test_section_check_reports_cross_key_problems():
-    from terminal.config import Section, Setting
+    from terminal.settings_model import Section, Setting
 
     def no_reuse(values):
         return [("b", f"pin {values['b']} is already used by a")] if values["a"] == values["b"] else []
@@ -154,7 +155,7 @@ def test_section_check_reports_cross_key_problems():
     schema = Section("t", {"pins": Section("p", {"a": Setting(int, "a"), "b": Setting(int, "b")},
                                            optional=False, check=no_reuse)}, optional=False)
     with pytest.raises(ConfigError) as info:
-        parse_config("[pins]\na = 17\nb = 17\n", path="p.toml", schema=schema)
+        validate_config("[pins]\na = 17\nb = 17\n", path="p.toml", schema=schema)
     assert info.value.problems == ["p.toml:3: pins.b: pin 17 is already used by a"]
 
 

@@ -25,10 +25,12 @@ from drivers.idcard.layouts import decode_text, encode_text
 from drivers.printer.ipp import printer_uri
 from drivers.printer.sim import _job_number
 from terminal import TerminalError
-from terminal.config import ConfigError, Section, Setting, ascii_float, ascii_int, parse_config
+from terminal.cliopts import number as ascii_float, whole as ascii_int
+from terminal.config import ConfigError
 from terminal.config_init import render_config
 from terminal.pii import mask_field, mask_phone, mask_text
-from terminal.schema import TERMINAL
+from terminal.schema import TERMINAL, parse_config
+from terminal.settings_model import Section, Setting
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

@@ -17,7 +17,8 @@ from drivers.errors import ConfigurationError, DeviceRefused, DeviceUnavailable
 from drivers.gpio import (CollectionDoor, Debouncer, DropBoxGpio, EnvelopeBeam, GpioConfig, SimulatedDropBox,
                           SlotLock, StatusLeds, Buzzer, make_pin_factory)
 from drivers.gpio.factory import header_chip
-from terminal.config import ConfigError, parse_config
+from terminal.config import ConfigError
+from terminal.schema import parse_config
 
 
 @pytest.fixture
@@ -332,14 +333,14 @@ def test_selftest_checks_the_configured_gpio(run_cli, sim_config):
 
 def test_kiosk_has_no_gpio_to_selftest(sim_config):
     from drivers.gpio.cli import selftest
-    from terminal.config import load_config
+    from terminal.schema import load_config
 
     assert selftest(load_config(sim_config("kiosk"))) == []
 
 
 def test_open_gpio_from_a_sim_config_plays_the_person_at_the_slot(sim_config):
     from drivers.gpio import open_gpio
-    from terminal.config import load_config
+    from terminal.schema import load_config
 
     path = sim_config("dropbox")
     path.write_text(path.read_text().replace("sim_drop_after_unlock_s = 0.8", "sim_drop_after_unlock_s = 0.05"))

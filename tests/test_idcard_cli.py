@@ -12,7 +12,7 @@ import pytest
 
 from drivers.idcard import JSON_KEYS, IdCardReader, IdCardSimulator, NoCard, sample_card
 from drivers.idcard.cli import parse_fault
-from terminal.config import load_config
+from terminal.schema import load_config
 from tests.helpers.processes import terminal_cmd
 
 

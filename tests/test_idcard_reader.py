@@ -415,7 +415,7 @@ def test_bad_settings_are_refused_by_name_before_the_port_is_opened(sim, setting
 
 
 def test_from_config_reads_fingerprints_when_configured(sim, sim_config):
-    from terminal.config import load_config, parse_config
+    from terminal.schema import load_config, parse_config
 
     path = sim_config("kiosk")
     text = path.read_text().replace("read_fingerprint = false", "read_fingerprint = true")

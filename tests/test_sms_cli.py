@@ -9,7 +9,7 @@ import pytest
 from tests.helpers.processes import terminal_cmd
 
 from drivers.sms.simulator import PROMPTS, ModemSimulator
-from terminal.config import load_config
+from terminal.schema import load_config
 
 PHONE = "+8613800138000"
 

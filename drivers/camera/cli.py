@@ -12,7 +12,8 @@ from pathlib import Path
 from drivers.errors import DeviceError
 from drivers.health import Health
 from terminal import TerminalError
-from terminal.config import DEFAULT_PATH, ENV_VAR, ascii_float, ascii_int
+from terminal.cliopts import number as ascii_float, whole as ascii_int
+from terminal.config import DEFAULT_PATH, ENV_VAR
 
 WARMUP_FRAMES = 5  # USB cameras' first frames are dark while auto-exposure settles
 

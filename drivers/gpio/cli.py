@@ -2,11 +2,14 @@
 
 Without a configuration file it uses the default pin map, changed with
 ``--pin ROLE=N``; ``--sim`` runs on gpiozero's MockFactory with the sensors
-wired as installed (beam intact, door shut).
+wired as installed (beam intact, door shut).  Durations are ``--timeout S``
+(terminal/cliopts.py); ``--seconds S`` and ``--watch S`` still work for one
+release, with a warning.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import signal
@@ -17,44 +20,57 @@ import time
 from drivers.errors import DeviceError
 from drivers.health import Health
 from terminal import TerminalError
-from terminal.config import DEFAULT_PATH, ENV_VAR, ascii_float
+from terminal.cliopts import example, seconds, timeout_option
+from terminal.config import DEFAULT_PATH, ENV_VAR
 
 OUTPUTS = ("lock", "led-green", "led-red", "buzzer")
 MAX_SIGNAL_PULSE_S = 5.0
 
 
+class _Watch(argparse.Action):
+    """``--watch``: watch the sensors for ``--timeout`` seconds; the old ``--watch S`` still works, warned."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if values is not True:
+            print(f"{parser.prog}: warning: --watch S is deprecated and will be removed in the next release; "
+                  "use --watch --timeout S", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def register_hw(hw_sub, common) -> None:
+    """Add ``terminal hw gpio`` to ``hw_sub`` (the ``hw`` subparsers); ``common`` gives ``--config``."""
     p = hw_sub.add_parser("gpio", parents=[common], help="show the drop box's inputs; pulse its outputs",
                           description="Show the beam and door inputs and the outputs' states; pulse an output "
-                                      "with --pulse (the lock stays within its energised-time cap).")
+                                      "with --pulse (the lock stays within its energised-time cap); watch the "
+                                      "sensors with --watch.")
     p.add_argument("--pulse", action="append", choices=OUTPUTS, default=[], metavar="OUTPUT",
-                   help=f"switch an output on for --seconds, then off ({' | '.join(OUTPUTS)}); repeatable")
-    p.add_argument("--seconds", type=ascii_float, default=1.0, metavar="S", help="pulse length (default 1)")
-    p.add_argument("--watch", type=ascii_float, default=0.0, metavar="S",
-                   help="print sensor changes for S seconds")
+                   help=f"switch an output on for --timeout seconds, then off ({' | '.join(OUTPUTS)}); repeatable")
+    timeout_option(p, default=1.0, help="seconds each --pulse lasts, and --watch watches", old=("--seconds",))
+    p.add_argument("--watch", nargs="?", const=True, default=None, type=seconds, action=_Watch,
+                   help="print sensor changes for --timeout seconds")
     p.add_argument("--pin", action="append", default=[], metavar="ROLE=N",
                    help="override one pin (roles: lock, beam, door, led_green, led_red, buzzer)")
     p.add_argument("--factory", choices=("auto", "lgpio", "rpigpio", "mock"),
                    help="pin library (default: the configured one, else auto)")
     p.add_argument("--sim", action="store_true", help="simulated drop box on gpiozero's MockFactory")
+    example(p, "terminal hw gpio --pulse lock --timeout 0.5", "terminal hw gpio --sim --watch --timeout 30")
     p.set_defaults(run=_run_hw)
 
 
-def _config_from_args(args):
-    from drivers.gpio.config import DEFAULT_PINS, GpioConfig
+def _section_and_overrides(args) -> tuple[object, dict]:
+    """The ``[gpio]`` section (``{}`` without a configuration file) and what the command line changes in it."""
+    from drivers.settings import GPIO, section_values
 
-    sim = args.sim
+    section, sim = {}, args.sim
     if args.config or os.environ.get(ENV_VAR) or DEFAULT_PATH.exists():
         from terminal.settings_access import load_for_command
 
         cfg = load_for_command(args)
         if "gpio" not in cfg:
             raise TerminalError(f"{cfg.source}: has no [gpio] section", exit_code=2)
-        base = GpioConfig.from_settings(cfg.gpio)
-        sim = sim or cfg.gpio.backend == "sim"
-    else:
-        base = GpioConfig()
-    pins = dict(base.pins or DEFAULT_PINS)
+        section = cfg.gpio
+        sim = sim or section["backend"] == "sim"
+    pins = dict(section_values(GPIO, section, device="gpio")["pins"])
     for item in args.pin:
         role, _, number = item.partition("=")
         role = role.strip().replace("-", "_")
@@ -63,9 +79,11 @@ def _config_from_args(args):
             raise TerminalError(f"--pin {item!r}: expected ROLE=N with ROLE one of {', '.join(pins)} "
                                 "and N a BCM number written with the digits 0-9", exit_code=2)
         pins[role] = int(number)
-    factory = "mock" if sim else (args.factory or base.pin_factory)
-    fields = {k: getattr(base, k) for k in base.__dataclass_fields__}
-    return GpioConfig(**{**fields, "pins": pins, "pin_factory": factory}), sim
+    # The sensors wired as installed, and nobody at the slot: a technician's pulse shows the lock alone.
+    overrides = {"pins": pins, "backend": "sim" if sim else "real", "sim_drop_after_unlock_s": 0.0}
+    if not sim and args.factory:
+        overrides["pin_factory"] = args.factory
+    return section, overrides
 
 
 def _show(gpio) -> None:
@@ -84,31 +102,32 @@ def _show(gpio) -> None:
     print(f"  buzzer     GPIO{pins['buzzer']:<3} {'on' if gpio.buzzer.sounding else 'off'}")
 
 
-def _pulse(gpio, output: str, seconds: float) -> None:
+def _pulse(gpio, output: str, pulse_s: float) -> None:
     if output == "lock":
-        opened = gpio.lock.unlock(hold_s=seconds)
-        capped = " (capped)" if opened < seconds else ""
+        opened = gpio.lock.unlock(hold_s=pulse_s)
+        capped = " (capped)" if opened < pulse_s else ""
         print(f"lock: energised for {opened:g} s{capped}", flush=True)
-        if not gpio.lock.wait_locked(timeout=opened + 2.0):
+        if not gpio.lock.wait_locked(timeout_s=opened + 2.0):
             gpio.lock.lock()
         print(f"lock: relocked{', cap reached' if gpio.lock.cap_trips else ''}")
         return
     device = {"led-green": gpio.leds.green, "led-red": gpio.leds.red, "buzzer": gpio.buzzer._buzzer}[output]
-    seconds = min(seconds, MAX_SIGNAL_PULSE_S)
+    pulse_s = min(pulse_s, MAX_SIGNAL_PULSE_S)
     device.on()
-    print(f"{output}: on for {seconds:g} s", flush=True)
+    print(f"{output}: on for {pulse_s:g} s", flush=True)
     try:
-        time.sleep(seconds)
+        time.sleep(pulse_s)
     finally:
         device.off()
     print(f"{output}: off")
 
 
-class _Stopped(BaseException):
-    """SIGTERM or SIGHUP arrived: unwind, so every output is switched off and the lock relocked."""
+class _Stopped(TerminalError):
+    """SIGTERM or SIGHUP arrived: unwinds, so every output is switched off and the lock relocked."""
 
     def __init__(self, signum: int):
-        super().__init__(signum)
+        super().__init__(f"gpio: stopped by {signal.Signals(signum).name}; outputs off, lock relocked",
+                         exit_code=128 + signum)
         self.signum = signum
 
 
@@ -117,36 +136,35 @@ def _stop_on(signum, frame):
 
 
 def _run_hw(args) -> int:
-    from drivers.gpio import DropBoxGpio, SimulatedDropBox
+    from drivers.gpio.factory import open_gpio
 
-    if args.seconds <= 0:
-        raise TerminalError("--seconds must be above 0", exit_code=2)
-    config, sim = _config_from_args(args)
+    if args.timeout <= 0:
+        raise TerminalError("--timeout must be above 0", exit_code=2)
+    watch_s = args.timeout if args.watch is True else (args.watch or 0.0)
+    section, overrides = _section_and_overrides(args)
     # Their default action ends the process on the spot, coil energised (RPi.GPIO keeps driving the
     # pin after exit): a dropped SSH session (SIGHUP) or a kill must unwind through close() instead.
     in_main = threading.current_thread() is threading.main_thread()  # only there can handlers be set
     previous = {sig: signal.signal(sig, _stop_on) for sig in (signal.SIGTERM, signal.SIGHUP)} if in_main else {}
     try:
-        with DropBoxGpio(config) as gpio:
-            if sim:
-                SimulatedDropBox(gpio)  # sensors wired as installed; closed with the board
-            gpio.beam.wait_for(closed=gpio.beam.raw_closed, timeout=1.0)  # let the inputs settle
-            gpio.door.wait_for(closed=gpio.door.raw_closed, timeout=1.0)
+        with open_gpio(section, **overrides) as gpio:
+            gpio.beam.wait_for(is_closed=gpio.beam.raw_is_closed, timeout_s=1.0)  # let the inputs settle
+            gpio.door.wait_for(is_closed=gpio.door.raw_is_closed, timeout_s=1.0)
             _show(gpio)
             for output in args.pulse:
-                _pulse(gpio, output, args.seconds)
-            if args.watch > 0:
-                _watch(gpio, args.watch)
+                _pulse(gpio, output, args.timeout)
+            if watch_s > 0:
+                _watch(gpio, watch_s)
     except _Stopped as stop:
-        print(f"gpio: stopped by {signal.Signals(stop.signum).name}; outputs off, lock relocked", file=sys.stderr)
-        return 128 + stop.signum
+        print(str(stop), file=sys.stderr)
+        return stop.exit_code
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
 
 
-def _watch(gpio, seconds: float) -> None:
+def _watch(gpio, watch_s: float) -> None:
     started = time.monotonic()
 
     def say(text):
@@ -156,20 +174,24 @@ def _watch(gpio, seconds: float) -> None:
     gpio.beam.when_cleared = lambda: say(f"beam clear ({gpio.beam.passes} passes)")
     gpio.door.when_opened = lambda: say("door open")
     gpio.door.when_closed = lambda: say("door shut")
-    print(f"watching the sensors for {seconds:g} s", flush=True)
-    time.sleep(seconds)
+    print(f"watching the sensors for {watch_s:g} s", flush=True)
+    time.sleep(watch_s)
 
 
 def selftest(cfg) -> list[Health]:
-    """Check the configured GPIO devices (the lock is not pulsed: a selftest never opens the slot)."""
+    """Check the configured GPIO devices: one :class:`Health` each, or ``[]`` without a ``[gpio]`` section.
+
+    The lock is not pulsed (a selftest never opens the slot).  Never raises: a
+    board that cannot be opened is one failed ``gpio`` row.
+    """
     if "gpio" not in cfg:
         return []
-    from drivers.gpio import open_gpio
+    from drivers.gpio.factory import open_gpio
 
     try:
         with open_gpio(cfg.gpio) as gpio:
             for contact in (gpio.beam, gpio.door):
-                contact.wait_for(closed=contact.raw_closed, timeout=1.0)  # let the inputs settle
+                contact.wait_for(is_closed=contact.raw_is_closed, timeout_s=1.0)  # let the inputs settle
             return gpio.health_all()
     except DeviceError as exc:
         return [Health("gpio", False, str(exc))]

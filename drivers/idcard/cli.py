@@ -3,13 +3,13 @@
 ``terminal hw idcard --port P`` needs no config file (a technician's laptop
 has none); without ``--port`` it reads the terminal config's ``[idcard]``.
 ``terminal sim idcard --port LINK`` runs a simulated reader until SIGTERM or
-SIGINT; SIGUSR1 lifts the card / puts it back.
+SIGINT; SIGUSR1 lifts the card / puts it back.  Both build the reader with
+:func:`~drivers.idcard.reader.open_idcard`, as the kiosk does.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import signal
 import threading
@@ -18,55 +18,61 @@ from drivers.errors import ConfigurationError, DeviceError
 from drivers.health import Health
 from drivers.idcard.card import IdCard
 from drivers.idcard.photo import PhotoDecoder
-from drivers.idcard.reader import IdCardReader
+from drivers.idcard.reader import IdCardReader, open_idcard
 from drivers.idcard.samples import SAMPLES, sample_card
 from drivers.idcard.sim import COMMAND_KEYS, FAULTS, IdCardSimulator
 from terminal import TerminalError
-from terminal.config import ascii_float
+from terminal.cliopts import example, json_option, port_option, seconds, timeout_option
 from terminal.logs import get_logger
 from terminal.settings_access import load_for_command
 
 log = get_logger(__name__)
 
 DEFAULT_WAIT_S = 30.0
+DEFAULT_COMMAND_TIMEOUT_S = 3.0   # [idcard] timeout_s's default, for a reader named with --port alone
 # [0-9], not \d: int() would take full-width digits and crash on '²'; fullmatch, as $ allows a final newline.
 _FAULT = re.compile(r"(?P<kind>[a-z-]+)(=(?P<sw3>0x[0-9a-fA-F]{1,2}|[0-9]{1,3}))?(@(?P<command>[a-z_]+))?"
                     r"(x(?P<times>[0-9]+))?")
 
 
 def register_hw(hw_sub, common) -> None:
+    """Add ``terminal hw idcard`` to ``hw_sub`` (argparse subparsers); ``common`` gives --config/--log-level."""
     p = hw_sub.add_parser("idcard", parents=[common], help="wait for one ID card and print it",
                           description="Wait for one card on the ID-card reader and print it (personal data "
                                       "masked unless --show-pii). Exit 1 with one line when the read fails.")
-    p.add_argument("--port", help="serial port of the reader (no config file needed); "
-                                  "default: idcard.port from the config")
-    p.add_argument("--timeout", type=ascii_float, default=DEFAULT_WAIT_S, metavar="S",
-                   help=f"how long to wait for a card (default {DEFAULT_WAIT_S:g} s)")
-    p.add_argument("--json", action="store_true", help="print the card as one JSON object")
+    port_option(p, help="serial port of the reader (no config file needed); default: idcard.port from the config")
+    timeout_option(p, default=DEFAULT_WAIT_S, help="seconds to wait for a card")
+    json_option(p, help="print the card as one JSON object")
     p.add_argument("--show-pii", action="store_true", help="print names, numbers, address and birth date unmasked")
     p.add_argument("--fingerprint", action="store_true", help="also read the fingerprint block")
     p.add_argument("--photo-decoder", metavar="CMD", help="WLT photo decoder command (overrides the config)")
+    example(p, "terminal hw idcard --port /dev/ttyUSB0 --timeout 10 --json")
     p.set_defaults(run=_run_hw)
 
 
 def _reader_for(args) -> IdCardReader:
-    if not (math.isfinite(args.timeout) and args.timeout > 0):   # nan would wait for ever
+    if not args.timeout > 0:
         raise TerminalError(f"--timeout must be a number of seconds above 0, got {args.timeout:g}", exit_code=2)
-    section = None
+    values: dict = {}
     if args.port is None or args.config:
         cfg = load_for_command(args)
         if "idcard" not in cfg:
             raise TerminalError(f"{cfg.source}: no [idcard] section; name the reader with --port", exit_code=2)
-        section = cfg.idcard
-    port = args.port or section.port
-    command_timeout = min(section.timeout_s if section else 3.0, args.timeout)
-    decoder_cmd = args.photo_decoder if args.photo_decoder is not None else (section.photo_decoder if section else "")
-    decoder = PhotoDecoder(decoder_cmd or None, timeout_s=section.photo_decoder_timeout_s if section else 5.0)
-    fingerprint = args.fingerprint or bool(section and section.read_fingerprint)
-    return IdCardReader(port, timeout_s=command_timeout, photo_decoder=decoder, read_fingerprint=fingerprint)
+        values = dict(cfg.idcard)
+    if args.port:
+        values["port"] = args.port
+    if args.photo_decoder is not None:
+        values["photo_decoder"] = args.photo_decoder
+    if args.fingerprint:
+        values["read_fingerprint"] = True
+    # One command never waits longer than the whole read may.
+    command_timeout_s = min(values.get("timeout_s", DEFAULT_COMMAND_TIMEOUT_S), args.timeout)
+    return open_idcard(values, timeout_s=command_timeout_s)
 
 
 def format_card(card: IdCard, *, show_pii: bool) -> str:
+    """``card`` as aligned ``key  value`` lines (masked unless ``show_pii``), plus notes on rare characters
+    and a failed ID-number check; returns the text without a final newline."""
     values = card.to_dict(show_pii=show_pii)
     width = max(map(len, values))
     if card.valid_to is None:
@@ -96,28 +102,35 @@ def _run_hw(args) -> int:
 # --- terminal sim idcard ---------------------------------------------------------------------
 
 def register_sim(sim_sub, common) -> None:
+    """Add ``terminal sim idcard`` to ``sim_sub`` (argparse subparsers); ``common`` gives --config/--log-level."""
     kinds = ", ".join(FAULTS)
     p = sim_sub.add_parser("idcard", parents=[common], help="simulated ID-card reader on a pseudo-terminal",
                            description="Run a simulated ID-card reader on a pseudo-terminal until SIGTERM or "
                                        "SIGINT. The reader's port is a symlink at --port. SIGUSR1 lifts the "
                                        "card off the reader, or puts it back; SIGUSR2 puts the next sample "
                                        "card on it.")
-    p.add_argument("--port", metavar="LINK", help="symlink to create for the pty (default: idcard.port from the config)")
+    port_option(p, help="symlink to create for the pty (default: idcard.port from the config)")
     p.add_argument("--card", choices=sorted(SAMPLES), help="card placed on the reader at start (default: none)")
-    p.add_argument("--cycle", type=ascii_float, metavar="S",
+    p.add_argument("--cycle", type=seconds, metavar="S",
                    help="lift the card and put it back every S seconds (a stream of visitors)")
     p.add_argument("--fault", action="append", default=[], metavar="KIND[=SW3][@COMMAND][xTIMES]",
                    help=f"script a fault; KIND is one of: {kinds}; COMMAND one of: "
                         f"{', '.join(COMMAND_KEYS.values())} (e.g. bad-checksum, unknown-card, silent, "
                         f"status=0x60@sam_status, truncatedx1)")
-    p.add_argument("--latency", type=ascii_float, default=0.0, metavar="S", help="delay before each reply")
+    p.add_argument("--latency", type=seconds, default=0.0, metavar="S", help="seconds before each reply")
     p.add_argument("--pace", action="store_true", help="send replies at the real 115200-baud rate")
     p.add_argument("--halt-after-read", action="store_true",
                    help="behave like readers that report a card they have read as absent until it is replaced")
+    example(p, "terminal sim idcard --port /tmp/idcard.pty --card resident --fault silent@find")
     p.set_defaults(run=_run_sim, service=True)
 
 
 def parse_fault(text: str) -> dict:
+    """``--fault KIND[=SW3][@COMMAND][xTIMES]`` as :meth:`IdCardSimulator.inject` keyword arguments.
+
+    Returns ``{"kind": ..., "command": ..., "sw3": ..., "times": ...}`` (only the parts given);
+    raises :class:`TerminalError` (exit code 2) naming what is wrong.
+    """
     m = _FAULT.fullmatch(text.strip())
     if not m or m["kind"] not in FAULTS:
         raise TerminalError(f"--fault {text!r}: expected KIND[=SW3][@COMMAND][xTIMES] with KIND one of "
@@ -148,8 +161,6 @@ def _run_sim(args) -> int:
             raise TerminalError(f"{cfg.source}: no [idcard] section; name the link with --port", exit_code=2)
         port = cfg.idcard.port
     faults = [parse_fault(f) for f in args.fault]
-    if args.latency < 0:
-        raise TerminalError("--latency must be 0 or more seconds", exit_code=2)
     if args.cycle is not None and (args.cycle <= 0 or not args.card):
         raise TerminalError("--cycle needs --card and a period above 0 seconds", exit_code=2)
     stop = threading.Event()
@@ -200,12 +211,16 @@ def _run_sim(args) -> int:
 # --- terminal selftest -----------------------------------------------------------------------
 
 def selftest(cfg) -> list[Health]:
+    """The reader's :class:`Health` (SAM status and ID) and the photo decoder's, for ``terminal selftest``.
+
+    ``cfg`` is the terminal config; an empty list when it has no ``[idcard]``.  Never raises.
+    """
     if "idcard" not in cfg:
         return []
     section = cfg.idcard
     results: list[Health] = []
     try:
-        with IdCardReader.from_config(section) as reader:
+        with open_idcard(section) as reader:
             results.append(reader.health())
     except DeviceError as exc:
         results.append(Health("idcard", ok=False, summary=exc.reason + (f" ({exc.hint})" if exc.hint else ""),
@@ -218,4 +233,3 @@ def selftest(cfg) -> list[Health]:
         results.append(Health("idcard.photo_decoder", ok=not problem,
                               summary=problem or f"decoder {section.photo_decoder.split()[0]} present"))
     return results
-

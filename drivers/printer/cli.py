@@ -7,7 +7,7 @@ import threading
 
 from drivers.errors import ConfigurationError, DeviceError
 from drivers.health import Health
-from terminal.config import ascii_float, ascii_int
+from terminal.cliopts import number as ascii_float, whole as ascii_int
 
 SECTIONS = (("printer", "a4"), ("badge_printer", "cr80"))
 

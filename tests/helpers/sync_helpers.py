@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from terminal.config import load_config
 from terminal.config_init import render_config
+from terminal.schema import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 
