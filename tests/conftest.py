@@ -64,3 +64,58 @@ def central_double():
     yield c
     c.close()
 
+
+
+# -- ID-card reader (drivers/idcard) --------------------------------------------------------------
+
+@pytest.fixture
+def idcard_sim(tmp_path):
+    """A simulated ID-card reader (drivers.idcard.IdCardSimulator), linked at tmp_path/sim/idcard.pty, no card on it."""
+    from drivers.idcard import IdCardSimulator
+
+    with IdCardSimulator(tmp_path / "sim" / "idcard.pty") as sim:
+        yield sim
+
+
+# -- SMS modem (drivers/sms) -----------------------------------------------------------------------
+
+@pytest.fixture
+def modem_sim(tmp_path):
+    """A simulated 4G modem (drivers.sms.ModemSimulator), linked at tmp_path/dev/modem; what it receives is
+    also appended to tmp_path/inbox.jsonl."""
+    from drivers.sms import ModemSimulator
+
+    with ModemSimulator(tmp_path / "dev" / "modem", record=tmp_path / "inbox.jsonl") as sim:
+        yield sim
+
+
+# -- receipt printer (drivers/receipt) -------------------------------------------------------------
+
+@pytest.fixture
+def receipt_sim(tmp_path):
+    """A simulated ESC/POS printer on a free loopback port (drivers.receipt.ReceiptSimulator), paper ok;
+    each job is rendered to tmp_path/out/job-NNNN.txt and .png."""
+    from drivers.receipt import ReceiptSimulator
+
+    with ReceiptSimulator(out_dir=tmp_path / "out") as sim:
+        yield sim
+
+
+# -- document printers (drivers/printer) -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def a4_sim():
+    """A simulated A4 office printer (drivers.printer.PrinterSimulator, ippeveprinter), shared by a module."""
+    from drivers.printer import PrinterSimulator
+
+    with PrinterSimulator(media="a4") as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def cr80_sim():
+    """A simulated CR80 badge-card printer (drivers.printer.PrinterSimulator, ippeveprinter), shared by a module."""
+    from drivers.printer import PrinterSimulator
+
+    with PrinterSimulator(media="cr80") as sim:
+        yield sim
