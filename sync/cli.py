@@ -16,34 +16,44 @@ import threading
 import time
 
 from terminal import TerminalError
-from terminal.cliopts import whole
+from terminal.cliopts import example, json_option, whole
 from terminal.settings_access import load_for_command
 
 
 def register(sub, common) -> None:
+    """Add ``terminal sync ACTION`` (run, pull, status, dead-letters, requeue, emit, enroll) to ``sub``.
+
+    ``sub`` is the ``terminal`` parser's subparsers; ``common`` the parent parser giving --config and --log-level.
+    """
     sync = sub.add_parser("sync", help="store-and-forward to central: enrol, forward, pull, inspect")
+    example(sync, "terminal sync status --config /etc/service-terminals/terminal.toml")
     s = sync.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
 
     run = s.add_parser("run", parents=[common], help="forward the outbox and pull reference data (service)")
     run.add_argument("--once", action="store_true",
                      help="forward until the outbox is empty (exit 0) or the retry budget is spent (exit 1)")
+    example(run, "terminal sync run --once --config /etc/service-terminals/terminal.toml")
     run.set_defaults(run=_run, service=True)
 
     pull = s.add_parser("pull", parents=[common], help="pull reference data from central once")
     pull.add_argument("--dataset", action="append", metavar="NAME", help="only this dataset (repeatable)")
+    example(pull, "terminal sync pull --dataset directory")
     pull.set_defaults(run=_pull)
 
     status = s.add_parser("status", parents=[common], help="backlog, last success and error, clock offset")
-    status.add_argument("--json", action="store_true", help="print as JSON")
+    json_option(status, help="print as JSON")
+    example(status, "terminal sync status --json")
     status.set_defaults(run=_status)
 
     dead = s.add_parser("dead-letters", parents=[common], help="events central refused, with the reason")
-    dead.add_argument("--json", action="store_true", help="print as JSON lines")
+    json_option(dead, help="print as JSON lines")
+    example(dead, "terminal sync dead-letters --json")
     dead.set_defaults(run=_dead_letters)
 
     requeue = s.add_parser("requeue", parents=[common], help="put a dead letter back into the outbox")
     requeue.add_argument("id", nargs="?", type=whole, metavar="ID", help="dead letter id (from 'sync dead-letters')")
     requeue.add_argument("--all", action="store_true", help="requeue every dead letter")
+    example(requeue, "terminal sync requeue 7", "terminal sync requeue --all")
     requeue.set_defaults(run=_requeue)
 
     emit = s.add_parser("emit", parents=[common], help="record diagnostic events that travel the whole path")
@@ -52,12 +62,14 @@ def register(sub, common) -> None:
     emit.add_argument("--count", type=whole, default=1, metavar="N", help="how many (default 1)")
     emit.add_argument("--payload", default=None, metavar="JSON",
                       help="payload object for types other than sync.diagnostic (\"n\" is added)")
+    example(emit, "terminal sync emit --count 3")
     emit.set_defaults(run=_emit)
 
     enroll = s.add_parser("enroll", parents=[common], help="exchange a one-time token for this device's secret")
     enroll.add_argument("--central", required=True, metavar="URL", help="central's base URL, e.g. https://central:8740")
     enroll.add_argument("--token", required=True, metavar="T", help="one-time token from 'terminal central token'")
     enroll.add_argument("--ca", metavar="FILE", help="CA bundle for central's TLS certificate")
+    example(enroll, "terminal sync enroll --central https://central:8740 --token enr_1a2b3c")
     enroll.set_defaults(run=_enroll)
 
 

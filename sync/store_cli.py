@@ -9,31 +9,36 @@ import time
 from pathlib import Path
 
 from terminal import TerminalError
+from terminal.cliopts import example, json_option
 from terminal.settings_access import load_for_command
 
 
 def register(sub, common) -> None:
+    """Add ``terminal store check | acknowledge | restore`` to ``sub`` (``common`` gives --config, --log-level)."""
     store = sub.add_parser("store", help="the terminal's local database")
+    example(store, "terminal store check --config /etc/service-terminals/terminal.toml")
     store_sub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     check = store_sub.add_parser("check", parents=[common],
                                  help="open the database (migrating it) and print its health")
-    check.add_argument("--json", action="store_true", help="print the health as JSON")
+    json_option(check, help="print the health as JSON")
     check.add_argument("--db", metavar="FILE", help="check this database file instead of the configured one")
+    example(check, "terminal store check --json", "terminal store check --db /var/lib/service-terminals/terminal.db")
     check.set_defaults(run=_check)
     ack = store_sub.add_parser("acknowledge", parents=[common],
                                help="clear the quarantine warning once the moved-aside files are dealt with "
                                     "(they are kept)")
     ack.add_argument("--db", metavar="FILE", help="this database file instead of the configured one")
+    example(ack, "terminal store acknowledge --config /etc/service-terminals/terminal.toml")
     ack.set_defaults(run=_acknowledge)
     restore = store_sub.add_parser(
         "restore", parents=[common],
         help="put a quarantined store back in place when it passes quick_check (stop terminal-sync first)",
         description="Put a moved-aside store (terminal.db.corrupt-TIME) back in place. It must pass "
                     "quick_check, and the store in place must hold no events of its own; that store is "
-                    "kept as terminal.db.replaced-TIME. Example: terminal store restore "
-                    "/var/lib/service-terminals/terminal.db.corrupt-20261130T141950")
+                    "kept as terminal.db.replaced-TIME.")
     restore.add_argument("file", metavar="FILE", help="the quarantined store to put back")
     restore.add_argument("--db", metavar="FILE", help="the database path to restore to instead of the configured one")
+    example(restore, "terminal store restore /var/lib/service-terminals/terminal.db.corrupt-20261130T141950")
     restore.set_defaults(run=_restore)
 
 

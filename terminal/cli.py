@@ -17,6 +17,7 @@ import os
 import sys
 
 from terminal import TerminalError, __version__
+from terminal.cliopts import example
 from terminal.logs import get_logger, setup_logging
 from terminal.pii import mask_text
 
@@ -45,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "store-and-forward sync and device tools.",
     )
     parser.add_argument("--version", action="version", version=f"terminal {__version__}")
+    example(parser, "terminal demo", "terminal config check --config /etc/service-terminals/terminal.toml",
+            "terminal hw idcard --port /dev/ttyUSB0 --json")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
     for name in COMMAND_MODULES:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
-from terminal.cliopts import seconds
+from terminal.cliopts import example, json_option, timeout_option
 from terminal.config import ConfigError, resolve_path
 from terminal.demo import DemoPorts as DemoPortsDefaults
 from terminal.schema import ROLES, load_config
@@ -16,7 +17,9 @@ DEMO_PORT_HELP = {"central": "reference central", "receipt": "receipt printer si
 
 
 def register(sub, common) -> None:
+    """Add ``terminal config init | check`` and ``terminal demo`` to ``sub``; ``common`` gives --config, --log-level."""
     config = sub.add_parser("config", help="create or check a terminal configuration")
+    example(config, "terminal config check --config /etc/service-terminals/terminal.toml")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
 
     init = config_sub.add_parser("init", parents=[common],
@@ -27,21 +30,28 @@ def register(sub, common) -> None:
     init.add_argument("--device-id", metavar="D", help="this terminal's id (default: an example id)")
     init.add_argument("--site", metavar="S", help="site code (default: an example site)")
     init.add_argument("--sim", action="store_true", help="every device simulated (for a laptop or the demo)")
+    example(init, "terminal config init --role kiosk --state-dir /var/lib/service-terminals "
+                  "--device-id KSK-SHA-0001 --site sha-hq > /etc/service-terminals/terminal.toml")
     init.set_defaults(run=_init)
 
     check = config_sub.add_parser("check", parents=[common], help="validate a configuration and say what is wrong")
+    json_option(check, help="print the verdict and every problem as JSON")
+    example(check, "terminal config check --config config/kiosk.toml")
     check.set_defaults(run=_check)
 
+    # --dir stays: it is the demo's state folder (configs, databases, enrolment), reused by the next
+    # run, not a folder of results to collect, which is what --out names.
     demo = sub.add_parser("demo", parents=[common],
                           help="run the whole terminal set in simulation on this machine (Ctrl-C stops it)")
-    demo.add_argument("--dir", default=".demo", metavar="DIR", help="where the demo keeps its state (default .demo)")
-    demo.add_argument("--for", dest="duration", type=seconds, default=None, metavar="SECONDS",
-                      help="stop by itself after this long (for scripted runs)")
+    demo.add_argument("--dir", default=".demo", metavar="DIR",
+                      help="the demo's state folder, reused by the next run (default .demo)")
+    timeout_option(demo, default=None, help="stop by itself after this many seconds (for scripted runs)",
+                   old=("--for",))
     for name, flag in DEMO_PORT_FLAGS.items():
         demo.add_argument(flag, dest=f"{name}_port", type=tcp_port, default=getattr(DemoPortsDefaults, name),
                           metavar="PORT", help=f"loopback port of the demo's {DEMO_PORT_HELP[name]} "
                                                f"(default {getattr(DemoPortsDefaults, name)})")
-    demo.epilog = "example: terminal demo --dir /tmp/demo2 --central-port 8750 --receipt-port 19110"
+    example(demo, "terminal demo --dir /tmp/demo2 --central-port 8750 --receipt-port 19110 --timeout 60")
     demo.set_defaults(run=_demo, service=True)
 
 
@@ -66,12 +76,19 @@ def _check(args) -> int:
     try:
         cfg = load_config(path)
     except ConfigError as exc:
+        if args.json:
+            print(json.dumps({"path": str(path), "ok": False, "problems": exc.problems}, ensure_ascii=False))
+            return 2
         print(f"{path}: INVALID ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    devices = [k for k, v in cfg.items() if hasattr(v, "get") and "backend" in v]
-    summary = ", ".join(f"{d}={cfg[d].backend}" for d in devices) or "no devices"
+    devices = {k: v.backend for k, v in cfg.items() if hasattr(v, "get") and "backend" in v}
+    if args.json:
+        print(json.dumps({"path": str(path), "ok": True, "role": cfg.role, "device_id": cfg.device_id,
+                          "devices": devices}, ensure_ascii=False))
+        return 0
+    summary = ", ".join(f"{d}={backend}" for d, backend in devices.items()) or "no devices"
     print(f"{path}: OK (role {cfg.role}, device {cfg.device_id}, {summary})")
     return 0
 
@@ -80,4 +97,4 @@ def _demo(args) -> int:
     from terminal.demo import run_demo
 
     ports = DemoPortsDefaults(**{name: getattr(args, f"{name}_port") for name in DEMO_PORT_FLAGS})
-    return run_demo(args.dir, duration=args.duration, ports=ports)
+    return run_demo(args.dir, timeout_s=args.timeout, ports=ports)

@@ -212,7 +212,14 @@ def _prepare_sim_devices(cfg) -> None:
             write_scene(folder)
 
 
-def run_demo(root: str | os.PathLike, *, duration: float | None = None, ports: DemoPorts = DemoPorts()) -> int:
+def run_demo(root: str | os.PathLike, *, timeout_s: float | None = None, ports: DemoPorts = DemoPorts()) -> int:
+    """Run the demo in the state folder ``root`` until Ctrl-C/SIGTERM or, when given, ``timeout_s`` seconds.
+
+    ``ports`` are the loopback TCP ports of its servers.  Returns 0 once every
+    child is stopped.  Raises TerminalError (exit 2) before starting anything
+    when a port is taken, and terminal.config.ConfigError when a config it
+    wrote earlier was edited into an invalid one.
+    """
     ports.check_free()
     layout = prepare(root, ports)
     services = demo_services(layout)
@@ -236,7 +243,7 @@ def run_demo(root: str | os.PathLike, *, duration: float | None = None, ports: D
                     step()
         names = ", ".join(s.name for s in services) or "no services yet"
         print(f"demo running in {layout.root} ({names}); press Ctrl-C to stop", file=sys.stderr, flush=True)
-        deadline = None if duration is None else time.monotonic() + duration
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         while not stop["requested"] and (deadline is None or time.monotonic() < deadline):
             for service in services:
                 code = service.process.poll() if service.process else None

@@ -14,14 +14,17 @@ from drivers.health import Health
 from sync.quarantine import summary
 from sync.store import StoreError, open_store
 from sync.store_cli import enrolled, store_path
+from terminal.cliopts import example, json_option
 from terminal.migrations import all_migrations
 from terminal.settings_access import load_for_command
 
 
 def register(sub, common) -> None:
+    """Add ``terminal selftest [--json]`` to ``sub`` (``common`` gives --config, --log-level)."""
     selftest = sub.add_parser("selftest", parents=[common],
                               help="check every configured device and the local store; exit 0 only when all pass")
-    selftest.add_argument("--json", action="store_true", help="print the results as JSON")
+    json_option(selftest, help="print the results as JSON")
+    example(selftest, "terminal selftest --config /etc/service-terminals/terminal.toml --json")
     selftest.set_defaults(run=_selftest)
 
 

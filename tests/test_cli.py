@@ -1,11 +1,11 @@
+import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-
-import socket
 
 import pytest
 
@@ -90,7 +90,7 @@ def test_demo_names_a_taken_port_its_holder_and_the_flag_to_choose_another(tmp_p
                                       if f != flag], free_ports(3)) for x in pair]
     try:
         done = subprocess.run(terminal_cmd("demo", "--dir", str(tmp_path / "d"), flag, str(port), *others,
-                                           "--for", "1"), capture_output=True, text=True, timeout=60)
+                                           "--timeout", "1"), capture_output=True, text=True, timeout=60)
     finally:
         holder.close()
     assert done.returncode == 2
@@ -101,5 +101,58 @@ def test_demo_names_a_taken_port_its_holder_and_the_flag_to_choose_another(tmp_p
 
 @pytest.mark.parametrize("value", ["８７４０", "8740\n", "²", "0", "65536", "-1", "http"])
 def test_demo_port_flags_take_only_ascii_port_numbers(value):
-    done = subprocess.run(terminal_cmd("demo", "--central-port", value, "--for", "0"), capture_output=True, text=True)
+    done = subprocess.run(terminal_cmd("demo", "--central-port", value, "--timeout", "0"), capture_output=True,
+                          text=True)
     assert done.returncode == 2 and "is not a TCP port (1-65535)" in done.stderr
+
+
+def _parsers(parser: argparse.ArgumentParser, name: str = "terminal"):
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                yield from _parsers(sub, f"{name} {sub_name}")
+
+
+OURS = ("terminal config", "terminal store", "terminal sync", "terminal selftest", "terminal demo")
+
+
+def test_every_core_and_sync_command_help_ends_with_an_example():
+    from terminal.cli import build_parser
+
+    checked, missing = 0, []
+    for name, parser in _parsers(build_parser()):
+        if name == "terminal" or name.startswith(OURS):
+            checked += 1
+            if "\nexample:\n  terminal " not in parser.format_help():
+                missing.append(name)
+    assert checked >= 17 and missing == []
+
+
+def test_demo_for_still_works_for_one_release_with_a_deprecation_warning(capsys):
+    from terminal.cli import build_parser
+
+    assert build_parser().parse_args(["demo", "--timeout", "2.5"]).timeout == 2.5
+    assert capsys.readouterr().err == ""
+    assert build_parser().parse_args(["demo", "--for", "2.5"]).timeout == 2.5
+    assert "--for is deprecated and will be removed in the next release; use --timeout" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["１", "-1", "nan", "inf", "1_0"])
+def test_demo_timeout_takes_seconds_in_ascii_digits(run_cli, value):
+    with pytest.raises(SystemExit) as info:
+        run_cli("demo", "--timeout", value)
+    assert info.value.code == 2
+
+
+def test_config_check_json_gives_the_verdict_and_every_problem(run_cli, sim_config, tmp_path):
+    path = sim_config("kiosk")
+    code, out, _ = run_cli("config", "check", "--config", str(path), "--json")
+    verdict = json.loads(out)
+    assert code == 0 and verdict["ok"] is True and verdict["role"] == "kiosk" and verdict["devices"]["idcard"] == "sim"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(path.read_text().replace('role = "kiosk"', 'role = "kiosk"\nbogus = 1'))
+    code, out, _ = run_cli("config", "check", "--config", str(bad), "--json")
+    verdict = json.loads(out)
+    assert code == 2 and verdict["ok"] is False
+    assert any("bogus: unknown key" in problem for problem in verdict["problems"])
