@@ -119,3 +119,54 @@ def cr80_sim():
 
     with PrinterSimulator(media="cr80") as sim:
         yield sim
+
+
+# -- camera and GPIO simulators (drivers/camera, drivers/gpio) -------------------------------------
+# Both run inside the test's process (the camera plays files, the GPIO drives MockFactory pins), so
+# each fixture is a factory: the test says what to play or how the board is set, and everything it
+# opened is closed after the test.
+
+@pytest.fixture
+def camera_sim():
+    """``camera_sim(source, **config)`` -> an open drivers.camera.CameraSimulator playing ``source``.
+
+    ``source`` is a folder of images or a video file; ``config`` are CameraConfig fields
+    (``fps`` defaults to 120, so a test waits little for frames); ``cls=`` plays through a
+    subclass of CameraSimulator.
+    """
+    from drivers.camera import CameraConfig, CameraSimulator
+
+    opened = []
+
+    def open_camera_sim(source, *, cls=CameraSimulator, **config):
+        config.setdefault("fps", 120)
+        camera = cls(CameraConfig(backend="sim", device=str(source), **config))
+        opened.append(camera)
+        return camera
+
+    yield open_camera_sim
+    for camera in opened:
+        camera.close()
+
+
+@pytest.fixture
+def gpio_sim():
+    """``gpio_sim(drop_after_unlock_s=0, **config)`` -> a drivers.gpio.GpioSimulator around a new board.
+
+    The board (``.gpio``) is a DropBoxGpio on its own MockFactory, built from GpioConfig
+    fields ``config``; the simulator wires the sensors as installed and, with
+    ``drop_after_unlock_s``, drops an envelope that long after each unlock.
+    """
+    from drivers.gpio import DropBoxGpio, GpioConfig, GpioSimulator
+
+    opened = []
+
+    def open_gpio_sim(*, drop_after_unlock_s: float = 0.0, **config):
+        gpio = DropBoxGpio(GpioConfig(pin_factory="mock", **config))
+        opened.append(gpio)
+        gpio.simulator = GpioSimulator(gpio, drop_after_unlock_s=drop_after_unlock_s)
+        return gpio.simulator
+
+    yield open_gpio_sim
+    for gpio in opened:
+        gpio.close()  # stops its simulator first
