@@ -16,12 +16,6 @@ from terminal.schema import load_config
 from tests.helpers.processes import terminal_cmd
 
 
-@pytest.fixture
-def sim(tmp_path):
-    with IdCardSimulator(tmp_path / "idcard.pty") as simulator:
-        yield simulator
-
-
 def one_error_line(err: str) -> str:
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
@@ -29,10 +23,10 @@ def one_error_line(err: str) -> str:
     return lines[0]
 
 
-def test_hw_idcard_prints_a_masked_card_without_any_config(sim, run_cli, monkeypatch):
+def test_hw_idcard_prints_a_masked_card_without_any_config(idcard_sim, run_cli, monkeypatch):
     monkeypatch.setenv("TERMINAL_CONFIG", "/nonexistent/terminal.toml")
-    sim.place(sample_card("resident"))
-    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", "2")
+    idcard_sim.place(sample_card("resident"))
+    code, out, err = run_cli("hw", "idcard", "--port", idcard_sim.port, "--timeout", "2")
     assert code == 0, err
     assert "1101**********002X" in out and "测**" in out and "德昂" in out
     assert "long-term (长期)" in out
@@ -40,9 +34,9 @@ def test_hw_idcard_prints_a_masked_card_without_any_config(sim, run_cli, monkeyp
 
 
 @pytest.mark.parametrize("sample", ["resident", "permit", "foreigner2017", "foreigner2023"])
-def test_hw_idcard_json_has_exactly_the_issue_keys(sim, run_cli, sample):
-    sim.place(sample_card(sample))
-    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", "2", "--json")
+def test_hw_idcard_json_has_exactly_the_issue_keys(idcard_sim, run_cli, sample):
+    idcard_sim.place(sample_card(sample))
+    code, out, err = run_cli("hw", "idcard", "--port", idcard_sim.port, "--timeout", "2", "--json")
     assert code == 0, err
     card = json.loads(out)
     assert tuple(card) == JSON_KEYS
@@ -50,9 +44,9 @@ def test_hw_idcard_json_has_exactly_the_issue_keys(sim, run_cli, sample):
     assert "*" in card["id_number"]
 
 
-def test_hw_idcard_show_pii(sim, run_cli):
-    sim.place(sample_card("foreigner2023"))
-    code, out, _ = run_cli("hw", "idcard", "--port", sim.port, "--json", "--show-pii")
+def test_hw_idcard_show_pii(idcard_sim, run_cli):
+    idcard_sim.place(sample_card("foreigner2023"))
+    code, out, _ = run_cli("hw", "idcard", "--port", idcard_sim.port, "--json", "--show-pii")
     card = json.loads(out)
     assert code == 0 and card["id_number"] == "931840198503150028"
     assert card["name_en"] == "MONTGOMERY, ALEXANDRA CATHERINE JANE DOE"
@@ -66,11 +60,11 @@ def test_hw_idcard_show_pii(sim, run_cli):
     ("silent", "reader silent"),
     ("truncated", "reply ended after"),
 ])
-def test_hw_idcard_failures_are_one_line_and_exit_1(sim, run_cli, fault, words):
+def test_hw_idcard_failures_are_one_line_and_exit_1(idcard_sim, run_cli, fault, words):
     if fault:
-        sim.place(sample_card("resident"))
-        sim.inject(fault)
-    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", "1")
+        idcard_sim.place(sample_card("resident"))
+        idcard_sim.inject(fault)
+    code, out, err = run_cli("hw", "idcard", "--port", idcard_sim.port, "--timeout", "1")
     assert code == 1 and out == ""
     line = one_error_line(err)
     assert line.startswith("terminal hw: idcard: ") and words in line
@@ -134,8 +128,8 @@ def test_config_rejects_a_photo_decoder_with_unbalanced_quotes(sim_config, run_c
     assert code == 2 and "idcard.photo_decoder" in err and "quot" in err
 
 
-def test_hw_idcard_photo_decoder_with_unbalanced_quotes_is_a_one_line_usage_error(sim, run_cli):
-    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", "1", "--photo-decoder", "/bin/cat 'x")
+def test_hw_idcard_photo_decoder_with_unbalanced_quotes_is_a_one_line_usage_error(idcard_sim, run_cli):
+    code, out, err = run_cli("hw", "idcard", "--port", idcard_sim.port, "--timeout", "1", "--photo-decoder", "/bin/cat 'x")
     assert code == 2 and not out and err.count("\n") == 1 and "photo_decoder" in err and "internal" not in err
 
 
@@ -219,7 +213,17 @@ def test_sim_refuses_to_replace_a_real_file(run_cli, tmp_path):
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
-def test_hw_idcard_refuses_a_wait_that_is_not_a_positive_number(sim, run_cli, value):
-    code, out, err = run_cli("hw", "idcard", "--port", sim.port, "--timeout", value)
+@pytest.mark.parametrize("value", ["0"])
+def test_hw_idcard_refuses_a_wait_that_is_not_a_positive_number(idcard_sim, run_cli, value):
+    code, out, err = run_cli("hw", "idcard", "--port", idcard_sim.port, "--timeout", value)
     assert code == 2 and out == "" and err.count("\n") == 1 and "--timeout" in err
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("value", ["-1", "nan", "inf"])
+def test_hw_idcard_refuses_a_wait_that_is_not_a_number_of_seconds(idcard_sim, run_cli, capsys, value):
+    """terminal.cliopts.seconds refuses these as the command line is read: a usage error (exit 2)."""
+    with pytest.raises(SystemExit) as info:
+        run_cli("hw", "idcard", "--port", idcard_sim.port, "--timeout", value)
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and out == "" and "--timeout" in err and "Traceback" not in err

@@ -1,7 +1,10 @@
 """The ID-card reader (second-generation resident ID cards, permits, foreigner cards).
 
->>> from drivers.idcard import IdCardReader, IdCardSimulator, sample_card
->>> with IdCardSimulator() as sim, IdCardReader(sim.port) as reader:
+:func:`open_idcard` builds the reader the ``[idcard]`` section names;
+:class:`IdCardSimulator` is a reader on a pseudo-terminal (``terminal sim idcard``).
+
+>>> from drivers.idcard import IdCardSimulator, open_idcard, sample_card
+>>> with IdCardSimulator() as sim, open_idcard({"port": sim.port}) as reader:
 ...     sim.place(sample_card("permit"))
 ...     reader.read_card().to_dict()["card_type"]
 'hk_mo_tw_permit'
@@ -32,6 +35,7 @@ _EXPORTS = {
     "UnknownCardType": "drivers.idcard.errors",
     "PhotoDecoder": "drivers.idcard.photo",
     "IdCardReader": "drivers.idcard.reader",
+    "open_idcard": "drivers.idcard.reader",
     "SAMPLES": "drivers.idcard.samples",
     "SimCard": "drivers.idcard.samples",
     "sample_card": "drivers.idcard.samples",
@@ -39,10 +43,4 @@ _EXPORTS = {
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-__all__ = [
-    "IdCardReader", "IdCardSimulator", "IdCard", "SimCard", "PhotoDecoder", "sample_card", "SAMPLES",
-    "CARD_TYPES", "JSON_KEYS", "IdCardError", "FrameError", "ChecksumError", "TruncatedFrame",
-    "MalformedFrame", "UnexpectedReply", "ReaderRejectedFrame", "ReaderSilent", "CardDataError",
-    "CardRefused", "NoCard", "SelectFailed", "CardNotLifted", "CardReadFailed", "CardAuthenticationFailed",
-    "UnknownCardType", "SamError",
-]
+__all__ = sorted(_EXPORTS)

@@ -33,6 +33,14 @@ JSON_KEYS = ("card_type", "name", "name_en", "gender", "nation_code", "nation", 
 
 @dataclass(eq=True)
 class IdCard:
+    """One card as read: personal fields (str), dates (``datetime.date``, None when absent) and checks.
+
+    ``valid_to`` None means long-term (长期); ``id_number_valid`` and
+    ``id_number_problem`` give the number's check; ``photo_wlt`` is the 1024
+    raw WLT bytes and ``photo_image`` the decoded image (None without a decoder).
+    ``repr()`` is masked.
+    """
+
     card_type: str
     name: str
     gender: str
@@ -65,9 +73,15 @@ class IdCard:
 
     @property
     def masked_id_number(self) -> str:
+        """The ID number masked for logs and screens (``1101**********002X``)."""
         return mask_id_number(self.id_number)
 
     def to_dict(self, *, show_pii: bool = False) -> dict[str, Any]:
+        """The card as the JSON keys of ``terminal hw idcard --json`` (``JSON_KEYS``, in order).
+
+        Dates are ISO strings (None when absent); the personal fields are masked
+        unless ``show_pii`` is True.  Returns a new dict; never raises.
+        """
         values = {
             "card_type": self.card_type, "name": self.name, "name_en": self.name_en, "gender": self.gender,
             "nation_code": self.nation_code, "nation": self.nation,

@@ -53,17 +53,22 @@ COMMANDS = {(c.cmd, c.para): c for c in (RESET_SAM, SAM_STATUS, SAM_ID, FIND_CAR
 
 @dataclass(frozen=True)
 class Request:
+    """One request as sent: ``cmd`` and ``para`` bytes (0-255) and its data bytes."""
+
     cmd: int
     para: int
     data: bytes = b""
 
     @property
     def command(self) -> Command | None:
+        """The :class:`Command` this request is, or None for a command the reader does not know."""
         return COMMANDS.get((self.cmd, self.para))
 
 
 @dataclass(frozen=True)
 class Response:
+    """One reply: the status bytes ``sw1``, ``sw2``, ``sw3`` (0-255; SW3 0x90 is success) and its data bytes."""
+
     sw1: int
     sw2: int
     sw3: int
@@ -87,12 +92,20 @@ def _frame(payload: bytes) -> bytes:
 
 
 def encode_request(command: Command | Request, data: bytes = b"") -> bytes:
+    """The frame for ``command`` (a :class:`Command` with ``data``, or a whole :class:`Request`) as bytes.
+
+    Raises ValueError when the data is longer than a frame can carry.
+    """
     if isinstance(command, Command):
         command = Request(command.cmd, command.para, data)
     return _frame(bytes([command.cmd, command.para]) + command.data)
 
 
 def encode_response(sw3: int, data: bytes = b"", *, sw1: int = 0, sw2: int = 0) -> bytes:
+    """The reply frame with status ``sw3`` (and ``sw1``, ``sw2``; each 0-255) and ``data``, as bytes.
+
+    Raises ValueError when the data is longer than a frame can carry.
+    """
     return _frame(bytes([sw1, sw2, sw3]) + data)
 
 
@@ -154,6 +167,7 @@ class FrameDecoder:
 
     @property
     def pending(self) -> bytes:
+        """The bytes of the frame being assembled (b'' when none)."""
         return bytes(self._buffer)
 
     def expected(self) -> int | None:
@@ -163,6 +177,10 @@ class FrameDecoder:
         return None
 
     def feed(self, data: bytes) -> list[bytes]:
+        """Add ``data`` (bytes, any chunking) and return the complete frames it finished, in order.
+
+        Never raises: garbage is skipped and counted in ``discarded``.
+        """
         self._buffer += data
         frames: list[bytes] = []
         while True:
@@ -194,6 +212,7 @@ class FrameDecoder:
         return self.feed(rest)
 
     def reset(self) -> None:
+        """Forget the frame being assembled (``discarded`` keeps its count)."""
         self._buffer.clear()
 
     def _drop(self, count: int) -> None:

@@ -51,6 +51,7 @@ LAYOUT_CHAR = {v: k for k, v in TYPE_CHARS.items()}
 
 
 def card_type_of(block: bytes) -> str:
+    """The layout of a 256-byte text block, from byte 248: one of ``CARD_TYPES`` ('resident' for any other)."""
     return TYPE_CHARS.get(chr(block[TYPE_OFFSET]), "resident") if block[TYPE_OFFSET + 1] == 0 else "resident"
 
 

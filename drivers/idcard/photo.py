@@ -34,7 +34,13 @@ IMAGE_MAGIC = (b"BM", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 class PhotoDecoder:
-    """Runs the configured WLT decoder command; ``decode()`` never raises, it returns None on failure."""
+    """Runs the configured WLT decoder command; ``decode()`` never raises, it returns None on failure.
+
+    ``command`` is the decoder's command line (split like a shell would;
+    None or '' means no decoder); ``timeout_s`` the seconds it may run before
+    it is killed.  Raises :class:`ConfigurationError` when the command line
+    cannot be split (an unbalanced quote).
+    """
 
     def __init__(self, command: str | None, *, timeout_s: float = 5.0):
         try:
@@ -47,6 +53,7 @@ class PhotoDecoder:
 
     @property
     def available(self) -> bool:
+        """True when a decoder command is configured."""
         return bool(self.argv)
 
     def problem_with_command(self) -> str:
@@ -58,6 +65,12 @@ class PhotoDecoder:
         return "" if found else f"photo decoder {exe!r} is not an executable file"
 
     def decode(self, wlt: bytes) -> bytes | None:
+        """The image (BMP, PNG or JPEG bytes) the decoder makes of ``wlt`` (1024 bytes), or None.
+
+        Never raises: without a decoder, or when it fails, times out
+        (``timeout_s``) or writes something that is not an image, it returns
+        None and ``last_problem`` says why.
+        """
         if not self.argv:
             return None
         if len(wlt) != WLT_SIZE:

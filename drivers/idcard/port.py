@@ -56,8 +56,10 @@ class Backoff:
         self.delay_s = 0.0
 
     def failed(self) -> float:
+        """Record a failed reopen; return the seconds to wait before the next attempt."""
         self.delay_s = self.initial_s if not self.delay_s else min(self.cap_s, self.delay_s * 2)
         return self.delay_s
 
     def succeeded(self) -> None:
+        """Record a successful open: the next failure waits ``initial_s`` again."""
         self.delay_s = 0.0

@@ -22,6 +22,7 @@ import struct
 import termios
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import serial
@@ -102,6 +103,19 @@ class IdCardReader(Device):
     ...     except CardNotLifted as exc: print(exc.reason)
     foreigner_2023
     the card that was just read is still on the reader
+
+    Args: ``port`` the serial device (a /dev/serial/by-id link is best);
+    ``timeout_s`` seconds one command may take (at least 0.05);
+    ``photo_decoder`` a :class:`PhotoDecoder` or its command line (None: no
+    photo); ``serial_factory`` ``(path, timeout_s) -> serial.Serial``, the
+    seam for the link; ``by_id_dir`` where stable links are looked for;
+    ``backoff`` the delays between reopen attempts; ``retries`` extra
+    find+select+read rounds after a transient error; ``poll_interval_s``
+    seconds between polls in :meth:`wait_for_card`; ``read_fingerprint``
+    also read the fingerprint block by default.  Raises
+    :class:`ConfigurationError` for a bad setting (before the port is
+    opened) and :class:`DeviceUnavailable` when the port cannot be opened.
+    :func:`open_idcard` builds one from the ``[idcard]`` section.
     """
 
     name = "idcard"
@@ -136,15 +150,6 @@ class IdCardReader(Device):
         except BaseException:
             self.close()
             raise
-
-    @classmethod
-    def from_config(cls, section, **overrides) -> "IdCardReader":
-        """Build the reader from the terminal config's ``[idcard]`` section."""
-        options = dict(timeout_s=section.timeout_s, read_fingerprint=section.read_fingerprint,
-                       photo_decoder=PhotoDecoder(section.photo_decoder or None,
-                                                  timeout_s=section.photo_decoder_timeout_s))
-        options.update(overrides)
-        return cls(section.port, **options)
 
     # --- the port -----------------------------------------------------------------------------
 
@@ -199,6 +204,7 @@ class IdCardReader(Device):
                                  hint="plug the reader back in; it is reopened automatically")
 
     def close(self) -> None:
+        """Release the serial port; calling it again does nothing."""
         port, self._serial = getattr(self, "_serial", None), None
         if port is not None:
             try:
@@ -211,7 +217,15 @@ class IdCardReader(Device):
 
     def transact(self, command: Command, data: bytes = b"", *, timeout_s: float | None = None,
                  ok: tuple[int, ...] = (SUCCESS,)) -> Response:
-        """Send one command and return its reply; raise the typed error its SW3 maps to."""
+        """Send one command and return its :class:`Response`.
+
+        ``data`` is the request's data bytes; ``timeout_s`` the seconds to wait
+        for the reply (default: the reader's); ``ok`` the SW3 codes that count
+        as success.  Raises the typed error the reply's SW3 maps to
+        (:func:`~drivers.idcard.errors.error_for_status`), a
+        :class:`FrameError` for a broken reply, :class:`ReaderSilent` when
+        nothing comes, and :class:`DeviceUnavailable` when the port is gone.
+        """
         timeout_s = self.timeout_s if timeout_s is None else timeout_s
         with self._lock:
             port = self._ensure_open()
@@ -263,29 +277,36 @@ class IdCardReader(Device):
     # --- the commands -------------------------------------------------------------------------
 
     def sam_status(self) -> None:
-        """Raise :class:`SamError` unless the SAM reports healthy."""
+        """Return None when the SAM reports healthy; raise :class:`SamError` (or a link error) otherwise."""
         self.transact(codec.SAM_STATUS)
 
     def sam_id(self) -> str:
+        """The SAM's ID as ``NN.NN-<date>-<10 digits>-<10 digits>``; raises as :meth:`transact`."""
         return format_sam_id(self.transact(codec.SAM_ID).data)
 
     def reset_sam(self) -> None:
+        """Reset the reader's SAM module; returns None, raises as :meth:`transact`."""
         self.transact(codec.RESET_SAM)
 
     def find(self) -> None:
-        """Raise :class:`NoCard` unless a card is on the reader."""
+        """Return None when a card is on the reader; raise :class:`NoCard` otherwise (or as :meth:`transact`)."""
         self.transact(codec.FIND_CARD, ok=(CARD_FOUND,))
 
     def select(self) -> None:
+        """Select the card found; returns None, raises :class:`SelectFailed` (or as :meth:`transact`)."""
         self.transact(codec.SELECT_CARD)
 
     def read(self, *, fingerprint: bool = False) -> CardData:
-        """Read the selected card's text and photo (and fingerprint) blocks."""
+        """The selected card's raw blocks as :class:`CardData`: text, photo and, with ``fingerprint``, fingerprint.
+
+        Raises :class:`CardReadFailed` and the other errors of :meth:`transact`,
+        and :class:`UnexpectedReply` when the block lengths do not add up.
+        """
         command = codec.READ_TEXT_PHOTO_FINGERPRINT if fingerprint else codec.READ_TEXT_PHOTO
         return parse_read_reply(self.transact(command).data, fingerprint=fingerprint)
 
     def read_extra_address(self) -> str | None:
-        """The newer address written after issue (None when the card has none)."""
+        """The newer address written after issue, or None when the card has none; raises as :meth:`transact`."""
         data = self.transact(codec.READ_EXTRA_ADDRESS, ok=(SUCCESS, 0x91)).data
         text = data.decode("utf-16-le", errors="replace").rstrip(" \x00")
         return text or None
@@ -363,6 +384,7 @@ class IdCardReader(Device):
             time.sleep(min(self.poll_interval_s, remaining))
 
     def health(self) -> Health:
+        """The SAM's status and ID as a :class:`Health` (never raises; a failure is ``ok=False`` with the reason)."""
         details = {"port": self.port}
         try:
             self.sam_status()
@@ -373,6 +395,43 @@ class IdCardReader(Device):
         return Health(self.name, ok=True, summary=f"SAM {sam}", details={**details, "sam_id": sam})
 
 
+def open_idcard(section: Mapping, **overrides) -> IdCardReader:
+    """The reader the ``[idcard]`` config section names (``cfg.idcard``, or a dict of its keys).
+
+    Keys the section leaves out take the schema's defaults (drivers/settings.py),
+    so ``{"port": "/dev/ttyUSB0"}`` is enough.  ``overrides`` are
+    :class:`IdCardReader` keyword arguments (``timeout_s=...``,
+    ``photo_decoder=...``) that win over the section.  With
+    ``backend = "sim"`` it is the real driver on the simulator's pty.
+    Returns the open reader; raises :class:`ConfigurationError` for a bad
+    setting and :class:`DeviceUnavailable` when the port cannot be opened.
+
+    >>> from drivers.idcard import IdCardSimulator, open_idcard, sample_card
+    >>> with IdCardSimulator() as sim, open_idcard({"port": sim.port}) as reader:
+    ...     sim.place(sample_card("permit"))
+    ...     reader.read_card().card_type
+    'hk_mo_tw_permit'
+    """
+    from drivers.settings import IDCARD
+
+    def get(key):
+        return section[key] if key in section else IDCARD.settings[key].default
+
+    backend = section["backend"] if "backend" in section else "real"
+    options = dict(timeout_s=get("timeout_s"), read_fingerprint=get("read_fingerprint"))
+    if "photo_decoder" not in overrides:
+        options["photo_decoder"] = PhotoDecoder(get("photo_decoder") or None,
+                                                timeout_s=get("photo_decoder_timeout_s"))
+    options.update(overrides)
+    try:
+        return IdCardReader(get("port"), **options)
+    except DeviceUnavailable as exc:
+        if backend != "sim":
+            raise
+        raise DeviceUnavailable(exc.device, exc.reason,
+                                hint=f"start the simulator: terminal sim idcard --port {get('port')}") from None
+
+
 def _why(exc: BaseException) -> str:
     if isinstance(exc, termios.error) and len(exc.args) == 2:
         return str(exc.args[1])
@@ -381,4 +440,4 @@ def _why(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
-__all__ = ["IdCardReader", "CardData", "format_sam_id", "parse_read_reply", "IdCardError"]
+__all__ = ["IdCardReader", "CardData", "format_sam_id", "open_idcard", "parse_read_reply", "IdCardError"]

@@ -74,6 +74,7 @@ SAMPLES = {
 
 
 def sample_card(name: str) -> SimCard:
+    """A fresh :class:`SimCard` of the sample ``name`` (see ``SAMPLES``); raises ValueError for an unknown name."""
     try:
         return SAMPLES[name]()
     except KeyError:

@@ -62,6 +62,10 @@ DEFAULT_TARGET = {"silent": None, "status": None}  # None: every command; others
 
 @dataclass
 class Fault:
+    """A scripted fault: ``kind`` (see ``FAULTS``, or 'raw'), the ``command`` key it aims at (None: any),
+    how many ``times`` (None: until cleared), the ``sw3`` it answers and a raw ``payload``.
+    """
+
     kind: str
     command: str | None = "read"   # a COMMAND_KEYS value, "read" also covers "read_fp"; None = any
     times: int | None = None       # None: until cleared
@@ -69,11 +73,30 @@ class Fault:
     payload: bytes = b""
 
     def aims_at(self, key: str) -> bool:
+        """True when this fault applies to the command ``key`` (a ``COMMAND_KEYS`` value)."""
         return self.command is None or self.command == key or (self.command == "read" and key in READ_KEYS)
 
 
 class IdCardSimulator:
-    """An ID-card reader on a pty.  ``port`` is what the driver opens (``link`` if given)."""
+    """An ID-card reader on a pty, speaking the SAM protocol; ``port`` is what the driver opens.
+
+    Args: ``link`` a path made a symlink to the pty (as udev makes
+    /dev/serial/by-id links; None: none); ``sam_id`` the 16 bytes the SAM ID
+    command answers; ``card`` the :class:`SimCard` on the reader at start;
+    ``latency_s`` seconds before each reply; ``pace_baud`` send replies at
+    this line rate (None: at once); ``halt_after_read`` report a card that
+    was read as absent until it is replaced; ``seed`` for the garbage
+    faults.  A context manager: ``start()`` on entry (raises
+    :class:`ConfigurationError` when ``link`` is a file that is not a
+    symlink), ``stop()`` on exit.
+
+    >>> from drivers.idcard import IdCardReader, sample_card
+    >>> with IdCardSimulator() as sim, IdCardReader(sim.port, timeout_s=0.2) as reader:
+    ...     _ = sim.inject("silent", command="find", times=1)
+    ...     try: reader.find()
+    ...     except Exception as exc: print(type(exc).__name__)
+    ReaderSilent
+    """
 
     def __init__(self, link: str | os.PathLike | None = None, *, sam_id: bytes = DEFAULT_SAM_ID,
                  card: SimCard | None = None, latency_s: float = 0.0, pace_baud: int | None = None,
@@ -106,10 +129,12 @@ class IdCardSimulator:
 
     @property
     def replies(self) -> list[bytes]:
+        """The reply frames sent, oldest first (the last ``HISTORY``; faults applied)."""
         return list(self._replies)
 
     @property
     def port(self) -> str:
+        """The path a driver opens: the link when one was given, else the pty's /dev/pts path."""
         return str(self.link) if self.link else self.slave_name
 
     @property
@@ -118,10 +143,12 @@ class IdCardSimulator:
         return self._pty.slave_name if self._pty else ""
 
     def start(self) -> "IdCardSimulator":
+        """Plug the reader in (open the pty, make the link, start answering); returns self."""
         self._plug()
         return self
 
     def stop(self) -> None:
+        """Unplug the reader and release the pty and the link; calling it again does nothing."""
         self._unplug()
 
     def __enter__(self) -> "IdCardSimulator":
@@ -171,15 +198,18 @@ class IdCardSimulator:
     # --- scripting ----------------------------------------------------------------------------
 
     def place(self, card: SimCard) -> None:
+        """Put ``card`` (a :class:`SimCard`) on the reader, replacing any card there."""
         with self._lock:
             self._card, self._selected, self._halted = card, False, False
 
     def lift(self) -> None:
+        """Take the card off the reader."""
         with self._lock:
             self._card, self._selected, self._halted = None, False, False
 
     @property
     def card(self) -> SimCard | None:
+        """The card on the reader, or None."""
         return self._card
 
     def inject(self, kind: str, *, command: str | None | object = ..., times: int | None = None,
@@ -206,6 +236,7 @@ class IdCardSimulator:
         return fault
 
     def clear_faults(self) -> None:
+        """Drop every scripted fault: the next replies are healthy."""
         with self._lock:
             self._faults.clear()
 
