@@ -29,17 +29,28 @@ CHUNK = 5000                          # rows per deleting transaction
 
 @dataclass
 class OutboxBacklog:
+    """What the outbox holds: ``depth`` events, ``bytes`` of payload, the oldest's age in seconds (None: unknown).
+
+    ``by_priority`` maps a wire priority to its number of events.
+    """
     depth: int
     bytes: int
     oldest_age_s: float | None
     by_priority: dict[int, int]
 
     def wire(self) -> dict:
+        """The backlog as sent to central in each batch: {"depth", "bytes", "oldest_age_s"} (age rounded to ms)."""
         age = None if self.oldest_age_s is None else round(self.oldest_age_s, 3)
         return {"depth": self.depth, "bytes": self.bytes, "oldest_age_s": age}
 
 
 def measure(conn: sqlite3.Connection, clock: SystemClock, offset_s: float | None) -> OutboxBacklog:
+    """Measure the outbox in ``conn`` now: an :class:`OutboxBacklog`.
+
+    ``clock`` gives the device's clocks; ``offset_s`` is central's time minus
+    the device's (seconds; None when unknown), used to age events stamped
+    before a boot.  Raises sqlite3.Error when the store cannot be read.
+    """
     by_priority = dict(conn.execute("SELECT priority, COUNT(*) FROM sync_outbox GROUP BY priority"))
     total_bytes = conn.execute("SELECT COALESCE(SUM(size), 0) FROM sync_outbox").fetchone()[0]
     row = conn.execute("SELECT mono_ns, boot_id, ref_time FROM sync_outbox ORDER BY seq LIMIT 1").fetchone()

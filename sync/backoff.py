@@ -24,6 +24,12 @@ import random
 
 
 class JitteredBackoff:
+    """Capped exponential backoff with full jitter: the n-th delay is uniform(0, min(cap_s, base_s * 2**n)) seconds.
+
+    ``base_s`` and ``cap_s`` are seconds; ``rng`` makes the delays
+    reproducible in tests.  Unrelated to drivers.idcard.port.Backoff, which
+    doubles deterministically between reopen attempts of a serial port.
+    """
     def __init__(self, base_s: float, cap_s: float, rng: random.Random | None = None):
         self.base_s = base_s
         self.cap_s = cap_s
@@ -31,16 +37,21 @@ class JitteredBackoff:
         self.rng = rng or random.Random()
 
     def next_delay(self) -> float:
-        """The next sleep after one more failure."""
+        """The next sleep in seconds (0 to the current ceiling) after one more failure."""
         ceiling = min(self.cap_s, self.base_s * 2 ** min(self.failures, 30))
         self.failures += 1
         return self.rng.uniform(0, ceiling)
 
     def reset(self) -> None:
+        """Forget the failures (after a success): the next delay starts from ``base_s`` again."""
         self.failures = 0
 
 
 class RetryBudget:
+    """The AWS SDK's retry token bucket: ``capacity`` tokens; a retry costs ``retry_cost``, a timeout ``timeout_cost``.
+
+    Each success gives back ``refund`` tokens (up to ``capacity``).
+    """
     def __init__(self, capacity: int = 500, retry_cost: int = 5, timeout_cost: int = 10, refund: int = 1):
         self.capacity = capacity
         self.tokens = capacity
@@ -57,10 +68,12 @@ class RetryBudget:
         return True
 
     def succeed(self) -> None:
+        """Refund ``refund`` tokens after a success (never above ``capacity``)."""
         self.tokens = min(self.capacity, self.tokens + self.refund)
 
     @property
     def exhausted(self) -> bool:
+        """True when the budget cannot pay for one more ordinary retry."""
         return self.tokens < self.retry_cost
 
 

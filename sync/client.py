@@ -58,6 +58,7 @@ class Gone(CentralCallFailed):
 
 @dataclass
 class Credentials:
+    """What enrolment gave this device: central's base URL, its id, its HMAC secret (bytes) and a CA file ("": none)."""
     central_url: str
     device_id: str
     secret: bytes
@@ -65,6 +66,7 @@ class Credentials:
 
     @classmethod
     def from_state(cls, state: dict) -> "Credentials | None":
+        """The credentials kept in the store's sync state (a dict), or None when the device is not enrolled."""
         if not state.get("secret") or not state.get("central_url"):
             return None
         return cls(state["central_url"], state["device_id"], base64.b64decode(state["secret"]),
@@ -72,11 +74,21 @@ class Credentials:
 
 
 def tls_verify(ca_file: str, config_ca: str) -> bool | str:
-    """What requests verifies TLS against: the enrolment's CA, else the config's, else the system's."""
+    """What requests verifies TLS against: the enrolment's CA file, else the config's ``ca_bundle``, else True."""
     return ca_file or config_ca or True
 
 
 class CentralClient:
+    """The device's HTTP client for central: one keep-alive session, every request signed with ``creds``.
+
+    ``verify`` is True (system CAs), False or a CA bundle path.
+    ``connect_timeout_s`` and ``read_timeout_s`` bound one request (the whole
+    answer must arrive within their sum); a Retry-After longer than
+    ``retry_after_max_s`` seconds is clamped.  ``clock_offset_s`` is central's
+    time minus the device's, when known from an earlier run.  Calls raise the
+    :class:`CentralCallFailed` family: :class:`Retryable`,
+    :class:`CredentialsRejected`, :class:`BatchRefused` or :class:`Gone`.
+    """
     def __init__(self, creds: Credentials, *, verify: bool | str = True, connect_timeout_s: float = 5.0,
                  read_timeout_s: float = 30.0, retry_after_max_s: float = 600.0,
                  clock: SystemClock | None = None, clock_offset_s: float | None = None):
@@ -92,17 +104,29 @@ class CentralClient:
         self.clock_offset_s = clock_offset_s  # central minus device wall clock, when known
 
     def close(self) -> None:
+        """Close the keep-alive session (idempotent)."""
         self.session.close()
 
     def central_now(self) -> float:
+        """Central's time now, in seconds since the epoch: the device's wall clock plus the learned offset."""
         return self.clock.wall() + (self.clock_offset_s or 0.0)
 
     # -- calls ---------------------------------------------------------------------------------
     def post_events(self, gz_body: bytes) -> dict:
+        """POST one gzip'd JSON batch (``gz_body``, exactly as signed) to /v1/events; return central's answer (a dict).
+
+        Raises Retryable (network, timeout, 5xx, 429, unexpected answer),
+        CredentialsRejected (re-enrol) or BatchRefused (400/413: split the batch).
+        """
         return self._signed("POST", f"{wire.API_PREFIX}/events", gz_body,
                             {"Content-Type": "application/json", "Content-Encoding": "gzip"})
 
     def get_reference(self, dataset: str, cursor: str | None, limit: int) -> dict:
+        """One page of reference ``dataset`` after ``cursor`` (None: a full snapshot), at most ``limit`` items.
+
+        Returns central's page (a dict with items, deleted, cursor, more, full).
+        Raises Gone (410: the cursor expired, resync), Retryable or CredentialsRejected.
+        """
         query = f"limit={int(limit)}" + (f"&cursor={requests.utils.quote(cursor, safe='')}" if cursor else "")
         return self._signed("GET", f"{wire.API_PREFIX}/reference/{dataset}?{query}", b"", {})
 
@@ -206,9 +230,14 @@ class CentralClient:
 
 def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str = True,
            timeout_s: float = 15.0, public_key: str | None = None) -> dict:
-    """Exchange a one-time token for this device's secret; return the enrolment state to keep.
+    """Exchange the one-time ``token`` for this device's secret at ``central_url``; return the enrolment state to keep.
 
-    ``public_key`` (base64 of the raw Ed25519 public key) registers the terminal's signing key.
+    ``verify`` is as for CentralClient; ``timeout_s`` bounds the request in
+    seconds; ``public_key`` (base64 of the raw Ed25519 public key) registers
+    the terminal's signing key.  The returned dict holds central_url,
+    device_id, secret (base64), enrolled_at, server_time and last_seq.  Raises
+    CentralCallFailed when central cannot be reached, refuses the token or
+    answers with something that is not a valid enrolment.
     """
     url = central_url.rstrip("/") + f"{wire.API_PREFIX}/enroll"
     request = {"device_id": device_id, "token": token}
@@ -223,10 +252,10 @@ def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str =
     body = _json(response)
     if response.status_code == 401:
         raise CentralCallFailed("central refused the enrolment token (invalid_token): it is wrong, expired or "
-                           "already used; ask for a new one with 'terminal central token'")
+                                "already used; ask for a new one with 'terminal central token'")
     if response.status_code != 200:
         raise CentralCallFailed(f"enrolment failed: central answered {response.status_code} "
-                           f"({body.get('error') or response.text[:120]})")
+                                f"({body.get('error') or response.text[:120]})")
     try:
         secret = base64.b64decode(body["secret"], validate=True)
     except (KeyError, ValueError, TypeError):

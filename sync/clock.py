@@ -75,18 +75,23 @@ class SystemClock:
     """The machine's clocks.  Tests pass a subclass that jumps the wall clock."""
 
     def wall(self) -> float:
+        """The wall clock: seconds since the epoch (may be wrong until NTP syncs)."""
         return time.time()
 
     def mono_ns(self) -> int:
+        """The monotonic clock in nanoseconds (meaningful only within one boot)."""
         return time.monotonic_ns()
 
     def synced(self) -> bool:
+        """True when the kernel says NTP has synchronised the wall clock."""
         return kernel_clock_synced()
 
     def boot_id(self) -> str:
+        """This boot's id (/proc/sys/kernel/random/boot_id), to tell monotonic readings of different boots apart."""
         return boot_id()
 
     def stamp(self) -> dict:
+        """All four readings at once: {"wall", "mono", "boot_id", "clock_synced"}."""
         return {"wall": self.wall(), "mono": self.mono_ns(), "boot_id": self.boot_id(),
                 "clock_synced": self.synced()}
 
@@ -99,9 +104,11 @@ class JumpedClock(SystemClock):
     pretend_synced: bool | None = None
 
     def wall(self) -> float:
+        """The true wall clock plus ``offset_s`` seconds."""
         return time.time() + self.offset_s
 
     def synced(self) -> bool:
+        """``pretend_synced`` when given, else what the kernel says."""
         return kernel_clock_synced() if self.pretend_synced is None else self.pretend_synced
 
 

@@ -92,16 +92,19 @@ def single_forwarder(store_path) -> Iterator[None]:
 
 @dataclass
 class Batch:
+    """One upload: the outbox ``rows`` it carries and ``body``, the gzip'd JSON exactly as sent and signed."""
     rows: list[dict]
     body: bytes  # gzip of the JSON body, exactly as sent (and signed)
 
     @property
     def seqs(self) -> list[int]:
+        """The outbox sequence numbers in this batch, in order."""
         return [r["seq"] for r in self.rows]
 
 
 @dataclass
 class RunResult:
+    """Counts for one forwarder run: events sent, central's answers (accepted, duplicate, rejected), failed calls."""
     sent: int = 0
     accepted: int = 0
     duplicate: int = 0
@@ -110,6 +113,14 @@ class RunResult:
 
 
 class Forwarder:
+    """Forwards the outbox of ``store`` to central in signed batches, pacing retries, until stopped.
+
+    ``settings`` is the config's ``[sync]`` section (durations in seconds);
+    ``device_id`` is this terminal's; ``stop`` ends :meth:`run` between steps;
+    ``puller`` (a sync.pull.Puller) pulls reference data every
+    ``pull_interval_s``; ``notify`` is called with systemd notify fields.
+    ``clock`` and ``rng`` are for tests.
+    """
     def __init__(self, store, settings, *, device_id: str, clock: SystemClock | None = None,
                  stop: threading.Event | None = None, rng: random.Random | None = None,
                  puller=None, notify=None):

@@ -47,6 +47,7 @@ def ensure_terminal_key(store) -> str:
 
 
 def public_key(conn) -> str:
+    """This terminal's Ed25519 public key, base64 of 32 raw bytes; raises SigningKeyUnavailable before enrolment."""
     held = get_state(conn, STATE_KEY)
     if held is None:
         raise SigningKeyUnavailable("this terminal has no signing key yet; it is made by 'terminal sync enroll'")
@@ -63,6 +64,7 @@ def sign(conn, message: bytes) -> str:
 
 
 def verify(public_b64: str, message: bytes, signature_b64: str) -> bool:
+    """True when ``signature_b64`` is ``public_b64``'s Ed25519 signature of ``message``; else False (never raises)."""
     try:
         Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64)).verify(
             base64.b64decode(signature_b64), message)

@@ -55,6 +55,7 @@ class OutboxFull(OutboxError):
 
 @dataclass(frozen=True)
 class Recorded:
+    """What :func:`record` stored: the event's outbox ``seq``, its idempotency ``key`` and wire ``priority``."""
     seq: int
     key: str
     priority: int

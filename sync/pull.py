@@ -48,6 +48,12 @@ def id_hmac(key: bytes, id_number: str) -> str:
 
 
 class Puller:
+    """Pulls central's reference datasets into the store, page by page; each page is committed, so a stop resumes.
+
+    ``page_limit`` is the most items asked per page; ``datasets`` the names
+    pulled (default every one in sync.wire.DATASETS); ``stop`` is checked
+    between pages.
+    """
     def __init__(self, store, *, page_limit: int = 500, datasets: tuple[str, ...] = wire.DATASETS,
                  stop: threading.Event | None = None):
         self.store = store
@@ -68,6 +74,12 @@ class Puller:
         return self.stop is not None and self.stop.is_set()
 
     def pull(self, client: CentralClient, dataset: str) -> int:
+        """Pull ``dataset`` until central has no more pages; return the number of items applied.
+
+        A full snapshot is staged and swapped in when complete.  Raises
+        ReferenceDataError for a malformed page, a 410 to a snapshot request or
+        endless pages, and the CentralCallFailed family from ``client``.
+        """
         applied = 0
         resets = 0
         for _ in range(MAX_PAGES_PER_PASS):
@@ -79,7 +91,8 @@ class Puller:
                 if ask is None or resets:
                     # A snapshot request cannot be stale: looping would only hammer central.
                     raise ReferenceDataError(f"{dataset}: central answered 410 even to a full snapshot request "
-                                          f"({exc}); check central's reference data, the next pull retries") from None
+                                             f"({exc}); check central's reference data, the next pull retries"
+                                             ) from None
                 resets += 1
                 log.warning("sync.pull_full_resync", dataset=dataset, reason="central answered 410")
                 self._reset(dataset)
@@ -148,6 +161,7 @@ class Puller:
             " synced_at = excluded.synced_at", (dataset, cursor, time.time()))
 
     def count(self, dataset: str) -> int:
+        """How many items of ``dataset`` the store holds."""
         return self.store.conn.execute("SELECT COUNT(*) FROM sync_ref_items WHERE dataset = ?",
                                        (dataset,)).fetchone()[0]
 
@@ -156,7 +170,8 @@ def _check_page(dataset: str, page) -> None:
     ok = (isinstance(page, dict) and isinstance(page.get("items"), list) and isinstance(page.get("deleted", []), list)
           and isinstance(page.get("cursor"), str) and all(isinstance(i, dict) and "id" in i for i in page["items"]))
     if not ok:
-        raise ReferenceDataError(f"{dataset}: central sent a malformed page (needs items with ids, deleted, cursor)")
+        raise ReferenceDataError(f"{dataset}: central sent a malformed page "
+                                 f"(needs items with ids, deleted, cursor)")
     page.setdefault("deleted", [])
     page["more"] = bool(page.get("more"))
     page["full"] = bool(page.get("full"))
@@ -164,11 +179,13 @@ def _check_page(dataset: str, page) -> None:
 
 # -- reads for the role processes ------------------------------------------------------------------
 def reference_items(conn, dataset: str) -> list[dict]:
+    """Every item of ``dataset`` held in the store ``conn``, ordered by id (a list of dicts; empty before a pull)."""
     return [json.loads(d) for (d,) in conn.execute(
         "SELECT data FROM sync_ref_items WHERE dataset = ? ORDER BY id", (dataset,))]
 
 
 def reference_item(conn, dataset: str, item_id: str) -> dict | None:
+    """The item ``item_id`` of ``dataset`` in the store ``conn``, or None when it is not there."""
     row = conn.execute("SELECT data FROM sync_ref_items WHERE dataset = ? AND id = ?", (dataset, item_id)).fetchone()
     return json.loads(row[0]) if row else None
 

@@ -13,6 +13,10 @@ import time
 
 
 class Notifier:
+    """Sends systemd notify messages to $NOTIFY_SOCKET; pings the watchdog at half of $WATCHDOG_USEC.
+
+    ``env`` replaces os.environ (for tests).  Outside systemd every call does nothing.
+    """
     def __init__(self, env=None):
         env = os.environ if env is None else env
         self.address = env.get("NOTIFY_SOCKET", "")
@@ -23,6 +27,11 @@ class Notifier:
 
     def notify(self, *, ready: bool = False, status: str | None = None, watchdog: bool = False,
                stopping: bool = False) -> bool:
+        """Send READY=1, STOPPING=1, STATUS=``status`` (cut to 200 characters) and, when due, WATCHDOG=1.
+
+        Returns True when a message was sent; False when there was nothing to
+        send, no socket, or the send failed (never raises).
+        """
         lines = []
         if ready:
             lines.append("READY=1")

@@ -73,6 +73,7 @@ EVENT_COLUMNS = ("seq", "key", "type", "schema", "priority", "payload", "size", 
 
 
 def get_state(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
+    """The JSON value kept under ``key`` in sync_state, or ``default`` when it is not there."""
     row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
     return default if row is None else json.loads(row[0])
 
@@ -84,6 +85,7 @@ def set_state(conn: sqlite3.Connection, key: str, value: Any) -> None:
 
 
 def all_state(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Every key of sync_state with its JSON value, as a dict."""
     return {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM sync_state")}
 
 

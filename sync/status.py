@@ -15,6 +15,11 @@ PRIORITY_NAMES = {wire.PRIORITY_AUDIT: "audit", wire.PRIORITY_TRANSACTION: "tran
 
 
 def collect(store, cfg, clock: SystemClock | None = None) -> dict:
+    """What ``terminal sync status`` shows, as a dict: enrolment, backlog, last success and error, clock offset.
+
+    ``store`` is the open sync.store.Store, ``cfg`` the terminal's Config;
+    ``clock`` is for tests.  Raises sqlite3.Error when the store cannot be read.
+    """
     clock = clock or SystemClock()
     conn = store.conn
     state = all_state(conn)
@@ -57,6 +62,7 @@ def _not_enrolled(info: dict) -> str:
 
 
 def render(info: dict) -> str:
+    """The status ``info`` (from :func:`collect`) as text for a person, one fact per line."""
     def when(at):
         return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(at)) if at else "never"
 
@@ -77,7 +83,8 @@ def render(info: dict) -> str:
     lines.append(f"dead letters  {info['dead_letters']}" + (" (see 'terminal sync dead-letters')"
                                                              if info["dead_letters"] else ""))
     d = info["dropped_telemetry"]
-    lines.append(f"dropped       ttl {d.get('ttl', 0)}, cap {d.get('cap', 0)}, budget {d.get('budget', 0)} (telemetry only)")
+    lines.append(f"dropped       ttl {d.get('ttl', 0)}, cap {d.get('cap', 0)}, budget {d.get('budget', 0)} "
+                 f"(telemetry only)")
     off = info["clock_offset_s"]
     lines.append(f"clock offset  {'unknown' if off is None else f'{off:+.3f} s'} (central minus device); "
                  f"NTP synced: {'yes' if info['clock_synced'] else 'no'}")

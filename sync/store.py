@@ -96,6 +96,7 @@ class Store:
                 raise
 
     def schema_versions(self) -> dict[str, int]:
+        """The applied schema version of each module: {module name: highest version}."""
         rows = self.conn.execute("SELECT module, MAX(version) FROM schema_migrations GROUP BY module")
         return dict(rows.fetchall())
 
@@ -150,6 +151,7 @@ class Store:
         return len(events)
 
     def close(self) -> None:
+        """Close the database connection."""
         self.conn.close()
 
     def __enter__(self) -> "Store":

@@ -129,4 +129,5 @@ def _restore(args) -> int:
 
 
 def store_path(cfg) -> Path:
+    """The database file of the configuration ``cfg``: ``[store] path``, else ``<state_dir>/terminal.db``."""
     return Path(cfg.store.path) if cfg.store.path else Path(cfg.state_dir) / "terminal.db"

@@ -56,6 +56,7 @@ def store_files(path: Path) -> list[Path]:
 
 
 def running_user() -> tuple[str, int]:
+    """This process's user name and uid (the uid as the name when it has no passwd entry)."""
     try:
         return getpass.getuser(), os.geteuid()
     except (KeyError, OSError):
@@ -78,6 +79,7 @@ def inaccessible(files: list[Path]) -> list[Path]:
 
 
 def free_bytes(directory: Path) -> int | None:
+    """Bytes free for this user on the file system holding ``directory``; None when it cannot be asked."""
     try:
         st = os.statvfs(directory)
     except OSError:
@@ -86,6 +88,7 @@ def free_bytes(directory: Path) -> int | None:
 
 
 def read_only_fs(directory: Path) -> bool:
+    """True when ``directory`` is on a file system mounted read-only (False when it cannot be asked)."""
     try:
         return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
     except OSError:
@@ -93,6 +96,10 @@ def read_only_fs(directory: Path) -> bool:
 
 
 def ownership_message(path: Path, files: list[Path], what: str = "cannot use the database") -> str:
+    """The one line for store files at ``path`` this user cannot use: who owns ``files``, and the fix.
+
+    The fix is the chown (or chmod) to run; ``what`` says what failed (e.g. "cannot use the database").
+    """
     user, uid = running_user()
     shown = ", ".join(describe(f) for f in files)
     # A root run leaves several files (-wal, -shm, lock): name every one not ours, so one chown fixes all.
@@ -115,6 +122,7 @@ def _not_ours(f: Path) -> bool:
 
 
 def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters (* ? [) quoted, to glob for files that start with it."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 

@@ -85,6 +85,7 @@ DATASETS = ("directory", "claims", "templates", "config", "revoked_badges", "key
 
 
 def body_hash(body: bytes) -> str:
+    """The SHA-256 of a request body, lowercase hex: the body part of the signed string."""
     return hashlib.sha256(body).hexdigest()
 
 

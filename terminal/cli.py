@@ -34,6 +34,7 @@ log = get_logger("terminal.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``terminal`` argument parser with every area's subcommands (from ``COMMAND_MODULES``)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH",
                         help="terminal configuration file (default: $TERMINAL_CONFIG, "
@@ -56,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``terminal ARGV`` (``argv`` None: sys.argv[1:]); return the exit code.
+
+    0 on success, a TerminalError's ``exit_code`` (1, or 2 for bad
+    configuration or usage) with its message as one line on stderr, 130 on
+    Ctrl-C, 1 for an unexpected error (its masked traceback goes to the log or
+    a private file, never the screen).  argparse exits 2 on a usage error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     service = getattr(args, "service", False)

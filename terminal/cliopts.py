@@ -33,8 +33,8 @@ import math
 import re
 import sys
 
-__all__ = ["number", "seconds", "whole", "listen_address", "json_option", "timeout_option", "out_option", "listen_option",
-           "port_option", "example", "deprecated_alias"]
+__all__ = ["number", "seconds", "whole", "listen_address", "json_option", "timeout_option", "out_option",
+           "listen_option", "port_option", "example", "deprecated_alias"]
 
 
 # A plain decimal only: float() would also take 'nan', 'inf', '1_0' and other scripts' digits.

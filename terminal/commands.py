@@ -56,7 +56,10 @@ def register(sub, common) -> None:
 
 
 def tcp_port(text: str) -> int:
-    """argparse type: a TCP port, ASCII digits 1-65535 ('８７４０' or '8740\n' is refused)."""
+    """argparse type: a TCP port 1-65535 in ASCII digits ('８７４０' is refused).
+
+    Returns the port as an int; raises argparse.ArgumentTypeError otherwise.
+    """
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
     return int(text)

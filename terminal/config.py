@@ -76,6 +76,7 @@ class Config(Mapping):
         return f"Config({self._values!r})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The tree as plain nested dicts (lists stay tuples), e.g. for JSON output or comparing two files."""
         return {k: v.to_dict() if isinstance(v, Config) else v for k, v in self._values.items()}
 
 

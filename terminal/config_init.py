@@ -19,6 +19,14 @@ from terminal.settings_model import NO_VALUE, Section, Setting
 
 def render_config(role: str, *, state_dir: str, device_id: str | None = None,
                   site: str | None = None, sim: bool = False) -> str:
+    """A complete, commented TOML configuration for ``role`` ("kiosk" or "dropbox"), as text.
+
+    ``state_dir`` is written as ``state_dir`` and fills ``{state_dir}`` in
+    simulated paths; ``device_id`` and ``site`` replace the example values;
+    ``sim=True`` writes every device as its simulator.  The result passes
+    terminal.schema.parse_config.  Raises nothing for a known role; an unknown
+    role gives a file the loader refuses.
+    """
     top = {"role": role, "state_dir": state_dir}
     if device_id:
         top["device_id"] = device_id

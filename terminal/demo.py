@@ -48,8 +48,9 @@ class DemoPorts:
                 continue
             holder = port_holder(port)
             who = f"pid {holder[0]} ({holder[1][:120]})" if holder else "another process (not ours to see)"
+            what = name.replace("a4", "A4 printer").replace("cr80", "CR80 printer")
             raise TerminalError(
-                f"port {port} on 127.0.0.1, for the demo's {name.replace('a4', 'A4 printer').replace('cr80', 'CR80 printer')}, "
+                f"port {port} on 127.0.0.1, for the demo's {what}, "
                 f"is taken by {who}. Stop that process, or choose another port: "
                 f"terminal demo {flag} {_suggest(port)}", exit_code=2)
 
@@ -77,13 +78,16 @@ def _suggest(port: int) -> int:
 
 @dataclass(frozen=True)
 class DemoLayout:
+    """Where the demo keeps each terminal's files under its state folder ``root``, and its servers' ``ports``."""
     root: Path
     ports: DemoPorts = DemoPorts()
 
     def terminal_dir(self, role: str) -> Path:
+        """The folder of the ``role`` terminal ("kiosk" or "dropbox"): ``<root>/<role>``."""
         return self.root / role
 
     def config_path(self, role: str) -> Path:
+        """The configuration file of the ``role`` terminal: ``<root>/<role>/terminal.toml``."""
         return self.terminal_dir(role) / "terminal.toml"
 
 
@@ -93,7 +97,10 @@ def terminal_argv(*args: str) -> list[str]:
 
 
 def demo_services(layout: DemoLayout) -> list[Service]:
-    """Every long-running process of the demo, in start order."""
+    """Every long-running process of the demo laid out in ``layout``, in start order: a list of Service.
+
+    Reads the kiosk's configuration, so raises terminal.config.ConfigError when it is invalid.
+    """
     services: list[Service] = []
     services += _central_services(layout)
     kiosk = load_config(layout.config_path("kiosk"))
@@ -157,7 +164,11 @@ def _enrolment(layout: DemoLayout, role: str, url: str) -> None:
 
 
 def prepare(root: str | os.PathLike, ports: DemoPorts = DemoPorts()) -> DemoLayout:
-    """Write (once) the two simulated terminals' configs, point them at this run's ports, open their stores."""
+    """Write (once) the two simulated terminals' configs under ``root``, point them at ``ports``, open their stores.
+
+    Returns the DemoLayout.  Raises terminal.config.ConfigError for an edited,
+    invalid config and sync.store.StoreError when a store cannot be opened.
+    """
     from sync.state import get_state, set_state
     from sync.store import open_store
     from sync.store_cli import store_path

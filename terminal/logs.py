@@ -36,25 +36,32 @@ class EventLogger:
             self.logger.log(level, event, extra={"fields": fields}, exc_info=exc_info, stacklevel=3)
 
     def debug(self, event: str, **fields: Any) -> None:
+        """Log ``event`` (a dotted name, e.g. ``sync.batch_sent``) at DEBUG with ``fields`` as JSON keys."""
         self._log(logging.DEBUG, event, fields)
 
     def info(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at INFO with ``fields`` (masked by the handler's filter); returns None."""
         self._log(logging.INFO, event, fields)
 
     def warning(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at WARNING with ``fields``; returns None."""
         self._log(logging.WARNING, event, fields)
 
     def error(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at ERROR with ``fields``; returns None."""
         self._log(logging.ERROR, event, fields)
 
     def critical(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at CRITICAL with ``fields``; returns None."""
         self._log(logging.CRITICAL, event, fields)
 
     def exception(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at ERROR with ``fields`` and the exception being handled (its traceback is masked too)."""
         self._log(logging.ERROR, event, fields, exc_info=True)
 
 
 def get_logger(name: str) -> EventLogger:
+    """The :class:`EventLogger` for ``name`` (a dotted module or area name, e.g. ``__name__``)."""
     return EventLogger(logging.getLogger(name))
 
 
@@ -62,6 +69,7 @@ class MaskPersonalData(logging.Filter):
     """Rewrites every record so that no ID number, phone or name leaves unmasked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Mask ID numbers, phones and names in the record's fields, message and traceback; always True."""
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             record.fields = {k: mask_field(k, v) for k, v in fields.items()}
@@ -81,7 +89,9 @@ class MaskPersonalData(logging.Filter):
 
 
 class JsonLines(logging.Formatter):
+    """Formats a record as one JSON object: ts (UTC, ms), level, logger, event, then the event's fields."""
     def format(self, record: logging.LogRecord) -> str:
+        """The JSON line for ``record`` (no newline); a field named like a reserved key becomes ``field_<key>``."""
         line: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
@@ -97,7 +107,13 @@ class JsonLines(logging.Formatter):
 
 
 def setup_logging(level: str = "info", stream=None) -> logging.Handler:
-    """Send every logger's records, masked, as JSON lines to ``stream`` (stdout)."""
+    """Send every logger's records, masked, as JSON lines to ``stream`` (default stdout).
+
+    ``level`` is debug, info, warning, error or critical (case-insensitive).
+    Replaces a handler an earlier call installed, so calling it twice does not
+    duplicate lines.  Returns the installed handler; raises ValueError for an
+    unknown level name.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_service_terminals", False):

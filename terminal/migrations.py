@@ -10,6 +10,7 @@ from sync.store import Migration
 
 
 def all_migrations() -> list[Migration]:
+    """Every area's store migrations, in the order they are applied: a list of sync.store.Migration."""
     from sync import state as sync_state
 
     migrations: list[Migration] = []

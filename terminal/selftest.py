@@ -29,7 +29,11 @@ def register(sub, common) -> None:
 
 
 def store_health(cfg) -> Health:
-    """The store's row: FAIL when it cannot be opened or a quarantine is unacknowledged."""
+    """The store's selftest row for the configuration ``cfg``: a drivers.health.Health, never an exception.
+
+    FAIL when the store cannot be opened, fails quick_check, or holds an
+    unacknowledged quarantine (the summary says what to run next).
+    """
     path = store_path(cfg)
     try:
         with open_store(path, all_migrations(), busy_timeout_ms=cfg.store.busy_timeout_ms) as store:

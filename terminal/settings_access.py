@@ -8,7 +8,12 @@ from terminal.schema import load_config
 
 
 def load_for_command(args) -> Config:
-    """Load ``--config`` (or the default), and apply its log level unless --log-level was given."""
+    """The configuration a subcommand runs with: ``args.config`` (None: $TERMINAL_CONFIG, else the system path).
+
+    For a service command (``args.service``) without ``--log-level`` the
+    file's ``[log] level`` is applied.  Returns the read-only Config; raises
+    terminal.config.ConfigError (exit 2) listing every problem in the file.
+    """
     cfg = load_config(getattr(args, "config", None))
     if not getattr(args, "log_level", None) and getattr(args, "service", False):
         import sys
