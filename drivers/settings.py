@@ -1,20 +1,88 @@
-"""Configuration sections for the devices (see terminal.schema).
+"""Configuration sections for the devices (see terminal.schema), and the rules their values obey.
 
 Every device section chooses ``backend = "real"`` or ``"sim"``; a section that
 is absent means the terminal has no such device.  ``roles`` names the roles
 that must have the device.
+
+Each limit is written once, here.  A number's bounds are its Setting's ``min``
+and ``max``, which the loader checks in a configuration file; code that takes
+the same value from Python (``SlotLock(max_energised_s=...)``,
+``CameraConfig(fps=...)``) checks it against that same Setting with
+:func:`check_bounds`, so a message can never name other bounds than the check
+applies.  Rules on a whole value (a resolution, a CSI device, the pin map) are
+functions here, called by the section's ``check`` and by the device's config
+object alike.
+
+>>> check_bounds(GPIO, "lock_max_energised_s", 11, device="slot-lock")
+Traceback (most recent call last):
+...
+drivers.errors.ConfigurationError: slot-lock: lock_max_energised_s 11 is out of range; use 0.1 to 10
+>>> section_values(CAMERA, {"backend": "sim", "sim_source": "/srv/frames"}, {"fps": 5.0}, device="camera")["fps"]
+5.0
 """
 
+import re
 import shlex
+from collections.abc import Mapping
+from typing import Any
 
-from terminal.config import Section, Setting
+from drivers.errors import ConfigurationError
+from terminal.settings_model import Section, Setting
 
 BACKENDS = ("real", "sim")
 
 
 def backend() -> Setting:
+    """The ``backend`` setting every device section starts with: ``"real"`` or ``"sim"`` (required)."""
     return Setting(str, "real: the physical device; sim: the protocol-level simulator",
                    choices=BACKENDS, example="real", sim="sim")
+
+
+def check_bounds(section: Section, key: str, value: Any, *, device: str, name: str | None = None,
+                 scale: float = 1.0) -> float:
+    """``value`` as a float if ``section``'s Setting ``key`` allows it, else :class:`ConfigurationError`.
+
+    ``device`` names the device in the error; ``name`` is the name the caller
+    knows the value by (default ``key``) and ``scale`` converts the Setting's
+    unit to the caller's (0.001 when the Setting is in ms and the value in s):
+    the bounds in the message are shown in the caller's unit.
+    """
+    setting = section.settings[key]
+    low, high = setting.min * scale, setting.max * scale
+    shown = name or key
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(device, f"{shown} {value!r} is not a number; use {low:g} to {high:g}")
+    if not low <= value <= high:  # also false for nan
+        raise ConfigurationError(device, f"{shown} {value} is out of range; use {low:g} to {high:g}")
+    return float(value)
+
+
+def section_values(section: Section, given: Mapping[str, Any], overrides: Mapping[str, Any] | None = None, *,
+                   device: str) -> dict[str, Any]:
+    """The values of a device section: the schema's defaults, then ``given``, then ``overrides``.
+
+    ``given`` is a loaded section (``cfg.gpio``) or a plain dict naming only
+    some keys; nested sections (``pins``) are merged the same way.  An unknown
+    key, or a required one missing, raises :class:`ConfigurationError` naming
+    ``device``.
+    """
+    overrides = overrides or {}
+    values: dict[str, Any] = {}
+    merged = {**given, **overrides}
+    unknown = sorted(set(merged) - set(section.settings))
+    if unknown:
+        raise ConfigurationError(device, f"unknown setting {', '.join(unknown)}",
+                                 hint=f"known: {', '.join(section.settings)}")
+    for key, spec in section.settings.items():
+        if isinstance(spec, Section):
+            values[key] = section_values(spec, merged.get(key, {}), device=device)
+        elif key in merged:
+            values[key] = merged[key]
+        elif spec.required:
+            raise ConfigurationError(device, f"{key} is required ({spec.doc})")
+        else:
+            values[key] = spec.default
+    return values
 
 
 def _check_idcard(values: dict) -> list[tuple[str, str]]:
@@ -51,10 +119,72 @@ IDCARD = Section(
 
 
 # -- camera (drivers/camera) ---------------------------------------------------
-def _check_camera(values: dict) -> list[tuple[str, str]]:
-    from drivers.camera.config import MAX_SIDE, MIN_SIDE, backend_for_device, parse_resolution
-    from drivers.errors import ConfigurationError
+MIN_SIDE, MAX_SIDE = 32, 4096
 
+
+def is_ascii_number(text: str) -> bool:
+    """True for one or more of the digits 0-9 and nothing else.
+
+    ``str.isdigit()`` and ``int()`` also take '²', '１２' and '١٢'; a device number or a size is
+    only ever written in ASCII, so anything else is refused with the setting named.
+
+    >>> is_ascii_number("12"), is_ascii_number("１２"), is_ascii_number("")
+    (True, False, False)
+    """
+    return bool(re.fullmatch(r"[0-9]+", text))
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """``"640x480"`` -> ``(640, 480)`` (width, height in pixels).
+
+    Raises :class:`ConfigurationError` naming the setting when ``text`` is not
+    WIDTHxHEIGHT in the digits 0-9 (the sizes themselves are checked by
+    :func:`resolution_problem`).
+
+    >>> parse_resolution("1280x720")
+    (1280, 720)
+    """
+    m = re.fullmatch(r"\s*([0-9]+)\s*[xX×]\s*([0-9]+)\s*", str(text))
+    if not m:
+        raise ConfigurationError("camera", f"resolution {text!r} is not of the form WIDTHxHEIGHT "
+                                 "(digits 0-9)", hint="for example 640x480")
+    return int(m.group(1)), int(m.group(2))
+
+
+def resolution_problem(width: int, height: int) -> str | None:
+    """Why a frame of ``width`` x ``height`` pixels cannot be asked for, or None.
+
+    >>> resolution_problem(640, 480) is None, resolution_problem(641, 480)
+    (True, 'sides must be even')
+    """
+    for side, value in (("width", width), ("height", height)):
+        if not MIN_SIDE <= value <= MAX_SIDE:
+            return f"{side} {value} is out of range; use {MIN_SIDE} to {MAX_SIDE}"
+    if width % 2 or height % 2:
+        # YUV420 (Picamera2, most USB cameras) subsamples by 2 in both directions.
+        return "sides must be even"
+    return None
+
+
+def backend_for_device(device: str) -> tuple[str, str]:
+    """``(backend, device)``: ``csi`` / ``csi:1`` name a CSI camera (Picamera2); anything else is V4L2.
+
+    Raises :class:`ConfigurationError` when the CSI camera number is not in the digits 0-9.
+
+    >>> backend_for_device("csi:1"), backend_for_device("/dev/video2")
+    (('picamera2', '1'), ('opencv', '/dev/video2'))
+    """
+    device = str(device).strip()
+    if device == "csi" or device.startswith("csi:"):
+        number = device.partition(":")[2] or "0"
+        if not is_ascii_number(number):
+            raise ConfigurationError("camera", f"device {device!r}: CSI camera number must be written with the "
+                                     "digits 0-9", hint="for example csi:0")
+        return "picamera2", number
+    return "opencv", device
+
+
+def _check_camera(values: dict) -> list[tuple[str, str]]:
     problems = []
     if values["backend"] == "real":
         try:
@@ -63,8 +193,8 @@ def _check_camera(values: dict) -> list[tuple[str, str]]:
             problems.append(("device", exc.reason))
     try:
         width, height = parse_resolution(values["resolution"])
-        if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE) or width % 2 or height % 2:
-            problems.append(("resolution", f"{width}x{height}: sides must be even and {MIN_SIDE} to {MAX_SIDE}"))
+        if problem := resolution_problem(width, height):
+            problems.append(("resolution", f"{width}x{height}: {problem}"))
     except ConfigurationError as exc:
         problems.append(("resolution", exc.reason))
     if values["backend"] == "sim" and not values["sim_source"].strip():
@@ -94,15 +224,30 @@ CAMERA = Section(
 
 
 # -- GPIO (drivers/gpio) -------------------------------------------------------
-def _check_pins(values: dict) -> list[tuple[str, str]]:
-    from drivers.gpio.config import pin_problems
+MIN_PIN, MAX_PIN = 2, 27  # BCM numbers; 0 and 1 are the HAT ID EEPROM bus, 28+ are not on the header
 
-    return pin_problems(values)
+
+def pin_problems(pins: Mapping[str, int]) -> list[tuple[str, str]]:
+    """(role, problem) for every pin out of range or used twice, in ``pins`` order.
+
+    >>> pin_problems({"lock": 17, "buzzer": 17, "door": 40})
+    [('buzzer', 'GPIO17 is already used by pins.lock; every pin once only'), \
+('door', '40 is not a header GPIO; use a BCM number 2 to 27')]
+    """
+    used: dict[int, str] = {}
+    problems = []
+    for role, pin in pins.items():
+        if isinstance(pin, bool) or not isinstance(pin, int) or not MIN_PIN <= pin <= MAX_PIN:
+            problems.append((role, f"{pin!r} is not a header GPIO; use a BCM number {MIN_PIN} to {MAX_PIN}"))
+        elif pin in used:
+            problems.append((role, f"GPIO{pin} is already used by pins.{used[pin]}; every pin once only"))
+        else:
+            used[pin] = role
+    return problems
 
 
 def _pin(role: str, default: int) -> Setting:
-    # BCM numbers; 0 and 1 are the HAT ID EEPROM bus, 28+ are not on the header.
-    return Setting(int, f"BCM GPIO number of the {role}", default=default, min=2, max=27)
+    return Setting(int, f"BCM GPIO number of the {role}", default=default, min=MIN_PIN, max=MAX_PIN)
 
 
 GPIO_PINS = Section(
@@ -115,7 +260,7 @@ GPIO_PINS = Section(
         "led_red": _pin("red status LED", 24),
         "buzzer": _pin("buzzer", 25),
     },
-    check=_check_pins,
+    check=pin_problems,
 )
 
 GPIO = Section(

@@ -15,36 +15,19 @@ drivers.errors.ConfigurationError: camera: fps 0 is out of range; use 1 to 120
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from drivers.errors import ConfigurationError
+# The rules live in the schema, once; they are named here too, where a camera's config is built.
+from drivers.settings import (CAMERA, MAX_SIDE, MIN_SIDE, backend_for_device, check_bounds, is_ascii_number,
+                              parse_resolution, resolution_problem)
+
+__all__ = ["BACKENDS", "CameraConfig", "MAX_SIDE", "MIN_SIDE", "backend_for_device", "is_ascii_number",
+           "parse_resolution"]
 
 BACKENDS = ("opencv", "picamera2", "sim")
-MIN_SIDE, MAX_SIDE = 32, 4096
-MIN_FPS, MAX_FPS = 1.0, 120.0
-
-
-def is_ascii_number(text: str) -> bool:
-    """True for one or more of the digits 0-9 and nothing else.
-
-    ``str.isdigit()`` and ``int()`` also take '²', '１２' and '١٢'; a device number or a size is
-    only ever written in ASCII, so anything else is refused with the setting named.
-    """
-    return bool(re.fullmatch(r"[0-9]+", text))
-
-
-def parse_resolution(text: str) -> tuple[int, int]:
-    """``"640x480"`` -> ``(640, 480)``; raise :class:`ConfigurationError` naming the setting.
-
-    >>> parse_resolution("1280x720")
-    (1280, 720)
-    """
-    m = re.fullmatch(r"\s*([0-9]+)\s*[xX×]\s*([0-9]+)\s*", str(text))
-    if not m:
-        raise ConfigurationError("camera", f"resolution {text!r} is not of the form WIDTHxHEIGHT "
-                                 "(digits 0-9)", hint="for example 640x480")
-    return int(m.group(1)), int(m.group(2))
 
 
 def _side(value) -> int:
@@ -54,25 +37,33 @@ def _side(value) -> int:
     return int(value)
 
 
+def _default(key: str) -> Any:
+    return CAMERA.settings[key].default
+
+
 @dataclass(frozen=True)
 class CameraConfig:
-    """What to open and how.
+    """What to open and how (defaults are the ``[camera]`` section's).
 
     * ``backend``: ``opencv`` (USB/V4L2), ``picamera2`` (CSI, libcamera) or ``sim``.
     * ``device``: opencv: ``/dev/videoN``, a ``/dev/v4l/by-id/...`` link or an index;
       picamera2: the camera number; sim: a folder of images or a video file.
-    * ``resolution``: (width, height) of the grey frames delivered.
+    * ``resolution``: (width, height) in pixels of the grey frames delivered, or ``"WxH"``.
     * ``fps``: frames per second requested (the simulator paces itself to it).
-    * ``timeout_s``: how long one frame may take before :class:`DeviceTimeout`.
+    * ``timeout_s``: how long one frame may take, in seconds, before :class:`DeviceTimeout`.
     * ``loop``: sim only, start again at the end of the source.
+
+    Raises :class:`ConfigurationError` naming the setting for any value
+    outside the ``[camera]`` section's rules (the same bounds a
+    configuration file is checked against).
     """
 
     backend: str = "opencv"
-    device: str = "/dev/video0"
-    resolution: tuple[int, int] = (640, 480)
-    fps: float = 15.0
-    timeout_s: float = 2.0
-    loop: bool = True
+    device: str = _default("device")
+    resolution: tuple[int, int] = parse_resolution(_default("resolution"))
+    fps: float = _default("fps")
+    timeout_s: float = _default("timeout_s")
+    loop: bool = _default("sim_loop")
 
     def __post_init__(self):
         if self.backend not in BACKENDS:
@@ -84,39 +75,36 @@ class CameraConfig:
             width, height = (_side(v) for v in self.resolution)
         except (TypeError, ValueError):
             raise ConfigurationError("camera", f"resolution {self.resolution!r} is not (width, height)") from None
-        for side, value in (("width", width), ("height", height)):
-            if not MIN_SIDE <= value <= MAX_SIDE:
-                raise ConfigurationError("camera", f"resolution {side} {value} is out of range; "
-                                         f"use {MIN_SIDE} to {MAX_SIDE}")
-        if width % 2 or height % 2:
-            # YUV420 (Picamera2, most USB cameras) subsamples by 2 in both directions.
-            raise ConfigurationError("camera", f"resolution {width}x{height} must have even sides")
+        if problem := resolution_problem(width, height):
+            raise ConfigurationError("camera", f"resolution {problem} ({width}x{height})")
         object.__setattr__(self, "resolution", (width, height))
-        if not isinstance(self.fps, (int, float)) or not MIN_FPS <= self.fps <= MAX_FPS:
-            raise ConfigurationError("camera", f"fps {self.fps} is out of range; use {MIN_FPS:g} to {MAX_FPS:g}")
-        if not isinstance(self.timeout_s, (int, float)) or not 0.05 <= self.timeout_s <= 60:
-            raise ConfigurationError("camera", f"timeout_s {self.timeout_s} is out of range; use 0.05 to 60")
+        check_bounds(CAMERA, "fps", self.fps, device="camera")
+        check_bounds(CAMERA, "timeout_s", self.timeout_s, device="camera")
         if not str(self.device).strip():
             what = "sim_source" if self.backend == "sim" else "device"
             raise ConfigurationError("camera", f"{what} is empty")
 
     @property
     def width(self) -> int:
+        """Frame width, pixels."""
         return self.resolution[0]
 
     @property
     def height(self) -> int:
+        """Frame height, pixels."""
         return self.resolution[1]
 
     @property
     def frame_interval_s(self) -> float:
+        """Seconds between two frames at ``fps``."""
         return 1.0 / self.fps
 
     @classmethod
-    def from_settings(cls, section) -> "CameraConfig":
-        """Build from the ``[camera]`` section of the terminal configuration.
+    def from_settings(cls, section: Mapping[str, Any]) -> "CameraConfig":
+        """Build from the ``[camera]`` section's values (every key present).
 
         ``backend = "real"`` means opencv, or picamera2 when ``device`` is ``csi`` / ``csi:N``.
+        Raises :class:`ConfigurationError` as the constructor does.
         """
         if section["backend"] == "sim":
             return cls(backend="sim", device=section["sim_source"], resolution=section["resolution"],
@@ -124,19 +112,3 @@ class CameraConfig:
         backend, device = backend_for_device(section["device"])
         return cls(backend=backend, device=device, resolution=section["resolution"],
                    fps=section["fps"], timeout_s=section["timeout_s"])
-
-
-def backend_for_device(device: str) -> tuple[str, str]:
-    """``csi`` / ``csi:1`` name a CSI camera (Picamera2); anything else is a V4L2 device.
-
-    >>> backend_for_device("csi:1"), backend_for_device("/dev/video2")
-    (('picamera2', '1'), ('opencv', '/dev/video2'))
-    """
-    device = str(device).strip()
-    if device == "csi" or device.startswith("csi:"):
-        number = device.partition(":")[2] or "0"
-        if not is_ascii_number(number):
-            raise ConfigurationError("camera", f"device {device!r}: CSI camera number must be written with the digits 0-9",
-                                     hint="for example csi:0")
-        return "picamera2", number
-    return "opencv", device

@@ -1,5 +1,11 @@
 """The drop box's GPIO configuration as one explicit, validated object.
 
+The limits themselves live in the schema (:mod:`drivers.settings`): the pin
+map's rule is :func:`drivers.settings.pin_problems`, and the debounce times are
+checked against the ``[gpio]`` section's own bounds.  The lock's cap and
+cool-down are checked by :class:`~drivers.gpio.lock.SlotLock`, which also
+takes them directly from Python.
+
 >>> from drivers.gpio.config import GpioConfig
 >>> cfg = GpioConfig(pins={"lock": 17, "beam": 27, "door": 22, "led_green": 23, "led_red": 24, "buzzer": 17})
 Traceback (most recent call last):
@@ -9,43 +15,55 @@ drivers.errors.ConfigurationError: gpio: pins.buzzer: GPIO17 is already used by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from drivers.errors import ConfigurationError
-from drivers.gpio.factory import FACTORIES
+from drivers.gpio.pinfactory import FACTORIES
+from drivers.settings import GPIO, GPIO_PINS, check_bounds, pin_problems
 
-ROLES = ("lock", "beam", "door", "led_green", "led_red", "buzzer")
-DEFAULT_PINS = {"lock": 17, "beam": 27, "door": 22, "led_green": 23, "led_red": 24, "buzzer": 25}
-MIN_PIN, MAX_PIN = 2, 27  # 0/1 are the HAT EEPROM bus; 28+ are not on the 40-pin header
+DEFAULT_PINS = {role: setting.default for role, setting in GPIO_PINS.settings.items()}
+ROLES = tuple(DEFAULT_PINS)
 
 
-def pin_problems(pins: dict[str, int]) -> list[tuple[str, str]]:
-    """(role, problem) for every pin out of range or used twice."""
-    used: dict[int, str] = {}
-    problems = []
-    for role, pin in pins.items():
-        if isinstance(pin, bool) or not isinstance(pin, int) or not MIN_PIN <= pin <= MAX_PIN:
-            problems.append((role, f"{pin!r} is not a header GPIO; use a BCM number {MIN_PIN} to {MAX_PIN}"))
-        elif pin in used:
-            problems.append((role, f"GPIO{pin} is already used by pins.{used[pin]}; every pin once only"))
-        else:
-            used[pin] = role
-    return problems
+def _default(key: str) -> Any:
+    return GPIO.settings[key].default
 
 
 @dataclass(frozen=True)
 class GpioConfig:
-    """Pins (BCM numbers by role) and the electrical and timing choices around them."""
+    """Pins (BCM numbers by role) and the electrical and timing choices around them.
+
+    Args (defaults are the ``[gpio]`` section's):
+        pins: BCM number by role, every role of :data:`ROLES` once; no pin twice.
+        pin_factory: ``auto``, ``lgpio``, ``rpigpio`` or ``mock`` (gpiozero's MockFactory).
+        lock_active_high: false when the lock's relay board switches on a low input.
+        lock_max_energised_s: the coil's hard cap, seconds (checked by SlotLock).
+        lock_cooldown_s: the coil's rest between two unlocks, seconds (checked by SlotLock).
+        inputs_pull_up: sensors close to ground against the internal pull-up.
+        beam_bounce_s, door_bounce_s: how long a level must hold to count, seconds.
+        signals_active_high: false when the LEDs and buzzer are wired active-low.
+
+    Raises:
+        ConfigurationError: a role missing or unknown, a pin off the header or used
+        twice, an unknown pin factory, a debounce time outside the section's bounds.
+
+    >>> GpioConfig(beam_bounce_s=0.7)
+    Traceback (most recent call last):
+    ...
+    drivers.errors.ConfigurationError: gpio: beam_bounce_s 0.7 is out of range; use 0 to 0.5
+    """
 
     pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
-    pin_factory: str = "auto"              # auto | lgpio | rpigpio | mock
-    lock_active_high: bool = True
-    lock_max_energised_s: float = 3.0
-    lock_cooldown_s: float = 2.0
-    inputs_pull_up: bool = True
-    beam_bounce_s: float = 0.010
-    door_bounce_s: float = 0.050
-    signals_active_high: bool = True
+    pin_factory: str = _default("pin_factory")
+    lock_active_high: bool = _default("lock_active_high")
+    lock_max_energised_s: float = _default("lock_max_energised_s")
+    lock_cooldown_s: float = _default("lock_cooldown_s")
+    inputs_pull_up: bool = _default("inputs_pull_up")
+    beam_bounce_s: float = _default("beam_bounce_ms") / 1000
+    door_bounce_s: float = _default("door_bounce_ms") / 1000
+    signals_active_high: bool = _default("signals_active_high")
 
     def __post_init__(self):
         missing = [r for r in ROLES if r not in self.pins]
@@ -60,18 +78,15 @@ class GpioConfig:
         if self.pin_factory not in FACTORIES:
             raise ConfigurationError("gpio", f"pin_factory {self.pin_factory!r} is unknown; use one of "
                                      + ", ".join(FACTORIES))
-        if not 0.1 <= self.lock_max_energised_s <= 10.0:
-            raise ConfigurationError("gpio", f"lock_max_energised_s {self.lock_max_energised_s} is out of range; "
-                                     "use 0.1 to 10")
-        if not 0.0 <= self.lock_cooldown_s <= 60.0:
-            raise ConfigurationError("gpio", f"lock_cooldown_s {self.lock_cooldown_s} is out of range; use 0 to 60")
-        for name in ("beam_bounce_s", "door_bounce_s"):
-            if not 0.0 <= getattr(self, name) <= 2.0:
-                raise ConfigurationError("gpio", f"{name} {getattr(self, name)} is out of range; use 0 to 2")
+        for name, key in (("beam_bounce_s", "beam_bounce_ms"), ("door_bounce_s", "door_bounce_ms")):
+            check_bounds(GPIO, key, getattr(self, name), device="gpio", name=name, scale=0.001)
 
     @classmethod
-    def from_settings(cls, section) -> "GpioConfig":
-        """From the ``[gpio]`` section; ``backend = "sim"`` means gpiozero's MockFactory."""
+    def from_settings(cls, section: Mapping[str, Any]) -> "GpioConfig":
+        """From the ``[gpio]`` section's values (all keys present); ``backend = "sim"`` means MockFactory.
+
+        Raises :class:`ConfigurationError` as the constructor does.
+        """
         return cls(
             pins=dict(section["pins"]),
             pin_factory="mock" if section["backend"] == "sim" else section["pin_factory"],

@@ -15,7 +15,7 @@ board: it drops when the pin is released or floats.
 >>> factory = MockFactory()
 >>> with SlotLock(17, max_energised_s=0.5, cooldown_s=0, pin_factory=factory) as lock:
 ...     opened_for = lock.unlock(hold_s=0.1)
-...     print(lock.energised, lock.wait_locked(timeout=2), lock.energised)
+...     print(lock.energised, lock.wait_locked(timeout_s=2), lock.energised)
 True True False
 >>> factory.close()
 """
@@ -31,9 +31,10 @@ from collections.abc import Callable
 from gpiozero import DigitalOutputDevice
 
 from drivers.base import Device
-from drivers.errors import ConfigurationError, DeviceRefused
+from drivers.errors import DeviceRefused
 from drivers.gpio.contacts import gpio_call
 from drivers.health import Health
+from drivers.settings import GPIO, check_bounds
 from terminal.logs import get_logger
 
 log = get_logger(__name__)
@@ -42,11 +43,29 @@ log = get_logger(__name__)
 class SlotLock(Device):
     """A fail-secure solenoid lock on a relay.
 
+    Args:
+        pin: BCM number of the relay's input.
+        active_high: false when the relay board switches on a low input.
+        max_energised_s: the coil's hard cap, seconds (the ``[gpio]`` section's
+            ``lock_max_energised_s`` bounds, 0.1 to 10).
+        cooldown_s: the coil's rest between two unlocks, seconds (0 to 60).
+        pin_factory: a gpiozero pin factory (None: gpiozero's default).
+
+    Raises :class:`ConfigurationError` for a cap or cool-down outside the
+    section's bounds (the same Setting a configuration file is checked
+    against) or a pin gpiozero refuses, :class:`DeviceUnavailable` when the
+    pin library cannot claim the pin.
+
     * ``unlock(hold_s)`` energises for ``hold_s`` seconds (at most the cap);
       ``unlock()`` without ``hold_s`` holds until :meth:`lock` or the cap.
     * Reaching the cap is reported: a warning in the log, ``cap_trips``
       counts it and ``when_capped(energised_s)`` is called.
     * ``unlock()`` during the cool-down raises :class:`DeviceRefused`.
+
+    >>> from drivers.gpio import DropBoxGpio, GpioConfig
+    >>> with DropBoxGpio(GpioConfig(pin_factory="mock", lock_max_energised_s=0.2)) as gpio:
+    ...     print(gpio.lock.unlock(hold_s=60), gpio.lock.wait_locked(timeout_s=2), gpio.lock.cap_trips)
+    0.2 True 1
     """
 
     name = "slot-lock"
@@ -55,13 +74,10 @@ class SlotLock(Device):
                  cooldown_s: float = 2.0, pin_factory=None):
         super().__init__()
         self._mutex = threading.Lock()
-        if not 0 < max_energised_s <= 10:
-            raise ConfigurationError(self.name, f"lock_max_energised_s {max_energised_s} is out of range; use 0.1 to 10")
-        if cooldown_s < 0:
-            raise ConfigurationError(self.name, f"lock_cooldown_s {cooldown_s} must not be negative")
+        # The bounds are the schema's: a lock built from Python meets the same limits as a config file.
+        self.max_energised_s = check_bounds(GPIO, "lock_max_energised_s", max_energised_s, device=self.name)
+        self.cooldown_s = check_bounds(GPIO, "lock_cooldown_s", cooldown_s, device=self.name)
         self.pin = pin
-        self.max_energised_s = float(max_energised_s)
-        self.cooldown_s = float(cooldown_s)
         self.cap_trips = 0
         self.unlocks = 0
         self.when_unlocked: Callable[[], None] | None = None
@@ -79,14 +95,21 @@ class SlotLock(Device):
 
     @property
     def energised(self) -> bool:
+        """The coil is powered (the slot is unlocked)."""
         return not self._closed and bool(self._output.value)  # close() relocks before releasing the pin
 
     @property
     def locked(self) -> bool:
+        """The coil is unpowered (the slot is locked); also true once closed."""
         return not self.energised
 
     def unlock(self, hold_s: float | None = None) -> float:
-        """Energise the lock; return how long it will stay open at most."""
+        """Energise the lock for ``hold_s`` seconds (None: until :meth:`lock`), never past the cap.
+
+        Returns how long, in seconds, it will stay open at most (the time left
+        when it is already open).  Raises :class:`DeviceRefused` when the lock
+        is closed or its coil is still cooling down.
+        """
         with self._mutex:
             if self._closed:
                 raise DeviceRefused(self.name, "lock is closed")
@@ -122,9 +145,9 @@ class SlotLock(Device):
         """De-energise now (idempotent)."""
         self._relock("lock")
 
-    def wait_locked(self, timeout: float | None = None) -> bool:
-        """Block until the lock is de-energised; False on timeout."""
-        return self._locked.wait(timeout)
+    def wait_locked(self, timeout_s: float | None = None) -> bool:
+        """Block until the lock is de-energised, at most ``timeout_s`` seconds (None: no limit); False on timeout."""
+        return self._locked.wait(timeout_s)
 
     def _remaining(self) -> float:
         return max(0.0, self._energised_at + self.max_energised_s - time.monotonic())
@@ -165,6 +188,7 @@ class SlotLock(Device):
             log.error("gpio.callback_failed", device=self.name, error=repr(exc))
 
     def health(self) -> Health:
+        """Locked or unlocked, with the cap and its trips: ok while open for use; never raises."""
         if self._closed:
             return Health(self.name, False, f"closed: GPIO{self.pin} released, coil unpowered", {"pin": self.pin})
         details = {"energised": self.energised, "cap_trips": self.cap_trips, "unlocks": self.unlocks,
@@ -174,6 +198,7 @@ class SlotLock(Device):
         return Health(self.name, True, f"{state}, cap {self.max_energised_s:g} s{trips} (GPIO{self.pin})", details)
 
     def close(self) -> None:
+        """Refuse further unlocks, relock, then release the pin (idempotent)."""
         with self._mutex:
             if self._closed:
                 return
