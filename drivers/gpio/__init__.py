@@ -1,12 +1,14 @@
 """Drop-box GPIO through gpiozero: slot lock, envelope beam, collection door, LEDs, buzzer.
 
-Pin factories: lgpio or RPi.GPIO on a Raspberry Pi, gpiozero's MockFactory
-in tests and simulation (see :mod:`drivers.gpio.factory`).
+:func:`open_gpio` builds the board its ``[gpio]`` section names; pin
+factories are lgpio or RPi.GPIO on a Raspberry Pi, gpiozero's MockFactory in
+tests and simulation (see :mod:`drivers.gpio.pinfactory`), where
+:class:`GpioSimulator` plays the wiring and the people.
 
->>> from drivers.gpio import DropBoxGpio, GpioConfig
->>> with DropBoxGpio(GpioConfig(pin_factory="mock")) as gpio:
+>>> from drivers.gpio import open_gpio
+>>> with open_gpio({"backend": "sim"}) as gpio:
 ...     gpio.leds.show("attention")
-...     print(gpio.lock.locked, gpio.door.is_open)    # unwired inputs read as open: fail-safe
+...     print(gpio.lock.locked, gpio.door.wait_for(is_closed=True, timeout_s=2))
 True True
 """
 
@@ -14,23 +16,21 @@ from drivers.lazy import lazy_exports
 
 _EXPORTS = {
     "DropBoxGpio": "drivers.gpio.board",
-    "open_gpio": "drivers.gpio.board",
     "DEFAULT_PINS": "drivers.gpio.config",
     "ROLES": "drivers.gpio.config",
     "GpioConfig": "drivers.gpio.config",
     "Contact": "drivers.gpio.contacts",
     "Debouncer": "drivers.gpio.contacts",
-    "make_pin_factory": "drivers.gpio.factory",
+    "open_gpio": "drivers.gpio.factory",
     "SlotLock": "drivers.gpio.lock",
+    "make_pin_factory": "drivers.gpio.pinfactory",
     "CollectionDoor": "drivers.gpio.sensors",
     "EnvelopeBeam": "drivers.gpio.sensors",
     "PATTERNS": "drivers.gpio.signals",
     "Buzzer": "drivers.gpio.signals",
     "StatusLeds": "drivers.gpio.signals",
-    "SimulatedDropBox": "drivers.gpio.sim",
+    "GpioSimulator": "drivers.gpio.sim",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-__all__ = ["DEFAULT_PINS", "PATTERNS", "ROLES", "Buzzer", "CollectionDoor", "Contact", "Debouncer", "DropBoxGpio",
-           "EnvelopeBeam", "GpioConfig", "SimulatedDropBox", "SlotLock", "StatusLeds", "make_pin_factory",
-           "open_gpio"]
+__all__ = sorted(_EXPORTS)

@@ -12,7 +12,7 @@ Sensors are wired normally closed: the contact is closed while all is well
 >>> from drivers.gpio.contacts import Contact
 >>> factory = MockFactory()
 >>> contact = Contact(5, pin_factory=factory)   # nothing connected: the pull-up reads "open"
->>> contact.closed
+>>> contact.is_closed
 False
 >>> contact.close(); factory.close()
 """
@@ -45,21 +45,23 @@ class Debouncer:
     """
 
     def __init__(self, level: bool, bounce_s: float):
+        """Start settled at ``level``; a new level must hold ``bounce_s`` seconds to count."""
         self.stable = self.raw = bool(level)
         self.bounce_s = bounce_s
         self.changed_at = 0.0
 
     def edge(self, level: bool, now: float) -> None:
+        """Note the raw ``level`` seen at ``now`` (seconds, the caller's clock); returns nothing."""
         if bool(level) != self.raw:
             self.raw = bool(level)
             self.changed_at = now
 
     def due(self) -> float | None:
-        """When the pending level may be accepted, or None when nothing is pending."""
+        """When (on the caller's clock, seconds) the pending level may be accepted; None when nothing is pending."""
         return None if self.raw == self.stable else self.changed_at + self.bounce_s
 
     def settle(self, now: float) -> bool | None:
-        """The new stable level if it changed now, else None."""
+        """The new stable level if it changed at ``now`` (seconds, the caller's clock), else None."""
         if self.raw != self.stable and now >= self.changed_at + self.bounce_s:
             self.stable = self.raw
             return self.stable
@@ -67,7 +69,14 @@ class Debouncer:
 
 
 def gpio_call(device: str, role: str, pin: int, build: Callable):
-    """Run a gpiozero constructor; its errors become typed errors naming the pin."""
+    """``build()`` (a gpiozero constructor) and its result; its errors become typed errors naming the pin.
+
+    ``device`` and ``role`` name the device and its ``[gpio.pins]`` key in the
+    message.  Raises :class:`ConfigurationError` when gpiozero refuses the pin
+    (taken in this process, a fixed pull, no such pin) and
+    :class:`DeviceUnavailable` when the pin library cannot claim it (another
+    process holds it, no permission).
+    """
     try:
         return build()
     except GPIOZeroError as exc:  # pin taken in this process, fixed pull, no such pin...
@@ -81,8 +90,25 @@ def gpio_call(device: str, role: str, pin: int, build: Callable):
 class Contact(Device):
     """A normally-closed contact between ``pin`` and ground (pull-up) or 3V3 (``pull_up=False``).
 
-    ``closed`` is the debounced state; ``when_changed(closed)`` runs on a
-    background thread after each settled change.
+    Args:
+        pin: BCM number.
+        pull_up: the contact closes to ground against the internal pull-up (false: to 3V3).
+        bounce_s: how long a level must hold to count, seconds.
+        pin_factory: a gpiozero pin factory (None: gpiozero's default).
+
+    ``is_closed`` is the debounced state of the circuit (``closed``, as on
+    every device, says whether the contact was released);
+    ``when_changed(is_closed)`` runs on a background thread after each settled
+    change.  Raises :class:`ConfigurationError` or :class:`DeviceUnavailable`
+    when the pin cannot be claimed (see :func:`gpio_call`).
+
+    >>> from gpiozero.pins.mock import MockFactory
+    >>> factory = MockFactory()
+    >>> with Contact(5, bounce_s=0.01, pin_factory=factory) as contact:
+    ...     factory.pin(5).drive_low()             # the contact closes to ground
+    ...     print(contact.wait_for(is_closed=True, timeout_s=2), contact.is_closed, contact.closed)
+    True True False
+    >>> factory.close()
     """
 
     name = "contact"
@@ -106,12 +132,13 @@ class Contact(Device):
         self._edge(bool(self._input.is_active))
 
     @property
-    def closed(self) -> bool:
+    def is_closed(self) -> bool:
+        """The circuit is closed (debounced): beam intact, door shut."""
         return self._debouncer.stable
 
     @property
-    def raw_closed(self) -> bool:
-        """The pin right now, before debouncing (for ``terminal hw gpio``)."""
+    def raw_is_closed(self) -> bool:
+        """The circuit right now, before debouncing (for ``terminal hw gpio``)."""
         return bool(self._input.is_active)
 
     def _edge(self, level: bool) -> None:
@@ -142,13 +169,13 @@ class Contact(Device):
                 with self._settled:
                     self._settled.notify_all()
 
-    def wait_for(self, *, closed: bool, timeout: float) -> bool:
-        """Block until the settled state is ``closed``; False on timeout."""
+    def wait_for(self, *, is_closed: bool, timeout_s: float) -> bool:
+        """Block until the settled state is ``is_closed``, at most ``timeout_s`` seconds; False on timeout."""
         with self._settled:
-            return self._settled.wait_for(lambda: self.closed == closed, timeout)
+            return self._settled.wait_for(lambda: self.is_closed == is_closed, timeout_s)
 
-    def _changed(self, closed: bool) -> None:
-        self._call(self.when_changed, closed)
+    def _changed(self, is_closed: bool) -> None:
+        self._call(self.when_changed, is_closed)
 
     def _call(self, callback, *args) -> None:
         if callback is None:
@@ -159,10 +186,12 @@ class Contact(Device):
             log.error("gpio.callback_failed", device=self.name, error=repr(exc))
 
     def health(self) -> Health:
-        state = "closed" if self.closed else "open"
-        return Health(self.name, True, f"{state} (GPIO{self.pin})", {"closed": self.closed})
+        """The contact's state, ``ok`` whatever it is (a sensor subclass judges it); never raises."""
+        state = "closed" if self.is_closed else "open"
+        return Health(self.name, True, f"{state} (GPIO{self.pin})", {"is_closed": self.is_closed})
 
     def close(self) -> None:
+        """Stop the debounce thread and release the pin (idempotent)."""
         if self._closed or not hasattr(self, "_thread"):  # closed, or the constructor failed early
             self._closed = True
             return

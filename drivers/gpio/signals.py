@@ -29,7 +29,19 @@ def _check(pattern: str, device: str) -> None:
 
 
 class StatusLeds(Device):
-    """A green and a red LED.  ok: green steady; error: red fast blink; attention: both blink slowly."""
+    """A green and a red LED.  ok: green steady; error: red fast blink; attention: both blink slowly.
+
+    Args: ``green_pin``, ``red_pin`` (BCM numbers), ``active_high`` (false when
+    wired active-low), ``pin_factory`` (a gpiozero pin factory).  Raises
+    :class:`ConfigurationError` or :class:`DeviceUnavailable` when a pin cannot
+    be claimed (the green LED is released again if the red one fails).
+
+    >>> from drivers.gpio import GpioConfig, DropBoxGpio
+    >>> with DropBoxGpio(GpioConfig(pin_factory="mock")) as gpio:
+    ...     gpio.leds.show("error")
+    ...     print(gpio.leds.health().summary)
+    showing error (GPIO23, GPIO24)
+    """
 
     name = "status-leds"
 
@@ -47,6 +59,7 @@ class StatusLeds(Device):
             raise
 
     def show(self, pattern: str) -> None:
+        """Show ``pattern`` (one of :data:`PATTERNS`) from now on; :class:`ConfigurationError` for another."""
         _check(pattern, self.name)
         self.green.off()
         self.red.off()
@@ -60,10 +73,12 @@ class StatusLeds(Device):
         self.pattern = pattern
 
     def health(self) -> Health:
+        """The pattern shown; always ok (an LED cannot be read back).  Never raises."""
         return Health(self.name, True, f"showing {self.pattern} (GPIO{self.pins[0]}, GPIO{self.pins[1]})",
                       {"pattern": self.pattern})
 
     def close(self) -> None:
+        """Switch both LEDs off and release their pins (idempotent)."""
         if not self._closed:
             for led in (getattr(self, "red", None), getattr(self, "green", None)):
                 if led is not None:
@@ -73,6 +88,11 @@ class StatusLeds(Device):
 
 class Buzzer(Device):
     """A buzzer.  ok: one short beep; error: three fast beeps; attention: two long beeps.
+
+    Args: ``pin`` (BCM number), ``active_high`` (false when wired active-low),
+    ``pin_factory`` (a gpiozero pin factory).  Raises
+    :class:`ConfigurationError` or :class:`DeviceUnavailable` when the pin
+    cannot be claimed.
 
     >>> from gpiozero.pins.mock import MockFactory
     >>> factory = MockFactory()
@@ -95,10 +115,14 @@ class Buzzer(Device):
 
     @property
     def sounding(self) -> bool:
+        """The buzzer is on at this moment."""
         return bool(self._buzzer.value)
 
     def sound(self, pattern: str, *, wait: bool = False) -> None:
-        """Play a pattern (in the background unless ``wait``); ``off`` silences it."""
+        """Play ``pattern`` (one of :data:`PATTERNS`), in the background unless ``wait``; ``off`` silences it.
+
+        Raises :class:`ConfigurationError` for an unknown pattern.
+        """
         _check(pattern, self.name)
         self.last_pattern = pattern
         if pattern == "off":
@@ -108,12 +132,14 @@ class Buzzer(Device):
         self._buzzer.beep(on_time=on, off_time=off, n=n, background=not wait)
 
     def health(self) -> Health:
+        """Sounding or quiet: ok until closed.  Never raises."""
         if self._closed:
             return Health(self.name, False, f"closed: GPIO{self.pin} released", {"last_pattern": self.last_pattern})
         return Health(self.name, True, f"{'sounding' if self.sounding else 'quiet'} (GPIO{self.pin})",
                       {"last_pattern": self.last_pattern})
 
     def close(self) -> None:
+        """Silence the buzzer and release its pin (idempotent)."""
         if not self._closed and hasattr(self, "_buzzer"):
             self._buzzer.close()
         super().close()
