@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from drivers.camera import CameraConfig, SimCamera
+from drivers.camera import CameraConfig, CameraSimulator
 
 QR_PUBLIC = Path(__file__).resolve().parent.parent.parent / "shared" / "testdata" / "qr-public"
 
@@ -43,7 +43,7 @@ def _video(root: Path, n: int = 120) -> Path:
 
 def _paced(source: Path, fps: float, seconds: float, label: str) -> None:
     config = CameraConfig(backend="sim", device=str(source), resolution=(640, 480), fps=fps)
-    with SimCamera(config) as cam:
+    with CameraSimulator(config) as cam:
         cam.capture()
         stamps = []
         started = time.monotonic()
@@ -59,7 +59,7 @@ def _paced(source: Path, fps: float, seconds: float, label: str) -> None:
 
 def _unthrottled(source: Path, seconds: float, label: str) -> None:
     config = CameraConfig(backend="sim", device=str(source), resolution=(640, 480), fps=30)
-    with SimCamera(config, paced=False) as cam:
+    with CameraSimulator(config, paced=False) as cam:
         cam.capture()
         n, started = 0, time.perf_counter()
         while time.perf_counter() - started < seconds:
@@ -79,7 +79,7 @@ def _gpio_reaction(bounce_s: float, runs: int = 200) -> None:
     beam = EnvelopeBeam(27, bounce_s=bounce_s, pin_factory=factory)
     pin = factory.pin(27)
     pin.drive_low()
-    beam.wait_for(closed=True, timeout=2)
+    beam.wait_for(is_closed=True, timeout_s=2)
     fired = threading.Event()
     beam.when_broken = fired.set
     delays = []
@@ -90,7 +90,7 @@ def _gpio_reaction(bounce_s: float, runs: int = 200) -> None:
         fired.wait(2)
         delays.append((time.perf_counter() - t0) * 1000)
         pin.drive_low()
-        beam.wait_for(closed=True, timeout=2)
+        beam.wait_for(is_closed=True, timeout_s=2)
     beam.close()
     factory.close()
     print(f"gpio beam edge to when_broken, bounce {bounce_s * 1000:g} ms: median {statistics.median(delays):.2f} ms, "

@@ -38,7 +38,13 @@ class SourceExhausted(DeviceUnavailable):
 
 
 class Camera(Device):
-    """A source of greyscale frames.  Backends implement ``_read()``."""
+    """A source of greyscale frames.  Backends implement ``_read()``.
+
+    Args: ``config``, the validated :class:`CameraConfig`.  ``frames_delivered``
+    counts frames, ``last_frame_at`` is the ``time.monotonic()`` of the last.
+    Build one with :func:`drivers.camera.open_camera`; the module docstring
+    shows a backend of two lines.
+    """
 
     name = "camera"
 
@@ -56,7 +62,11 @@ class Camera(Device):
         """One grey frame, shape (height, width), dtype uint8; raise DeviceError on failure."""
 
     def capture(self) -> np.ndarray:
-        """The next frame.  Raises :class:`DeviceError` (timeout, unplugged, end of source)."""
+        """The next frame: ``numpy.uint8``, shape (height, width).
+
+        Raises :class:`DeviceUnavailable` once closed, and the backend's
+        :class:`DeviceError` (timeout, unplugged, end of a simulated source).
+        """
         with self._io:
             if self.closed:
                 raise DeviceUnavailable(self.name, "camera is closed")
@@ -66,7 +76,10 @@ class Camera(Device):
         return frame
 
     def frames(self) -> Iterator[np.ndarray]:
-        """Frames as they come, until the camera is closed or a simulated source ends."""
+        """Frames as they come, until the camera is closed or a simulated source ends.
+
+        Raises what :meth:`capture` raises, except :class:`SourceExhausted`, which ends the iteration.
+        """
         while not self.closed:
             try:
                 yield self.capture()
@@ -74,9 +87,11 @@ class Camera(Device):
                 return
 
     def describe(self) -> str:
+        """One line for people: backend, device and frame size (``opencv /dev/video0 640x480``)."""
         return f"{self.config.backend} {self.config.device} {self.config.width}x{self.config.height}"
 
     def health(self) -> Health:
+        """Whether the picture is live (:func:`check_live`); ok false when blank, frozen or absent.  Never raises."""
         try:
             verdict = check_live(self)
         except DeviceError as exc:
@@ -86,19 +101,23 @@ class Camera(Device):
 
 
 class LiveVerdict:
+    """What :func:`check_live` found: ``ok``, a one-line ``summary``, ``frames`` grabbed, contrast ``stddev``."""
+
     def __init__(self, ok: bool, summary: str, frames: int, stddev: float):
         self.ok, self.summary, self.frames, self.stddev = ok, summary, frames, stddev
 
 
 def frame_problem(frame: np.ndarray, config: CameraConfig) -> str | None:
-    """Why one frame is unusable, or None."""
+    """Why one frame is unusable (not uint8 of ``config``'s height x width), or None."""
     if frame.dtype != np.uint8 or frame.shape != (config.height, config.width):
         return f"frame is {frame.shape} {frame.dtype}, expected ({config.height}, {config.width}) uint8"
     return None
 
 
 def check_live(camera: Camera, *, samples: int = 3, max_wait_s: float = 3.0) -> LiveVerdict:
-    """Grab a few frames: the picture must not be blank and must not be frozen.
+    """Grab ``samples`` frames (more than one only within ``max_wait_s`` seconds) and judge them.
+
+    Returns a :class:`LiveVerdict`: the picture must not be blank and must not be frozen.
 
     A working sensor never gives two bit-identical frames (there is always
     noise), so identical consecutive frames mean a stuck driver or a frozen

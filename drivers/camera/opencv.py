@@ -43,7 +43,7 @@ def device_path(device: str) -> Path:
 
 
 def holders(path: str | os.PathLike) -> list[tuple[int, str]]:
-    """Processes (pid, command name) other than this one that have ``path`` open."""
+    """Processes (pid, command name) other than this one that have ``path`` open; [] when none can be seen."""
     target = os.path.realpath(path)
     found = []
     for proc in Path("/proc").iterdir():
@@ -68,7 +68,26 @@ def _busy_hint(path: Path) -> str:
 
 
 class OpenCVCamera(Camera):
-    """A V4L2 camera opened with ``cv2.VideoCapture(path, cv2.CAP_V4L2)``."""
+    """A V4L2 camera opened with ``cv2.VideoCapture(path, cv2.CAP_V4L2)``.
+
+    Args: ``config``, a :class:`CameraConfig` with ``backend="opencv"``
+    (``device`` a /dev/videoN path, a /dev/v4l/by-id link or an index;
+    ``timeout_s`` bounds opening and each frame, in seconds).  Raises
+    :class:`ConfigurationError` for another backend or a resolution the camera
+    does not offer, :class:`DeviceUnavailable` for a missing, busy or
+    unreadable device (naming the process that holds it);
+    :meth:`capture` raises :class:`DeviceTimeout` or
+    :class:`DeviceUnavailable` (unplugged).
+
+    >>> from drivers.camera import CameraConfig
+    >>> OpenCVCamera(CameraConfig(device="/dev/video99"))
+    Traceback (most recent call last):
+    ...
+    drivers.errors.DeviceUnavailable: camera: no camera at /dev/video99 (check the USB cable; list cameras with 'v4l2-ctl --list-devices')
+    >>> with OpenCVCamera(CameraConfig(device="/dev/video0")) as cam:   # doctest: +SKIP
+    ...     cam.capture().shape
+    (480, 640)
+    """
 
     def __init__(self, config: CameraConfig):
         super().__init__(config)
@@ -139,6 +158,7 @@ class OpenCVCamera(Camera):
         return cv2.cvtColor(frame, self._code)
 
     def close(self) -> None:
+        """Release the V4L2 device (idempotent); waits for a grab in progress (at most ``timeout_s``)."""
         with self._io:  # waits for a grab in progress (bounded by timeout_s)
             capture = getattr(self, "_capture", None)
             if capture is not None:

@@ -25,7 +25,7 @@ INSTALL_HINT = ("on Raspberry Pi OS: apt install python3-picamera2, and create t
 
 
 def load_picamera2():
-    """The Picamera2 class, or :class:`DeviceUnavailable` saying how to get it."""
+    """The Picamera2 class; raises :class:`DeviceUnavailable` saying how to get it when it is not installed."""
     try:
         from picamera2 import Picamera2
     except ImportError as exc:
@@ -35,7 +35,24 @@ def load_picamera2():
 
 
 class PiCamera(Camera):
-    """A CSI camera; ``config.device`` is the camera number (``0`` for the first)."""
+    """A CSI camera through Picamera2; ``config.device`` is the camera number (``0`` for the first).
+
+    Args: ``config``, a :class:`CameraConfig` with ``backend="picamera2"``
+    (``timeout_s`` bounds each frame, in seconds).  Raises
+    :class:`ConfigurationError` for another backend or a device that is not a
+    camera number, :class:`DeviceUnavailable` when Picamera2 is missing, the
+    camera is absent or busy, or it refuses the size and rate;
+    :meth:`capture` raises :class:`DeviceTimeout`.
+
+    >>> from drivers.camera import CameraConfig
+    >>> PiCamera(CameraConfig(backend="picamera2", device="front"))
+    Traceback (most recent call last):
+    ...
+    drivers.errors.ConfigurationError: camera: device 'front' must be a CSI camera number (for example csi:0)
+    >>> with PiCamera(CameraConfig(backend="picamera2", device="0")) as cam:   # doctest: +SKIP
+    ...     cam.capture().shape
+    (480, 640)
+    """
 
     def __init__(self, config: CameraConfig):
         super().__init__(config)
@@ -76,6 +93,7 @@ class PiCamera(Camera):
         return yuv[: self.config.height, : self.config.width]  # the Y plane, a view
 
     def close(self) -> None:
+        """Stop and release the CSI camera (idempotent); waits for a frame being read (at most ``timeout_s``)."""
         with self._io:  # waits for a frame being read (bounded by timeout_s)
             camera = getattr(self, "_camera", None)
             if camera is not None:

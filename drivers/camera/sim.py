@@ -7,11 +7,11 @@ A folder is scanned again each time playback wraps round, so a test or the
 demo can "hold something up to the camera" by adding a picture.
 
 >>> import tempfile, pathlib, cv2, numpy as np
->>> from drivers.camera import CameraConfig, SimCamera
+>>> from drivers.camera import CameraConfig, CameraSimulator
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> for i in range(3):
 ...     _ = cv2.imwrite(str(folder / f"{i}.png"), np.random.randint(0, 255, (240, 320), np.uint8))
->>> with SimCamera(CameraConfig(backend="sim", device=str(folder), resolution=(320, 240), fps=30)) as cam:
+>>> with CameraSimulator(CameraConfig(backend="sim", device=str(folder), resolution=(320, 240), fps=30)) as cam:
 ...     frame = cam.capture()
 >>> frame.shape, frame.dtype
 ((240, 320), dtype('uint8'))
@@ -34,25 +34,43 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
-HINT = ("fill it with 'terminal sim camera --folder DIR', or set camera.sim_source to a folder of images "
+HINT = ("fill it with 'terminal sim camera --out DIR', or set camera.sim_source to a folder of images "
         "or a video file")
 
 
 def list_images(folder: Path) -> list[Path]:
+    """The picture files in ``folder`` (by suffix: .png, .jpg, ...), sorted by name; OSError if unreadable."""
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-class SimCamera(Camera):
+class CameraSimulator(Camera):
     """Plays ``config.device`` (a folder or a video file) as a camera.
 
-    ``paced=False`` delivers frames as fast as they decode (benchmarks).
-    ``dropped`` counts frames skipped because the consumer was late.
+    Args:
+        config: a :class:`CameraConfig` with ``backend="sim"``; ``fps`` paces
+            the frames, ``loop`` starts again at the end of the source.
+        paced: False delivers frames as fast as they decode (benchmarks).
+
+    ``dropped`` counts frames skipped because the consumer was late.  Raises
+    :class:`ConfigurationError` for another backend and
+    :class:`DeviceUnavailable` for a source that is missing, empty or not
+    decodable; :meth:`capture` raises :class:`ProtocolError` for a corrupt
+    picture and :class:`SourceExhausted` at the end without ``loop``.
+
+    >>> import tempfile, pathlib, cv2, numpy as np
+    >>> from drivers.camera import CameraConfig
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = cv2.imwrite(str(folder / "0.png"), np.zeros((48, 64), np.uint8))
+    >>> with CameraSimulator(CameraConfig(backend="sim", device=str(folder), resolution=(64, 48),
+    ...                                   loop=False)) as cam:
+    ...     print(len(list(cam.frames())), cam.frames_delivered)
+    1 1
     """
 
     def __init__(self, config: CameraConfig, *, paced: bool = True):
         super().__init__(config)
         if config.backend != "sim":
-            raise ConfigurationError(self.name, f"SimCamera needs backend 'sim', not {config.backend!r}")
+            raise ConfigurationError(self.name, f"CameraSimulator needs backend 'sim', not {config.backend!r}")
         self.paced = paced
         self.dropped = 0
         self._source = Path(config.device)
@@ -165,6 +183,7 @@ class SimCamera(Camera):
         return self._decode_image(self._images[position])
 
     def close(self) -> None:
+        """Stop playing and release the video file (idempotent); waits for a frame being read."""
         with self._io:  # waits for a frame being read (at most one frame interval)
             if self._video is not None:
                 self._video.release()
