@@ -70,7 +70,8 @@ def _section_and_overrides(args) -> tuple[object, dict]:
             raise TerminalError(f"{cfg.source}: has no [gpio] section", exit_code=2)
         section = cfg.gpio
         sim = sim or section["backend"] == "sim"
-    pins = dict(section_values(GPIO, section, device="gpio")["pins"])
+    backend = "sim" if sim else "real"
+    pins = dict(section_values(GPIO, section, {"backend": backend}, device="gpio")["pins"])
     for item in args.pin:
         role, _, number = item.partition("=")
         role = role.strip().replace("-", "_")
@@ -80,7 +81,7 @@ def _section_and_overrides(args) -> tuple[object, dict]:
                                 "and N a BCM number written with the digits 0-9", exit_code=2)
         pins[role] = int(number)
     # The sensors wired as installed, and nobody at the slot: a technician's pulse shows the lock alone.
-    overrides = {"pins": pins, "backend": "sim" if sim else "real", "sim_drop_after_unlock_s": 0.0}
+    overrides = {"pins": pins, "backend": backend, "sim_drop_after_unlock_s": 0.0}
     if not sim and args.factory:
         overrides["pin_factory"] = args.factory
     return section, overrides
