@@ -22,6 +22,16 @@ from drivers.health import Health
 
 
 class Device(abc.ABC):
+    """The base of every device: a context manager whose ``close()`` is idempotent and ``health()`` never raises.
+
+    ``name`` (a class attribute) names the device in errors and health rows.
+    A subclass's constructor takes what it needs and, if a step fails,
+    releases what it already took before raising a
+    :class:`~drivers.errors.DeviceError`; it calls ``super().__init__()``
+    first, so that ``close()`` (also run when the object is collected) works
+    on a half-built device.  The module docstring shows a whole device.
+    """
+
     name = "device"
 
     def __init__(self) -> None:
@@ -29,9 +39,11 @@ class Device(abc.ABC):
 
     @property
     def closed(self) -> bool:
+        """The device was released (``close()`` ran); a closed device refuses work."""
         return self._closed
 
     def close(self) -> None:
+        """Release what the device holds; idempotent.  Subclasses release their own, then call this."""
         self._closed = True
 
     @abc.abstractmethod

@@ -14,13 +14,20 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Health:
+    """One device's check: ``device`` name, ``ok``, a one-line ``summary`` for people, and ``details`` for JSON.
+
+    Made by ``health()`` on every device, which never raises: a failure is ``ok=False`` with the reason.
+    """
+
     device: str
     ok: bool
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_row(self) -> tuple[str, str, str]:
+        """``(device, "PASS" | "FAIL", summary)``: a row of ``terminal selftest``'s table."""
         return (self.device, "PASS" if self.ok else "FAIL", self.summary)
 
     def to_dict(self) -> dict[str, Any]:
+        """The check as a JSON-ready dict: ``device``, ``ok``, ``summary``, ``details``."""
         return {"device": self.device, "ok": self.ok, "summary": self.summary, "details": self.details}

@@ -16,7 +16,13 @@ import sys
 
 
 def lazy_exports(package: str, exports: dict[str, str]):
-    """``__getattr__`` and ``__dir__`` for ``package`` that import each name from its module on first use."""
+    """``(__getattr__, __dir__)`` for ``package`` that import each name from its module on first use.
+
+    ``exports`` maps a public name to the module that defines it.  The
+    ``__getattr__`` raises :class:`AttributeError` for a name not in it, and
+    whatever importing the module raises (``ImportError`` for a library not
+    installed) on first use of a name.
+    """
 
     def __getattr__(name: str):
         module = exports.get(name)

@@ -19,7 +19,9 @@ from drivers.errors import ConfigurationError, DeviceUnavailable
 class PseudoSerialPort:
     """A raw pty pair, opened now, optionally published at ``link``.
 
-    ``device`` names the simulator in errors (e.g. ``"modem-sim"``).  An
+    ``link`` is a path (or None); ``device`` names the simulator in errors
+    (e.g. ``"modem-sim"``).  Opening raises :class:`OSError` when no pty can
+    be had.  An
     existing symlink at ``link`` (a stale one from an earlier run) is
     replaced; a real file or device node there is refused with
     :class:`~drivers.errors.ConfigurationError` and nothing is left open.
@@ -48,6 +50,7 @@ class PseudoSerialPort:
 
     @property
     def plugged(self) -> bool:
+        """The pair is open (not unplugged, not closed)."""
         return self.master >= 0
 
     def unplug(self) -> None:
@@ -69,13 +72,17 @@ class PseudoSerialPort:
                 pass
 
     def replug(self) -> None:
-        """Open a new pair (a new /dev/pts number, like ttyUSB0 coming back as ttyUSB1) and relink."""
+        """Open a new pair (a new /dev/pts number, like ttyUSB0 coming back as ttyUSB1) and relink.
+
+        Does nothing while plugged; raises :class:`DeviceUnavailable` once closed.
+        """
         if self._closed:
             raise DeviceUnavailable(self.device, "the simulated port is closed; make a new one")
         if not self.plugged:
             self._open()
 
     def close(self) -> None:
+        """Unplug for good: close the pair and remove our link; idempotent (``replug()`` is refused after)."""
         self._closed = True
         self.unplug()
 
