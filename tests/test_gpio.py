@@ -14,9 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drivers.errors import ConfigurationError, DeviceRefused, DeviceUnavailable
-from drivers.gpio import (CollectionDoor, Debouncer, DropBoxGpio, EnvelopeBeam, GpioConfig, SimulatedDropBox,
-                          SlotLock, StatusLeds, Buzzer, make_pin_factory)
-from drivers.gpio.factory import header_chip
+from drivers.gpio import (CollectionDoor, Debouncer, DropBoxGpio, EnvelopeBeam, GpioConfig, SlotLock, StatusLeds,
+                          Buzzer, make_pin_factory, open_gpio)
+from drivers.gpio.contacts import Contact
+from drivers.gpio.pinfactory import header_chip
+from drivers.settings import GPIO
 from terminal.config import ConfigError
 from terminal.schema import parse_config
 
@@ -29,9 +31,9 @@ def factory():
     f.close()
 
 
-def wire(factory, pin, closed, pull_up=True):
+def wire(factory, pin, is_closed, pull_up=True):
     """Drive an input as a normally-closed contact would."""
-    (factory.pin(pin).drive_low if closed == pull_up else factory.pin(pin).drive_high)()
+    (factory.pin(pin).drive_low if is_closed == pull_up else factory.pin(pin).drive_high)()
 
 
 # -- slot lock ----------------------------------------------------------------
@@ -50,7 +52,7 @@ def test_unlock_for_a_hold_relocks_by_itself(factory):
         lock.when_locked = lambda reason: (reasons.append(reason), told.set())
         assert lock.unlock(hold_s=0.05) == 0.05
         assert lock.energised and factory.pin(17).state
-        assert lock.wait_locked(timeout=5)
+        assert lock.wait_locked(timeout_s=5)
         assert not factory.pin(17).state and lock.cap_trips == 0
         # The coil goes off first; the callback follows on the timer's thread.
         assert told.wait(5)
@@ -79,7 +81,7 @@ def test_lock_energised_past_its_cap_is_de_energised_and_reported(factory):
 def test_a_hold_longer_than_the_cap_is_clamped_to_it(factory):
     with SlotLock(17, max_energised_s=0.1, cooldown_s=0, pin_factory=factory) as lock:
         assert lock.unlock(hold_s=60) == 0.1
-        assert lock.wait_locked(timeout=5) and lock.cap_trips == 1
+        assert lock.wait_locked(timeout_s=5) and lock.cap_trips == 1
 
 
 def test_unlock_during_cool_down_is_refused(factory):
@@ -112,16 +114,16 @@ def test_beam_bounce_is_debounced_into_one_break_and_one_pass(factory):
     beam = EnvelopeBeam(27, bounce_s=0.2, pin_factory=factory)
     events = []
     try:
-        wire(factory, 27, closed=True)
-        assert beam.wait_for(closed=True, timeout=5)
+        wire(factory, 27, is_closed=True)
+        assert beam.wait_for(is_closed=True, timeout_s=5)
         beam.when_broken = lambda: events.append("broken")
         beam.when_cleared = lambda: events.append("cleared")
         for closed in (False, True, False, True, False):  # the envelope's edge flutters in the beam
-            wire(factory, 27, closed=closed)
-        assert beam.wait_for(closed=False, timeout=5)
+            wire(factory, 27, is_closed=closed)
+        assert beam.wait_for(is_closed=False, timeout_s=5)
         for closed in (True, False, True):
-            wire(factory, 27, closed=closed)
-        assert beam.wait_for_pass(timeout=5, after=0)
+            wire(factory, 27, is_closed=closed)
+        assert beam.wait_for_pass(timeout_s=5, after=0)
         assert events == ["broken", "cleared"] and beam.passes == 1
     finally:
         beam.close()
@@ -130,11 +132,11 @@ def test_beam_bounce_is_debounced_into_one_break_and_one_pass(factory):
 def test_a_glitch_shorter_than_the_bounce_time_is_ignored(factory):
     beam = EnvelopeBeam(27, bounce_s=0.3, pin_factory=factory)
     try:
-        wire(factory, 27, closed=True)
-        assert beam.wait_for(closed=True, timeout=5)
-        wire(factory, 27, closed=False)
-        wire(factory, 27, closed=True)
-        assert not beam.wait_for(closed=False, timeout=0.6)
+        wire(factory, 27, is_closed=True)
+        assert beam.wait_for(is_closed=True, timeout_s=5)
+        wire(factory, 27, is_closed=False)
+        wire(factory, 27, is_closed=True)
+        assert not beam.wait_for(is_closed=False, timeout_s=0.6)
         assert beam.passes == 0
     finally:
         beam.close()
@@ -148,13 +150,13 @@ def test_beam_wire_cut_reads_broken(factory):
 def test_a_failing_callback_does_not_stop_the_sensor(factory):
     beam = EnvelopeBeam(27, bounce_s=0, pin_factory=factory)
     try:
-        wire(factory, 27, closed=True)
-        assert beam.wait_for(closed=True, timeout=5)
+        wire(factory, 27, is_closed=True)
+        assert beam.wait_for(is_closed=True, timeout_s=5)
         beam.when_broken = lambda: 1 / 0
-        wire(factory, 27, closed=False)
-        assert beam.wait_for(closed=False, timeout=5)
-        wire(factory, 27, closed=True)
-        assert beam.wait_for_pass(timeout=5, after=0)
+        wire(factory, 27, is_closed=False)
+        assert beam.wait_for(is_closed=False, timeout_s=5)
+        wire(factory, 27, is_closed=True)
+        assert beam.wait_for_pass(timeout_s=5, after=0)
     finally:
         beam.close()
 
@@ -186,11 +188,11 @@ def test_door_wire_cut_reads_open_and_fails_health(factory, pull_up):
     door = CollectionDoor(22, pull_up=pull_up, bounce_s=0, pin_factory=factory)
     try:
         assert door.is_open and not door.health().ok and "wire is cut" in door.health().summary
-        wire(factory, 22, closed=True, pull_up=pull_up)
-        assert door.wait_for(closed=True, timeout=5) and door.health().ok
+        wire(factory, 22, is_closed=True, pull_up=pull_up)
+        assert door.wait_for(is_closed=True, timeout_s=5) and door.health().ok
         opened = threading.Event()
         door.when_opened = opened.set
-        wire(factory, 22, closed=False, pull_up=pull_up)  # the wire is cut (or the door opens)
+        wire(factory, 22, is_closed=False, pull_up=pull_up)  # the wire is cut (or the door opens)
         assert opened.wait(timeout=5) and door.is_open
     finally:
         door.close()
@@ -221,18 +223,14 @@ def test_buzzer_pattern_beeps_and_stops(factory):
 
 # -- the board, pin map and pin factories ---------------------------------------
 
-def test_board_built_from_config_and_simulated_drop(factory):
-    config = GpioConfig(pin_factory="mock", lock_cooldown_s=0, beam_bounce_s=0.005)
-    with DropBoxGpio(config, pin_factory=factory) as gpio:
-        simulator = SimulatedDropBox(gpio, drop_after_unlock_s=0.05)
-        try:
-            assert gpio.door.wait_for(closed=True, timeout=5) and gpio.beam.wait_for(closed=True, timeout=5)
-            assert gpio.health().ok
-            gpio.lock.unlock(hold_s=2)
-            assert gpio.beam.wait_for_pass(timeout=5, after=0)
-            assert simulator.drops == 1
-        finally:
-            simulator.close()
+def test_board_built_from_config_and_simulated_drop(gpio_sim):
+    simulator = gpio_sim(drop_after_unlock_s=0.05, lock_cooldown_s=0, beam_bounce_s=0.005)
+    gpio = simulator.gpio
+    assert gpio.door.wait_for(is_closed=True, timeout_s=5) and gpio.beam.wait_for(is_closed=True, timeout_s=5)
+    assert gpio.health().ok
+    gpio.lock.unlock(hold_s=2)
+    assert gpio.beam.wait_for_pass(timeout_s=5, after=0)
+    assert simulator.drops == 1
 
 
 def test_board_that_fails_half_way_releases_the_pins_it_took(factory):
@@ -304,7 +302,7 @@ def test_hw_gpio_sim_shows_inputs_and_pulses_outputs(run_cli, monkeypatch, tmp_p
     monkeypatch.delenv("TERMINAL_CONFIG", raising=False)
     monkeypatch.setattr("drivers.gpio.cli.DEFAULT_PATH", tmp_path / "absent.toml")
     code, out, err = run_cli("hw", "gpio", "--sim", "--pulse", "led-green", "--pulse", "lock",
-                             "--seconds", "0.05", "--pin", "buzzer=5")
+                             "--timeout", "0.05", "--pin", "buzzer=5")
     assert code == 0, err
     assert "beam       GPIO27  clear" in out and "door       GPIO22  shut" in out
     assert "buzzer     GPIO5" in out
@@ -314,7 +312,7 @@ def test_hw_gpio_sim_shows_inputs_and_pulses_outputs(run_cli, monkeypatch, tmp_p
 def test_hw_gpio_lock_pulse_is_capped(run_cli, sim_config):
     path = sim_config("dropbox")
     path.write_text(path.read_text().replace("lock_max_energised_s = 3.0", "lock_max_energised_s = 0.1"))
-    code, out, err = run_cli("hw", "gpio", "--config", str(path), "--pulse", "lock", "--seconds", "30")
+    code, out, err = run_cli("hw", "gpio", "--config", str(path), "--pulse", "lock", "--timeout", "30")
     assert code == 0, err
     assert "lock: energised for 0.1 s (capped)" in out and "cap reached" in out
 
@@ -345,9 +343,9 @@ def test_open_gpio_from_a_sim_config_plays_the_person_at_the_slot(sim_config):
     path = sim_config("dropbox")
     path.write_text(path.read_text().replace("sim_drop_after_unlock_s = 0.8", "sim_drop_after_unlock_s = 0.05"))
     with open_gpio(load_config(path).gpio) as gpio:
-        assert gpio.beam.wait_for(closed=True, timeout=5) and gpio.door.wait_for(closed=True, timeout=5)
+        assert gpio.beam.wait_for(is_closed=True, timeout_s=5) and gpio.door.wait_for(is_closed=True, timeout_s=5)
         gpio.lock.unlock(hold_s=1)
-        assert gpio.beam.wait_for_pass(timeout=5, after=0)
+        assert gpio.beam.wait_for_pass(timeout_s=5, after=0)
         simulator = gpio.simulator
     assert simulator is not None and simulator._stop.is_set()  # closed with the board
 
@@ -413,7 +411,7 @@ def test_a_watchdog_that_cannot_start_leaves_the_coil_unpowered(factory, monkeyp
         assert not factory.pin(17).state and lock.locked
         monkeypatch.undo()
         assert lock.unlock(hold_s=0.05) == 0.05  # and the lock still works afterwards
-        assert lock.wait_locked(timeout=5)
+        assert lock.wait_locked(timeout_s=5)
 
 
 def test_a_late_watchdog_from_an_earlier_unlock_does_not_relock_the_next_one(factory):
@@ -450,7 +448,7 @@ def test_hw_gpio_stopped_mid_pulse_relocks_before_it_exits(sig, tmp_path):
 
     from tests.helpers.processes import terminal_cmd
 
-    proc = subprocess.Popen(terminal_cmd("hw", "gpio", "--sim", "--pulse", "lock", "--seconds", "5"),
+    proc = subprocess.Popen(terminal_cmd("hw", "gpio", "--sim", "--pulse", "lock", "--timeout", "5"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         for line in proc.stdout:
@@ -500,9 +498,146 @@ def test_a_level_change_while_the_contact_is_being_built_is_not_lost():
     try:
         door = CollectionDoor(22, bounce_s=0.01, pin_factory=factory)
         assert EdgeRightAfterTheContactsRead.flipped
-        assert door.wait_for(closed=True, timeout=5), "the edge during construction was lost"
+        assert door.wait_for(is_closed=True, timeout_s=5), "the edge during construction was lost"
         assert not door.is_open
         door.close()
     finally:
         factory.reset()
         factory.close()
+
+
+# -- one limit, one place: the schema's bounds, for a config file and for Python alike ---------
+
+@pytest.mark.parametrize("cap", [0.05, 10.5])
+def test_lock_refuses_a_cap_outside_the_schemas_bounds_naming_those_bounds(factory, cap):
+    """lock.py took any cap above 0 while its message said 0.1 to 10: 0.05 s was accepted."""
+    with pytest.raises(ConfigurationError, match=r"lock_max_energised_s .* out of range; use 0\.1 to 10$"):
+        SlotLock(17, max_energised_s=cap, pin_factory=factory)
+
+
+@pytest.mark.parametrize("key, python_name", [("lock_max_energised_s", "max_energised_s"),
+                                              ("lock_cooldown_s", "cooldown_s")])
+def test_lock_and_config_file_accept_and_refuse_the_same_values(factory, sim_config, key, python_name):
+    setting = GPIO.settings[key]
+    for ok in (setting.min, setting.max):
+        SlotLock(17, **{python_name: ok}, pin_factory=factory).close()
+    text = sim_config("dropbox").read_text()
+    line = next(line for line in text.splitlines() if line.startswith(f"{key} = "))
+    for wrong in (setting.min - 0.01, setting.max + 0.01):
+        with pytest.raises(ConfigurationError, match=f"{key} {wrong} is out of range; "
+                                                     f"use {setting.min:g} to {setting.max:g}"):
+            SlotLock(17, **{python_name: wrong}, pin_factory=factory)
+        with pytest.raises(ConfigError, match=rf"gpio\.{key}: {wrong}"):
+            parse_config(text.replace(line, f"{key} = {wrong}"))
+
+
+def test_a_board_with_a_cap_out_of_range_is_refused_and_releases_its_pins(factory):
+    with pytest.raises(ConfigurationError, match=r"lock_max_energised_s 11 is out of range; use 0\.1 to 10"):
+        DropBoxGpio(GpioConfig(pin_factory="mock", lock_max_energised_s=11), pin_factory=factory)
+    with DropBoxGpio(GpioConfig(pin_factory="mock"), pin_factory=factory) as gpio:  # every pin free again
+        assert gpio.lock.locked
+
+
+@pytest.mark.parametrize("name, value, bounds", [("beam_bounce_s", 0.7, "0 to 0.5"),
+                                                 ("door_bounce_s", 2.5, "0 to 2"),
+                                                 ("beam_bounce_s", -0.001, "0 to 0.5")])
+def test_debounce_times_keep_the_sections_bounds_in_seconds(name, value, bounds):
+    """GpioConfig allowed 0 to 2 s for both, while the schema allows the beam 500 ms."""
+    with pytest.raises(ConfigurationError, match=f"{name} {value} is out of range; use {bounds}$"):
+        GpioConfig(**{name: value})
+
+
+def test_gpio_config_defaults_are_the_sections_defaults():
+    config = GpioConfig()
+    assert config.lock_max_energised_s == GPIO.settings["lock_max_energised_s"].default
+    assert config.beam_bounce_s * 1000 == GPIO.settings["beam_bounce_ms"].default
+    assert config.pins == {role: s.default for role, s in GPIO.settings["pins"].settings.items()}
+
+
+# -- names: a contact's circuit is is_closed; closed means released, as on every device -----------
+
+def test_a_contact_is_closed_is_its_circuit_and_closed_is_released(factory):
+    contact = Contact(5, bounce_s=0, pin_factory=factory)
+    wire(factory, 5, is_closed=True)
+    assert contact.wait_for(is_closed=True, timeout_s=5)
+    assert contact.is_closed and not contact.closed
+    contact.close()
+    assert contact.closed
+
+
+# -- open_gpio and the simulator around the board -------------------------------------------------
+
+def test_open_gpio_takes_part_of_a_section_and_overrides(factory):
+    with open_gpio({"backend": "sim", "sim_drop_after_unlock_s": 0}, pins={"buzzer": 5}) as gpio:
+        assert gpio.config.pins["buzzer"] == 5 and gpio.config.pins["lock"] == 17
+        assert gpio.simulator is not None and gpio.door.wait_for(is_closed=True, timeout_s=5)
+
+
+def test_open_gpio_names_an_unknown_setting():
+    with pytest.raises(ConfigurationError, match="gpio: unknown setting lock_max_energised"):
+        open_gpio({"backend": "sim"}, lock_max_energised=1)
+
+
+def test_open_gpio_without_a_pin_library_says_what_to_install():
+    with pytest.raises(DeviceUnavailable, match="no GPIO library usable"):
+        open_gpio({"backend": "real"})
+
+
+def test_the_simulator_wraps_the_board_and_leaves_it_open(gpio_sim):
+    simulator = gpio_sim()
+    with simulator:
+        assert simulator.gpio.door.wait_for(is_closed=True, timeout_s=5)
+    assert not simulator.gpio.closed and simulator.gpio.lock.locked
+
+
+# -- terminal hw gpio: the shared vocabulary, and the old spellings for one release ---------------
+
+@pytest.fixture
+def no_config(monkeypatch, tmp_path):
+    monkeypatch.delenv("TERMINAL_CONFIG", raising=False)
+    monkeypatch.setattr("drivers.gpio.cli.DEFAULT_PATH", tmp_path / "absent.toml")
+
+
+def test_hw_gpio_old_seconds_still_pulses_and_warns(run_cli, no_config):
+    code, out, err = run_cli("hw", "gpio", "--sim", "--pulse", "led-green", "--seconds", "0.05")
+    assert code == 0, err
+    assert "led-green: on for 0.05 s" in out
+    assert "warning: --seconds is deprecated and will be removed in the next release; use --timeout" in err
+
+
+def test_hw_gpio_watch_for_timeout_seconds(run_cli, no_config):
+    code, out, err = run_cli("hw", "gpio", "--sim", "--watch", "--timeout", "0.05")
+    assert code == 0, err
+    assert "watching the sensors for 0.05 s" in out and "warning" not in err
+
+
+def test_hw_gpio_old_watch_seconds_still_watches_and_warns(run_cli, no_config):
+    code, out, err = run_cli("hw", "gpio", "--sim", "--pulse", "led-red", "--seconds", "0.05", "--watch", "0.1")
+    assert code == 0, err
+    assert "led-red: on for 0.05 s" in out and "watching the sensors for 0.1 s" in out
+    assert "warning: --watch S is deprecated and will be removed in the next release; use --watch --timeout S" in err
+
+
+def test_hw_gpio_timeout_must_be_above_zero(run_cli, no_config):
+    code, out, err = run_cli("hw", "gpio", "--sim", "--timeout", "0")
+    assert code == 2 and "--timeout must be above 0" in err
+
+
+def test_hw_gpio_help_ends_with_an_example(capsys):
+    from terminal.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["hw", "gpio", "--help"])
+    assert capsys.readouterr().out.rstrip().endswith("example:\n  terminal hw gpio --pulse lock --timeout 0.5\n"
+                                                     "  terminal hw gpio --sim --watch --timeout 30")
+
+
+def test_stopped_is_a_terminal_error_with_the_signals_exit_code():
+    import signal as signals
+
+    from drivers.gpio.cli import _Stopped
+    from terminal import TerminalError
+
+    stop = _Stopped(signals.SIGTERM)
+    assert isinstance(stop, TerminalError) and stop.exit_code == 128 + signals.SIGTERM
+    assert str(stop) == "gpio: stopped by SIGTERM; outputs off, lock relocked"
