@@ -1,4 +1,13 @@
-"""Shared fixtures. Every test builds its own state under tmp_path."""
+"""Shared fixtures, one name per thing. Every test builds its own state under tmp_path.
+
+- the terminal command: ``run_cli``, ``sim_config``
+- central: ``central_double`` (the loopback double, for the device side); tests/central/
+  has ``reference_central`` (the reference service itself)
+- simulated devices: ``idcard_sim``, ``modem_sim``, ``receipt_sim``, ``a4_sim``, ``cr80_sim``,
+  ``camera_sim``, ``gpio_sim``
+
+Helpers that are not fixtures live in tests/helpers/ (``from tests.helpers.<module> import ...``).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +32,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
+
+# -- the terminal command (terminal/) --------------------------------------------------------------
 
 @pytest.fixture
 def run_cli(capsys):
@@ -52,6 +63,8 @@ def sim_config(tmp_path):
     return make
 
 
+# -- central (sync/) -------------------------------------------------------------------------------
+
 @pytest.fixture
 def central_double():
     """The loopback central double (tests/helpers/central_double.py), started; for the device-side sync tests.
@@ -65,8 +78,7 @@ def central_double():
     c.close()
 
 
-
-# -- ID-card reader (drivers/idcard) --------------------------------------------------------------
+# -- ID-card reader (drivers/idcard) ---------------------------------------------------------------
 
 @pytest.fixture
 def idcard_sim(tmp_path):
