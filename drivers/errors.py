@@ -14,7 +14,12 @@ from terminal import TerminalError
 
 
 class DeviceError(TerminalError):
-    """Base of every device error: names the device, says what happened and what to do."""
+    """Base of every device error: names the device, says what happened and what to do.
+
+    ``device`` names the device (``"idcard"``), ``message`` says what happened
+    (kept as ``reason``), ``hint`` what to do about it (may be empty); the
+    text is ``"device: message (hint)"``.
+    """
 
     def __init__(self, device: str, message: str, *, hint: str = ""):
         self.device = device
