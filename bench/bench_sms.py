@@ -6,7 +6,7 @@ import time
 
 from drivers.sms.modem import ModemSms
 from drivers.sms.pdu import decode_submit, encode_submit
-from drivers.sms.simulator import ModemSimulator
+from drivers.sms.sim import ModemSimulator
 
 PHONE = "+8613800138000"
 SHORT = "【人事服务】您的验证码是 123456，10 分钟内有效。"

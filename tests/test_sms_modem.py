@@ -15,68 +15,62 @@ from hypothesis import strategies as st
 from drivers.errors import DeviceTimeout, DeviceUnavailable
 from drivers.sms.errors import CmsError, InvalidMessage, KeyConflict, NoNetwork, SimNotReady
 from drivers.sms.modem import Modem, ModemSms
-from drivers.sms.simulator import PROMPTS, ModemSimulator
+from drivers.sms.sim import PROMPTS, ModemSimulator
 
 PHONE = "+8613800138000"
 LONG_ZH = "【人事服务】您的在职证明已打印完成，请在自助终端出纸口取件。如非本人操作，请致电人力资源共享服务中心。" * 2
 
 
 @pytest.fixture
-def sim(tmp_path):
-    with ModemSimulator(tmp_path / "dev" / "modem", record=tmp_path / "inbox.jsonl") as s:
-        yield s
-
-
-@pytest.fixture
-def sms(sim):
-    with ModemSms(sim.port, timeout_s=0.5, send_timeout_s=1.0) as sender:
+def sms(modem_sim):
+    with ModemSms(modem_sim.port, timeout_s=0.5, send_timeout_s=1.0) as sender:
         yield sender
 
 
-def test_short_message_goes_out_as_one_gsm_part(sim, sms):
+def test_short_message_goes_out_as_one_gsm_part(modem_sim, sms):
     result = sms.send("13800138000", "Your code is 123456")
     assert result.parts == 1 and result.transport == "modem" and not result.duplicate
-    (msg,) = sim.messages
+    (msg,) = modem_sim.messages
     assert (msg.recipient, msg.text, msg.encoding) == ("13800138000", "Your code is 123456", "gsm7")
-    assert "AT+CMGF=0" in sim.commands and "AT+CPIN?" in sim.commands
+    assert "AT+CMGF=0" in modem_sim.commands and "AT+CPIN?" in modem_sim.commands
 
 
-def test_long_chinese_text_is_split_and_reassembled(sim, sms, tmp_path):
+def test_long_chinese_text_is_split_and_reassembled(modem_sim, sms, tmp_path):
     assert 70 < len(LONG_ZH) <= 134
     result = sms.send(PHONE, LONG_ZH)
     assert result.parts == 2 == len(result.references)
-    (msg,) = sim.messages
+    (msg,) = modem_sim.messages
     assert (msg.recipient, msg.text, msg.parts, msg.encoding) == (PHONE, LONG_ZH, 2, "ucs2")
     recorded = json.loads((tmp_path / "inbox.jsonl").read_text().splitlines()[0])
     assert recorded["text"] == LONG_ZH
 
 
-def test_three_part_message_shares_one_reference(sim, sms):
+def test_three_part_message_shares_one_reference(modem_sim, sms):
     text = "验" * 150
     assert sms.send(PHONE, text).parts == 3
     sms.send(PHONE, text)
-    assert [m.text for m in sim.messages] == [text, text]
-    assert sim.messages[0].reference != sim.messages[1].reference  # each message its own reference
-    assert sum(c.startswith("AT+CMGS=") for c in sim.commands) == 6
+    assert [m.text for m in modem_sim.messages] == [text, text]
+    assert modem_sim.messages[0].reference != modem_sim.messages[1].reference  # each message its own reference
+    assert sum(c.startswith("AT+CMGS=") for c in modem_sim.commands) == 6
 
 
-def test_sign_is_prefixed(sim):
-    with ModemSms(sim.port, timeout_s=0.5, sign="【人事服务】") as sms:
+def test_sign_is_prefixed(modem_sim):
+    with ModemSms(modem_sim.port, timeout_s=0.5, sign="【人事服务】") as sms:
         sms.send(PHONE, "验证码 123456")
-    assert sim.messages[0].text == "【人事服务】验证码 123456"
+    assert modem_sim.messages[0].text == "【人事服务】验证码 123456"
 
 
-def test_same_key_is_not_sent_twice(sim, sms):
+def test_same_key_is_not_sent_twice(modem_sim, sms):
     first = sms.send(PHONE, "验证码 123456", key="otp-1")
     again = sms.send(PHONE, "验证码 123456", key="otp-1")
     assert again.duplicate and again.references == first.references
-    assert len(sim.messages) == 1
+    assert len(modem_sim.messages) == 1
     with pytest.raises(KeyConflict):
         sms.send(PHONE, "验证码 654321", key="otp-1")
 
 
-def test_health_of_a_ready_modem(sim):
-    with Modem(sim.port, timeout_s=0.5) as modem:
+def test_health_of_a_ready_modem(modem_sim):
+    with Modem(modem_sim.port, timeout_s=0.5) as modem:
         health = modem.health()
     assert health.ok and health.details["registration"] == "home" and health.details["signal_dbm"] == -67
 
@@ -87,17 +81,17 @@ def test_roaming_and_weak_signal(tmp_path):
     assert not health.ok and "roaming" in health.summary and "poor" in health.summary
 
 
-def test_no_sim(sim, sms):
-    sim.set_fault("no-sim")
+def test_no_sim(modem_sim, sms):
+    modem_sim.set_fault("no-sim")
     health = sms.health()
     assert not health.ok and "SIM not inserted" in health.summary
     with pytest.raises(SimNotReady, match=r"\+CME ERROR: 10 \(SIM not inserted\)"):
         sms.send(PHONE, "hello")
-    assert not sim.messages
+    assert not modem_sim.messages
 
 
-def test_no_signal(sim, sms):
-    sim.set_fault("no-signal")
+def test_no_signal(modem_sim, sms):
+    modem_sim.set_fault("no-signal")
     health = sms.health()
     assert not health.ok and "not registered (searching)" in health.summary and "no signal" in health.summary
     with pytest.raises(NoNetwork, match="not registered on a network"):
@@ -108,70 +102,70 @@ def test_no_signal(sim, sms):
     (38, "network out of order", True), (1, "unassigned (unallocated) number", False),
     (500, "unknown error", True), (330, "SMSC address unknown", False),
 ])
-def test_cms_errors_are_typed_with_their_meaning(sim, sms, code, meaning, transient):
-    sim.set_fault("cms-error", cms_code=code)
+def test_cms_errors_are_typed_with_their_meaning(modem_sim, sms, code, meaning, transient):
+    modem_sim.set_fault("cms-error", cms_code=code)
     with pytest.raises(CmsError) as info:
         sms.send(PHONE, "hello")
     assert info.value.code == code and info.value.transient is transient
     assert f"+CMS ERROR: {code} ({meaning})" in str(info.value)
-    sim.set_fault(None)
+    modem_sim.set_fault(None)
     sms.send(PHONE, "hello")
-    assert len(sim.messages) == 1
+    assert len(modem_sim.messages) == 1
 
 
-def test_cms_error_on_no_network_while_sending(sim, sms):
-    sim.set_fault("cms-error", cms_code=331)
+def test_cms_error_on_no_network_while_sending(modem_sim, sms):
+    modem_sim.set_fault("cms-error", cms_code=331)
     with pytest.raises(NoNetwork, match="331"):
         sms.send(PHONE, "hello")
 
 
-def test_a_failed_part_says_how_many_parts_went_out(sim, sms):
-    sim.set_fault("hang-on-submit")
+def test_a_failed_part_says_how_many_parts_went_out(modem_sim, sms):
+    modem_sim.set_fault("hang-on-submit")
     with pytest.raises(DeviceTimeout, match="may or may not have been sent") as info:
         sms.send(PHONE, "验" * 150)
     assert info.value.parts_sent == 0
 
 
-def test_hang_times_out_and_the_port_recovers(sim, sms):
-    sim.set_fault("hang")
+def test_hang_times_out_and_the_port_recovers(modem_sim, sms):
+    modem_sim.set_fault("hang")
     with pytest.raises(DeviceTimeout) as info:
         sms.send(PHONE, "hello")
     assert "power-cycle" in str(info.value)
     health = sms.health()
     assert not health.ok and "not answering" in health.summary
-    sim.set_fault(None)
+    modem_sim.set_fault(None)
     sms.send(PHONE, "hello again")
-    assert [m.text for m in sim.messages] == ["hello again"]
+    assert [m.text for m in modem_sim.messages] == ["hello again"]
 
 
-def test_stuck_submit_is_aborted_with_esc(sim, sms):
-    sim.set_fault("hang-on-submit")
+def test_stuck_submit_is_aborted_with_esc(modem_sim, sms):
+    modem_sim.set_fault("hang-on-submit")
     with pytest.raises(DeviceTimeout, match="may or may not have been sent") as info:
         sms.send(PHONE, "hello")
     assert "recovered" in str(info.value)
-    assert sim.aborted == 1 and not sim.messages
-    sim.set_fault(None)
+    assert modem_sim.aborted == 1 and not modem_sim.messages
+    modem_sim.set_fault(None)
     sms.send(PHONE, "hello")
-    assert len(sim.messages) == 1
+    assert len(modem_sim.messages) == 1
 
 
-def test_modem_reset_to_echo_and_verbose_errors_is_handled(sim, sms):
+def test_modem_reset_to_echo_and_verbose_errors_is_handled(modem_sim, sms):
     sms.modem.command("ATZ")          # echo back on, CMEE 0, text mode: the driver must cope
     sms.modem.command("AT+CMEE=2")
     sms.modem.command("AT+CMGF=0")
     sms.send(PHONE, "echo on")
-    assert sim.messages[-1].text == "echo on"
-    sim.set_fault("no-sim")
+    assert modem_sim.messages[-1].text == "echo on"
+    modem_sim.set_fault("no-sim")
     with pytest.raises(SimNotReady, match="SIM not inserted"):
         sms.send(PHONE, "hello")
 
 
-def test_silent_modem_fails_the_constructor_and_releases_the_port(sim):
-    sim.set_fault("hang")
+def test_silent_modem_fails_the_constructor_and_releases_the_port(modem_sim):
+    modem_sim.set_fault("hang")
     with pytest.raises(DeviceTimeout):
-        ModemSms(sim.port, timeout_s=0.3)
-    sim.set_fault(None)
-    with serial.Serial(sim.port, exclusive=True):   # nobody holds it any more
+        ModemSms(modem_sim.port, timeout_s=0.3)
+    modem_sim.set_fault(None)
+    with serial.Serial(modem_sim.port, exclusive=True):   # nobody holds it any more
         pass
 
 
@@ -193,24 +187,24 @@ def test_unplugged_modem_is_reported_then_found_again(tmp_path):
     sms.close()
 
 
-def test_bad_input_is_refused_before_the_modem(sim, sms):
+def test_bad_input_is_refused_before_the_modem(modem_sim, sms):
     with pytest.raises(InvalidMessage):
         sms.send("not a number", "hello")
     with pytest.raises(InvalidMessage):
         sms.send(PHONE, "   ")
     with pytest.raises(InvalidMessage, match="SMS parts"):
         sms.send(PHONE, "验" * 900)
-    assert not any(c.startswith("AT+CMGS") for c in sim.commands)
+    assert not any(c.startswith("AT+CMGS") for c in modem_sim.commands)
 
 
-def test_phone_numbers_are_masked_in_the_log(sim, sms):
+def test_phone_numbers_are_masked_in_the_log(modem_sim, sms):
     from terminal.logs import setup_logging
 
     stream = io.StringIO()
     setup_logging("debug", stream)
     try:
         sms.send(PHONE, "hello")
-        sim.set_fault("cms-error", cms_code=38)
+        modem_sim.set_fault("cms-error", cms_code=38)
         with pytest.raises(CmsError):
             sms.send(PHONE, "hello")
     finally:
@@ -273,30 +267,30 @@ def test_simulator_stops_even_when_its_client_never_reads():
         os.close(client)
 
 
-def test_a_closed_modem_refuses_commands_and_does_not_reopen_its_port(sim):
-    modem = Modem(sim.port, timeout_s=0.5)
+def test_a_closed_modem_refuses_commands_and_does_not_reopen_its_port(modem_sim):
+    modem = Modem(modem_sim.port, timeout_s=0.5)
     modem.close()
     with pytest.raises(DeviceUnavailable, match="closed"):
         modem.sim_state()
     health = modem.health()
     assert not health.ok and "closed" in health.summary
-    with serial.Serial(sim.port, exclusive=True):   # the closed modem holds nothing
+    with serial.Serial(modem_sim.port, exclusive=True):   # the closed modem holds nothing
         pass
 
 
 @pytest.mark.parametrize("setting, value", [("timeout_s", float("nan")), ("timeout_s", 0), ("timeout_s", -1),
                                             ("send_timeout_s", float("inf")), ("send_timeout_s", 0),
                                             ("max_parts", 0), ("validity_minutes", 0)])
-def test_bad_settings_are_refused_by_name_before_the_port_is_opened(sim, setting, value):
+def test_bad_settings_are_refused_by_name_before_the_port_is_opened(modem_sim, setting, value):
     from drivers.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match=setting):
-        ModemSms(sim.port, **{setting: value})
-    with serial.Serial(sim.port, exclusive=True):   # nothing was left holding the port
+        ModemSms(modem_sim.port, **{setting: value})
+    with serial.Serial(modem_sim.port, exclusive=True):   # nothing was left holding the port
         pass
 
 
-def test_the_same_key_sent_from_two_threads_goes_out_once(sim, sms):
+def test_the_same_key_sent_from_two_threads_goes_out_once(modem_sim, sms):
     barrier, results = threading.Barrier(2), []
 
     def send():
@@ -308,7 +302,7 @@ def test_the_same_key_sent_from_two_threads_goes_out_once(sim, sms):
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert len(sim.messages) == 1
+    assert len(modem_sim.messages) == 1
     assert sorted(r.duplicate for r in results) == [False, True]
 
 
@@ -330,11 +324,11 @@ def test_an_inbox_that_fails_later_does_not_silence_the_simulated_modem(tmp_path
     assert [m.text for m in sim.messages] == ["hello", "still here"]
 
 
-def test_a_modem_that_restarted_in_text_mode_still_gets_a_pdu_not_an_sms_to_the_length(sim, sms):
+def test_a_modem_that_restarted_in_text_mode_still_gets_a_pdu_not_an_sms_to_the_length(modem_sim, sms):
     sms.send(PHONE, "before")
-    sim.restart(saved_text_mode=True)      # the driver's port stayed open; it cannot know
+    modem_sim.restart(saved_text_mode=True)      # the driver's port stayed open; it cannot know
     sms.send(PHONE, "验证码 123456")
-    assert [(m.recipient, m.text) for m in sim.messages] == [(PHONE, "before"), (PHONE, "验证码 123456")]
+    assert [(m.recipient, m.text) for m in modem_sim.messages] == [(PHONE, "before"), (PHONE, "验证码 123456")]
 
 
 # -- modem dialects: every form of the AT+CMGS prompt that real modems send ------------------------

@@ -79,18 +79,23 @@ def result_error(final) -> ModemResultError:
 
 @dataclass(frozen=True)
 class Signal:
+    """Signal quality from +CSQ: ``rssi`` 0-31 (99 unknown) and ``ber`` bit error rate 0-7 (99 unknown)."""
+
     rssi: int          # 0-31, 99 unknown
     ber: int           # 0-7, 99 unknown
 
     @property
     def dbm(self) -> int | None:
+        """The signal in dBm (-113 for rssi 0 to -51 for 31), or None when unknown."""
         return None if self.rssi == 99 else -113 + 2 * self.rssi
 
     @property
     def usable(self) -> bool:
+        """True when there is enough signal to send (rssi 2 or more)."""
         return self.rssi != 99 and self.rssi >= 2
 
     def describe(self) -> str:
+        """The signal in words with its dBm (``'excellent (-67 dBm)'``), or ``'no signal'``."""
         if self.rssi == 99:
             return "no signal"
         quality = "excellent" if self.rssi >= 20 else "good" if self.rssi >= 15 else \
@@ -100,15 +105,19 @@ class Signal:
 
 @dataclass(frozen=True)
 class Registration:
+    """A registration answer: the ``command`` it came from (``+CREG``, ``+CEREG``, ``+CGREG``) and its ``stat``."""
+
     command: str       # "+CREG" / "+CEREG" / "+CGREG"
     stat: int
 
     @property
     def registered(self) -> bool:
+        """True when registered (home or roaming, SMS-only included)."""
         return self.stat in REGISTERED
 
     @property
     def state(self) -> str:
+        """The ``stat`` code in words (``'home'``, ``'searching'``, ...)."""
         return REGISTRATION_STATES.get(self.stat, f"state {self.stat}")
 
 
@@ -128,6 +137,7 @@ def _int(value: str, what: str, low: int, high: int) -> int:
 
 
 def parse_csq(line: str) -> Signal:
+    """A ``+CSQ: rssi,ber`` line as a :class:`Signal`; raises :class:`ModemProtocolError` when malformed."""
     fields = _fields(line, "+CSQ")
     if len(fields) != 2:
         raise ModemProtocolError(f"+CSQ has {len(fields)} fields, expected 2")
@@ -149,6 +159,10 @@ def parse_registration(line: str, prefix: str) -> Registration:
 
 
 def parse_cpin(line: str) -> str:
+    """The SIM state of a ``+CPIN: STATE`` line (``'READY'``, ``'SIM PIN'``, ...).
+
+    Raises :class:`ModemProtocolError` when the line has no state.
+    """
     fields = _fields(line, "+CPIN")
     if len(fields) != 1 or not fields[0]:
         raise ModemProtocolError(f"+CPIN line {line[:40]!r} has no state")
@@ -156,11 +170,13 @@ def parse_cpin(line: str) -> str:
 
 
 def parse_cmgs(line: str) -> int:
+    """The message reference (0-255) of a ``+CMGS: mr`` line; raises :class:`ModemProtocolError` when malformed."""
     fields = _fields(line, "+CMGS")
     return _int(fields[0], "message reference", 0, 255)
 
 
 def first_line(lines: list[str], prefix: str) -> str:
+    """The first of ``lines`` starting ``PREFIX:``; raises :class:`ModemProtocolError` when there is none."""
     for line in lines:
         if line.startswith(prefix + ":"):
             return line

@@ -61,6 +61,16 @@ RETRY_STATUSES = frozenset({500, 502, 503, 504})
 class CentralSms(SmsSender):
     """The central platform sends the SMS; this terminal asks it to, once per key.
 
+    Args: ``base_url`` central's https:// (or http://) URL; ``ca_bundle`` the
+    CA file its certificate is checked against ('' = the system's);
+    ``timeout_s`` seconds central may take to answer, ``connect_timeout_s``
+    to accept the connection; ``attempts`` tries per message (network errors
+    and 5xx are retried with the same key), ``backoff_s`` the first pause
+    between tries in seconds (doubling); ``auth`` signs every request;
+    ``session`` a requests session to use.  Raises
+    :class:`ConfigurationError` for a URL that is not http(s) or names no
+    host.
+
     >>> sms = CentralSms("https://central.example.com", ca_bundle="/etc/ssl/central-ca.pem", attempts=3)
     >>> sms.send("+8613800138000", "验证码 123456", key="otp-42")     # doctest: +SKIP
     SendResult(key='otp-42', transport='central', parts=1, references=('m-981',), duplicate=False)
@@ -81,7 +91,8 @@ class CentralSms(SmsSender):
                                      hint="set [sms] central_url, e.g. https://central.example.com")
         self.base_url = base_url.rstrip("/")
         self.url = f"{self.base_url}/v1/sms"
-        self.timeout = (connect_timeout_s, timeout_s)
+        self.connect_timeout_s = connect_timeout_s
+        self.timeout_s = timeout_s
         self.attempts = max(1, attempts)
         self.backoff_s = backoff_s
         self.session = session or requests.Session()
@@ -98,13 +109,14 @@ class CentralSms(SmsSender):
         last = "no attempt"
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self.session.post(self.url, data=body, headers=headers, timeout=self.timeout,
+                response = self.session.post(self.url, data=body, headers=headers,
+                                             timeout=(self.connect_timeout_s, self.timeout_s),
                                              verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 raise CentralUnavailable(f"central's TLS certificate was not accepted: {_short(exc)}",
                                          hint="check [sms] ca_bundle and the central URL") from None
             except requests.exceptions.Timeout:
-                last = f"no answer within {self.timeout[1]:g} s"
+                last = f"no answer within {self.timeout_s:g} s"
             except requests.exceptions.ConnectionError as exc:
                 last = f"cannot connect: {_short(exc)}"
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
@@ -163,14 +175,15 @@ class CentralSms(SmsSender):
         raise CentralUnavailable(f"central answered HTTP {status} ({reason})", status=status)
 
     def health(self) -> Health:
+        """Ask ``GET /v1/sms/health`` whether central can send now; never raises (a failure is ``ok=False``)."""
         url = f"{self.base_url}/v1/sms/health"
         details = {"url": url}
         try:
-            response = self.session.get(url, timeout=self.timeout, verify=self.verify)
+            response = self.session.get(url, timeout=(self.connect_timeout_s, self.timeout_s), verify=self.verify)
         except requests.exceptions.SSLError as exc:
             return Health(DEVICE, False, f"central's TLS certificate was not accepted: {_short(exc)}", details)
         except requests.exceptions.Timeout:
-            return Health(DEVICE, False, f"central did not answer within {self.timeout[1]:g} s", details)
+            return Health(DEVICE, False, f"central did not answer within {self.timeout_s:g} s", details)
         except requests.exceptions.ConnectionError as exc:
             return Health(DEVICE, False, f"cannot connect to central: {_short(exc)}", details)
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
@@ -188,6 +201,7 @@ class CentralSms(SmsSender):
         return Health(DEVICE, ok, f"central SMS {'ready' if ok else 'not ready'} ({self.base_url})", details)
 
     def close(self) -> None:
+        """Close the HTTP session; calling it again does nothing."""
         if not self.closed and hasattr(self, "session"):
             self.session.close()
         super().close()

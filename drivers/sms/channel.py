@@ -6,7 +6,7 @@ before raising: ESC (aborts a pending AT+CMGS prompt), flush, probe with
 again.  A channel that could not recover tries again before its next command.
 
 >>> from drivers.sms.channel import AtChannel
->>> from drivers.sms.simulator import ModemSimulator
+>>> from drivers.sms.sim import ModemSimulator
 >>> with ModemSimulator() as sim, AtChannel(sim.port, timeout_s=2) as at:
 ...     at.command("AT+CSQ")
 ['+CSQ: 23,99']
@@ -43,7 +43,7 @@ def check_seconds(setting: str, value) -> float:
 class AtChannel:
     """Commands in, (information lines, final result) out, over one serial port.
 
-    >>> from drivers.sms.simulator import ModemSimulator
+    >>> from drivers.sms.sim import ModemSimulator
     >>> with ModemSimulator() as sim, AtChannel(sim.port, timeout_s=2) as at:
     ...     at.command("AT+CREG?"), at.command("AT+CGMI")
     (['+CREG: 0,1'], ['SIMCOM INCORPORATED'])

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -17,9 +16,10 @@ import threading
 from drivers.errors import DeviceError
 from drivers.health import Health
 from drivers.sms.errors import DEVICE
-from drivers.sms.at import ascii_int
-from drivers.sms.simulator import FAULTS, PROMPTS
+from drivers.sms.factory import open_sms
+from drivers.sms.sim import FAULTS, PROMPTS
 from terminal import TerminalError
+from terminal.cliopts import example, json_option, port_option, seconds, timeout_option, whole
 from terminal.logs import get_logger
 from terminal.pii import mask_phone
 
@@ -27,62 +27,48 @@ log = get_logger(__name__)
 
 
 def register_hw(hw_sub, common) -> None:
+    """Add ``terminal hw sms`` and ``terminal hw modem`` to ``hw_sub``; ``common`` gives --config/--log-level."""
     p = hw_sub.add_parser("sms", parents=[common], help="send one SMS (through a modem or central)")
     p.add_argument("--to", required=True, metavar="NUMBER", help="recipient, e.g. +8613800138000")
     p.add_argument("--text", required=True, help="message text (Chinese is sent as UCS2; long text in parts)")
     _transport_args(p)
     p.add_argument("--key", help="idempotency key (default: a new one); the same key is never sent twice")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    json_option(p, help="print the result as JSON")
+    example(p, 'terminal hw sms --port /dev/ttyUSB2 --to +8613800138000 --text "验证码 123456"')
     p.set_defaults(run=_hw_sms)
 
     m = hw_sub.add_parser("modem", parents=[common], help="check the SMS modem: SIM, signal, registration")
     _transport_args(m)
-    m.add_argument("--json", action="store_true", help="print the result as JSON")
+    json_option(m, help="print the result as JSON")
+    example(m, "terminal hw modem --port /dev/ttyUSB2 --json")
     m.set_defaults(run=_hw_modem)
 
 
-def _whole(text: str) -> int:
-    """An argparse type: a whole number in ASCII digits (int() would also take '١٢' and '１２')."""
-    value = ascii_int(text, 7)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number in digits 0-9")
-    return value
-
-
-def _seconds(text: str) -> float:
-    """An argparse type: seconds as ASCII text (float() would also take '١٢'); range checked in _open."""
-    try:
-        if not text.isascii():
-            raise ValueError
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number of seconds in digits 0-9") from None
-
-
 def _transport_args(p) -> None:
-    p.add_argument("--port", help="modem serial port (no config file needed)")
-    p.add_argument("--baudrate", type=_whole, default=115200, help="with --port: serial speed (default 115200)")
-    p.add_argument("--timeout", type=_seconds, default=5.0, metavar="S",
-                   help="with --port: seconds per AT command (default 5)")
-    p.add_argument("--send-timeout", type=_seconds, default=60.0, metavar="S",
+    port_option(p, help="modem serial port (no config file needed)")
+    p.add_argument("--baudrate", type=whole, default=115200, help="with --port: serial speed (default 115200)")
+    timeout_option(p, default=5.0, help="with --port: seconds per AT command")
+    p.add_argument("--send-timeout", type=seconds, default=60.0, metavar="S",
                    help="with --port: seconds for the network to accept a part (default 60)")
     p.add_argument("--central", metavar="URL", help="send through central's SMS API at URL instead")
     p.add_argument("--ca-bundle", default="", help="with --central: CA bundle for central's TLS certificate")
 
 
 def register_sim(sim_sub, common) -> None:
+    """Add ``terminal sim modem`` to ``sim_sub`` (argparse subparsers); ``common`` gives --config/--log-level."""
     p = sim_sub.add_parser("modem", parents=[common], help="a 4G modem speaking AT on a pseudo-terminal")
-    p.add_argument("--port", required=True, metavar="LINK", help="path of the symlink to the pty")
+    port_option(p, required=True, help="path of the symlink to the pty")
     p.add_argument("--fault", choices=FAULTS, help="misbehave: no SIM, no signal, CMS errors, or hang")
     p.add_argument("--prompt", choices=PROMPTS, default="space", metavar="FORM",
                    help="the form of the > prompt after AT+CMGS, as real modems send it: "
                         + "; ".join(f"{name} = {_shown(raw)}" for name, raw in PROMPTS.items())
                         + " (default: space)")
-    p.add_argument("--cms-code", type=_whole, default=500, help="with --fault cms-error: the code (default 500)")
-    p.add_argument("--signal", type=_whole, default=23, choices=range(0, 32), metavar="0-31",
+    p.add_argument("--cms-code", type=whole, default=500, help="with --fault cms-error: the code (default 500)")
+    p.add_argument("--signal", type=whole, default=23, choices=range(0, 32), metavar="0-31",
                    help="signal strength reported by AT+CSQ (default 23)")
     p.add_argument("--roaming", action="store_true", help="register as roaming")
     p.add_argument("--record", metavar="FILE", help="append each received message to this JSON-lines file")
+    example(p, "terminal sim modem --port /tmp/modem.pty --prompt crlf --record /tmp/inbox.jsonl")
     p.set_defaults(run=_sim_modem, service=True)
 
 
@@ -104,21 +90,16 @@ def _open(args):
         if not (math.isfinite(value) and value > 0):       # nan would never time out
             raise TerminalError(f"{option} must be a number of seconds above 0, got {value:g}", exit_code=2)
     if args.port:
-        from drivers.sms.modem import ModemSms
-
-        return ModemSms(args.port, baudrate=args.baudrate, timeout_s=args.timeout,
-                        send_timeout_s=args.send_timeout)
+        return open_sms({"transport": "modem", "port": args.port, "baudrate": args.baudrate,
+                         "command_timeout_s": args.timeout, "send_timeout_s": args.send_timeout})
     if args.central:
-        from drivers.sms.central import CentralSms
-
-        return CentralSms(args.central, ca_bundle=args.ca_bundle)
-    from drivers.sms import open_sender
+        return open_sms({"transport": "central", "central_url": args.central, "ca_bundle": args.ca_bundle})
     from terminal.settings_access import load_for_command
 
     cfg = load_for_command(args)
     if "sms" not in cfg:
         raise DeviceError(DEVICE, f"{cfg.source} has no [sms] section", hint="name the modem with --port")
-    return open_sender(cfg.sms)
+    return open_sms(cfg.sms)
 
 
 @contextlib.contextmanager
@@ -161,7 +142,7 @@ def _hw_modem(args) -> int:
 
 
 def _sim_modem(args) -> int:
-    from drivers.sms.simulator import ModemSimulator
+    from drivers.sms.sim import ModemSimulator
 
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -179,12 +160,14 @@ def _sim_modem(args) -> int:
 
 
 def selftest(cfg) -> list[Health]:
+    """The configured sender's :class:`Health` (SIM, signal and registration, or central's answer).
+
+    ``cfg`` is the terminal config; an empty list when it has no ``[sms]``.  Never raises.
+    """
     if "sms" not in cfg:
         return []
-    from drivers.sms import open_sender
-
     try:
-        with open_sender(cfg.sms) as sender:
+        with open_sms(cfg.sms) as sender:
             return [sender.health()]
     except DeviceError as exc:
         return [Health(DEVICE, False, exc.reason + (f" ({exc.hint})" if exc.hint else ""),

@@ -3,7 +3,7 @@
 :class:`Modem` is the device (SIM, signal, registration); :class:`ModemSms` is
 the :class:`~drivers.sms.sender.SmsSender` that sends through one.
 
->>> from drivers.sms.simulator import ModemSimulator
+>>> from drivers.sms.sim import ModemSimulator
 >>> from drivers.sms.modem import Modem
 >>> with ModemSimulator() as sim, Modem(sim.port, timeout_s=2) as modem:
 ...     modem.health().summary
@@ -31,10 +31,15 @@ log = get_logger(__name__)
 class Modem(Device):
     """The modem itself: opens the port, then answers what state it is in.
 
-    ``timeout_s`` bounds every AT command.  The constructor fails (and
-    releases the port) when the port cannot be opened or the modem is silent.
+    ``port`` is the modem's AT serial port, ``baudrate`` its speed (USB
+    modems ignore it), ``timeout_s`` the seconds every AT command may take.
+    The constructor fails (and releases the port) with
+    :class:`DeviceUnavailable` when the port cannot be opened,
+    :class:`DeviceTimeout` when the modem is silent, and
+    :class:`ConfigurationError` for a timeout that is not a number of
+    seconds above 0.
 
-    >>> from drivers.sms.simulator import ModemSimulator
+    >>> from drivers.sms.sim import ModemSimulator
     >>> with ModemSimulator(fault="no-signal") as sim, Modem(sim.port, timeout_s=2) as modem:
     ...     modem.sim_state(), modem.signal().describe(), modem.registration().state
     ('READY', 'no signal', 'searching')
@@ -48,6 +53,12 @@ class Modem(Device):
         self.channel = AtChannel(port, baudrate=baudrate, timeout_s=timeout_s)
 
     def command(self, cmd: str, **kw) -> list[str]:
+        """Send the AT command ``cmd`` and return its information lines (the final OK left out).
+
+        Keyword arguments go to :meth:`AtChannel.command` (``timeout_s=`` seconds).  Raises
+        :class:`ModemResultError` (or a subclass) for an error result, :class:`DeviceTimeout`
+        when the modem does not answer, :class:`ModemProtocolError` for a broken answer.
+        """
         return self.channel.command(cmd, **kw)
 
     def sim_state(self) -> str:
@@ -55,6 +66,7 @@ class Modem(Device):
         return parse_cpin(first_line(self.command("AT+CPIN?"), "+CPIN"))
 
     def signal(self) -> Signal:
+        """The signal quality (+CSQ) as a :class:`Signal`; raises as :meth:`command`."""
         return parse_csq(first_line(self.command("AT+CSQ"), "+CSQ"))
 
     def registration(self) -> Registration:
@@ -77,6 +89,8 @@ class Modem(Device):
         return line[len("+CSCA:"):].split(",")[0].strip().strip('"')
 
     def model(self) -> str:
+        """The modem's model (+CGMM), or ``'unknown model'`` when it will not say; raises as :meth:`command` otherwise.
+        """
         try:
             lines = self.command("AT+CGMM")
         except ModemResultError:
@@ -94,6 +108,7 @@ class Modem(Device):
             raise NoNetwork(f"the modem is not registered on a network ({registration.state})")
 
     def health(self) -> Health:
+        """SIM, signal, registration, model and SMS centre as a :class:`Health`; never raises (``ok=False``)."""
         details: dict = {"port": self.port}
         try:
             state = self.sim_state()
@@ -120,6 +135,7 @@ class Modem(Device):
                       f"{signal.describe()}, {details['model']}", details)
 
     def close(self) -> None:
+        """Release the serial port; calling it again does nothing."""
         if not self.closed and hasattr(self, "channel"):
             self.channel.close()
         super().close()
@@ -128,11 +144,17 @@ class Modem(Device):
 class ModemSms(SmsSender):
     """Sends SMS through a :class:`Modem` in PDU mode (UCS2 for Chinese, concatenated when long).
 
-    ``send_timeout_s`` bounds the network's answer to each part;
-    ``validity_minutes`` is how long the network keeps trying to deliver;
-    ``sign`` is put in front of every message (e.g. ``【人事服务】``).
+    ``port``, ``baudrate`` and ``timeout_s`` (seconds per AT command) are
+    the :class:`Modem`'s; ``send_timeout_s`` bounds the network's answer to
+    each part, in seconds; ``validity_minutes`` is how long the network
+    keeps trying to deliver (None: the network's default); ``sign`` is put
+    in front of every message (e.g. ``【人事服务】``); ``max_parts`` is the
+    longest message in parts (1-255).  Raises :class:`ConfigurationError`
+    for a bad setting (before the port is opened) and the :class:`Modem`'s
+    errors.  :meth:`send` raises :class:`SimNotReady`, :class:`NoNetwork`,
+    :class:`CmsError` and the other :class:`SmsError` types.
 
-    >>> from drivers.sms.simulator import ModemSimulator
+    >>> from drivers.sms.sim import ModemSimulator
     >>> with ModemSimulator() as sim, ModemSms(sim.port, sign="【人事服务】") as sms:
     ...     sms.send("+8613800138000", "验证码 123456" * 10, key="otp-42").parts
     ...     sim.messages[0].text[:16]
@@ -161,6 +183,7 @@ class ModemSms(SmsSender):
         self.modem = Modem(port, baudrate=baudrate, timeout_s=timeout_s)
 
     def health(self) -> Health:
+        """The modem's :meth:`Modem.health`; never raises."""
         return self.modem.health()
 
     def _send(self, to: str, text: str, key: str) -> SendResult:
@@ -190,6 +213,7 @@ class ModemSms(SmsSender):
         return SendResult(key, self.transport, len(pdus), tuple(references))
 
     def close(self) -> None:
+        """Release the modem's port; calling it again does nothing."""
         if not self.closed and hasattr(self, "modem"):
             self.modem.close()
         super().close()

@@ -44,15 +44,19 @@ class SendResult:
     duplicate: bool = False        # True: this key had already been sent; nothing was sent now
 
     def to_dict(self) -> dict:
+        """The result as a JSON-ready dict (``references`` as a list); no phone number."""
         return {"key": self.key, "transport": self.transport, "parts": self.parts,
                 "references": list(self.references), "duplicate": self.duplicate}
 
 
 def new_key() -> str:
+    """A fresh idempotency key: 32 random hex characters."""
     return uuid.uuid4().hex
 
 
 def fingerprint(to: str, text: str) -> str:
+    """A SHA-256 hex digest of the number (normalised) and ``text``: what a key was used for, without the number itself.
+    """
     digits, international = normalize_number(to)
     return hashlib.sha256(f"{'+' if international else ''}{digits}\n{text}".encode()).hexdigest()
 

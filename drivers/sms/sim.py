@@ -8,7 +8,7 @@ the AT+CMGS prompt it sends (:data:`PROMPTS`).  It can be told to have no SIM,
 no signal, to answer CMGS with a +CMS ERROR, or to hang (all input ignored;
 or ``hang-on-submit``: stuck after the PDU until ESC).
 
->>> from drivers.sms.simulator import ModemSimulator
+>>> from drivers.sms.sim import ModemSimulator
 >>> from drivers.sms.modem import ModemSms
 >>> with ModemSimulator() as sim, ModemSms(sim.port, timeout_s=2) as sms:
 ...     _ = sms.send("+8613800138000", "验证码 123456，10分钟内有效")
@@ -69,7 +69,14 @@ class ModemSimulator:
 
     ``link``: also make this path a symlink to the pty (as udev makes
     /dev/serial/by-id/... links).  ``record``: append each received message to
-    this JSON-lines file (the simulated handset's inbox).
+    this JSON-lines file (the simulated handset's inbox).  ``fault`` one of
+    ``FAULTS`` (None: behave), ``cms_code`` the code 'cms-error' answers,
+    ``signal`` the +CSQ rssi (0-31), ``roaming`` register as roaming,
+    ``service_centre`` the SIM's SMS centre number ('' = none), ``prompt``
+    the AT+CMGS prompt form (a ``PROMPTS`` key).  It starts at once; a
+    context manager that closes on exit.  Raises :class:`ConfigurationError`
+    for an unknown fault or prompt, a ``record`` file it cannot append to,
+    or a ``link`` that exists and is not a symlink.
 
     >>> from drivers.sms.modem import Modem
     >>> with ModemSimulator(fault="no-sim") as sim, Modem(sim.port, timeout_s=2) as modem:
@@ -128,6 +135,12 @@ class ModemSimulator:
     # -- scripting -----------------------------------------------------------------------------
 
     def set_fault(self, fault: str | None, *, cms_code: int | None = None) -> None:
+        """Misbehave from now on: ``fault`` one of ``FAULTS`` (None: behave).
+
+        ``cms_code`` is the +CMS ERROR code 'cms-error' answers (None: keep it).
+
+        Raises :class:`ConfigurationError` for an unknown fault.
+        """
         if fault is not None and fault not in FAULTS:
             raise ConfigurationError("modem-sim", f"unknown fault {fault!r}; choose one of {', '.join(FAULTS)}")
         self.fault = fault
@@ -142,6 +155,7 @@ class ModemSimulator:
             self._mode, self._line = "command", bytearray()
 
     def close(self) -> None:
+        """Stop answering and release the pty and its link; calling it again does nothing."""
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
