@@ -46,8 +46,8 @@ def register_hw(hw_sub, common) -> None:
     p.add_argument("--pulse", action="append", choices=OUTPUTS, default=[], metavar="OUTPUT",
                    help=f"switch an output on for --timeout seconds, then off ({' | '.join(OUTPUTS)}); repeatable")
     timeout_option(p, default=1.0, help="seconds each --pulse lasts, and --watch watches", old=("--seconds",))
-    p.add_argument("--watch", nargs="?", const=True, default=None, type=seconds, action=_Watch,
-                   help="print sensor changes for --timeout seconds")
+    p.add_argument("--watch", nargs="?", const=True, default=None, type=seconds, action=_Watch, metavar="S",
+                   help="print sensor changes for --timeout seconds (the old form --watch S is deprecated)")
     p.add_argument("--pin", action="append", default=[], metavar="ROLE=N",
                    help="override one pin (roles: lock, beam, door, led_green, led_red, buzzer)")
     p.add_argument("--factory", choices=("auto", "lgpio", "rpigpio", "mock"),
