@@ -98,7 +98,7 @@ class CentralClient:
         # Given per request: a session attribute loses to REQUESTS_CA_BUNDLE in the environment.
         self.verify = verify
         self.session.headers["User-Agent"] = "service-terminals-sync/1"
-        self.timeout = (connect_timeout_s, read_timeout_s)
+        self.timeouts_s = (connect_timeout_s, read_timeout_s)  # requests: (connect, read)
         self.retry_after_max_s = retry_after_max_s
         self.clock = clock or SystemClock()
         self.clock_offset_s = clock_offset_s  # central minus device wall clock, when known
@@ -153,10 +153,10 @@ class CentralClient:
 
     def _send(self, method: str, path: str, body: bytes, headers: dict) -> requests.Response:
         sent = self.clock.wall()
-        deadline = time.monotonic() + self.timeout[0] + self.timeout[1]
+        deadline = time.monotonic() + self.timeouts_s[0] + self.timeouts_s[1]
         try:
             response = self.session.request(method, self.base + path, data=body or None, headers=headers,
-                                            timeout=self.timeout, verify=self.verify, stream=True)
+                                            timeout=self.timeouts_s, verify=self.verify, stream=True)
             self._read_all(response, deadline)  # now: a truncated body is a network failure, retried
         except requests.exceptions.SSLError as exc:
             raise Retryable(f"TLS to {self.base} failed ({_short(exc)}); check [sync] ca_bundle or the "
@@ -180,7 +180,7 @@ class CentralClient:
             while True:
                 if time.monotonic() > deadline:
                     raise requests.Timeout(f"the whole answer did not arrive within "
-                                           f"{self.timeout[0] + self.timeout[1]:g} s")
+                                           f"{self.timeouts_s[0] + self.timeouts_s[1]:g} s")
                 chunk = response.raw.read1(65536, decode_content=True)
                 if not chunk:
                     break
