@@ -45,6 +45,9 @@ def check_host(host: str, bad) -> None:
 
 @dataclass(frozen=True)
 class PrinterURI:
+    """A parsed printer URI: ``scheme`` (tcp, serial, usb, file) and the fields that scheme uses
+    (``host``/``port``; ``path``/``baud``; ``vid``/``pid``).  ``str()`` gives it back as a URI."""
+
     scheme: str
     host: str = ""
     port: int = 9100
@@ -55,6 +58,7 @@ class PrinterURI:
 
     @classmethod
     def parse(cls, uri: str) -> "PrinterURI":
+        """``uri`` (one of ``FORMS``) as a :class:`PrinterURI`; raises :class:`ConfigurationError` saying why not."""
         def bad(why: str) -> ConfigurationError:
             return ConfigurationError(DEVICE, f"printer URI {uri!r}: {why}", hint=f"use {FORMS}")
 
@@ -96,6 +100,7 @@ class PrinterURI:
 
     @property
     def can_read_status(self) -> bool:
+        """False for a file: it can only be written to."""
         return self.scheme != "file"
 
     def __str__(self) -> str:
@@ -109,21 +114,25 @@ class Connection:
     python-escpos's own ``query_status`` blocks on the connection's timeout
     (60 s for a network printer) and its ``paper_status`` says "adequate" when
     nothing answers, so status bytes are read here instead.
+
+    ``uri`` is where the printer is; ``timeout_s`` the seconds connecting and
+    each write may take.  Raises :class:`DeviceUnavailable` when the printer
+    cannot be opened (the hint says what to check for its kind of link).
     """
 
-    def __init__(self, uri: PrinterURI, *, timeout: float = 5.0):
+    def __init__(self, uri: PrinterURI, *, timeout_s: float = 5.0):
         from escpos import printer as escpos_printer
         from escpos.exceptions import DeviceNotFoundError
 
         self.uri = uri
-        self.timeout = timeout
+        self.timeout_s = timeout_s
         try:
             if uri.scheme == "tcp":
-                self.escpos = escpos_printer.Network(uri.host, port=uri.port, timeout=timeout)
+                self.escpos = escpos_printer.Network(uri.host, port=uri.port, timeout=timeout_s)
             elif uri.scheme == "serial":
-                self.escpos = escpos_printer.Serial(uri.path, baudrate=uri.baud, timeout=timeout)
+                self.escpos = escpos_printer.Serial(uri.path, baudrate=uri.baud, timeout=timeout_s)
             elif uri.scheme == "usb":
-                self.escpos = escpos_printer.Usb(uri.vid, uri.pid, timeout=int(timeout * 1000))
+                self.escpos = escpos_printer.Usb(uri.vid, uri.pid, timeout=int(timeout_s * 1000))
             else:
                 self.escpos = escpos_printer.File(uri.path)
             self.escpos.open()
@@ -138,28 +147,33 @@ class Connection:
         if uri.scheme == "serial":
             # pyserial writes without a timeout by default: a USB virtual-COM printer (ttyACM) that
             # is out of paper with a full buffer stops taking bytes and would block us for ever.
-            self.escpos.device.write_timeout = timeout
+            self.escpos.device.write_timeout = timeout_s
 
     def write(self, data: bytes) -> None:
+        """Send ``data`` to the printer; raises :class:`DeviceTimeout` when it stops taking bytes for
+        ``timeout_s`` seconds, :class:`DeviceUnavailable` when the connection fails."""
         try:
             self.escpos._raw(data)
         except Exception as exc:
             if "timeout" in type(exc).__name__.lower():  # socket, serial.SerialTimeoutException, usb
                 # The printer stopped reading (a full buffer while out of paper, cover open, offline).
-                raise DeviceTimeout(DEVICE, f"{self.uri} stopped taking data for {self.timeout:g} s",
+                raise DeviceTimeout(DEVICE, f"{self.uri} stopped taking data for {self.timeout_s:g} s",
                                     hint="is it out of paper, its cover open or offline?") from None
             if isinstance(exc, OSError):
                 raise DeviceUnavailable(DEVICE, f"connection to {self.uri} lost while sending: {exc}",
                                         hint=_hint(self.uri)) from None
             raise DeviceUnavailable(DEVICE, f"write to {self.uri} failed: {exc}", hint=_hint(self.uri)) from None
 
-    def query(self, request: bytes, *, timeout: float) -> bytes:
-        """Send a real-time request and return the one answer byte, or b'' when none came in time."""
+    def query(self, request: bytes, *, timeout_s: float) -> bytes:
+        """Send a real-time request and return the one answer byte, or b'' when none came within ``timeout_s`` seconds.
+
+        Raises :class:`DeviceUnavailable` when the connection fails, and as :meth:`write`.
+        """
         if not self.uri.can_read_status:
             return b""
         self._drain()
         self.write(request)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout_s
         device = self.escpos.device
         try:
             if self.uri.scheme == "tcp":
@@ -169,10 +183,10 @@ class Connection:
                         return device.recv(1)  # b'' means the printer closed the connection
                 return b""
             if self.uri.scheme == "serial":
-                device.timeout = timeout
+                device.timeout = timeout_s
                 return device.read(1)
             # usb
-            return bytes(device.read(self.escpos.in_ep, 1, int(timeout * 1000)))
+            return bytes(device.read(self.escpos.in_ep, 1, int(timeout_s * 1000)))
         except OSError:
             return b""
         except Exception as exc:
@@ -194,6 +208,7 @@ class Connection:
             pass
 
     def close(self) -> None:
+        """Close the connection; calling it again does nothing."""
         escpos, self.escpos = getattr(self, "escpos", None), None
         if escpos is not None:
             try:

@@ -63,12 +63,17 @@ class Receipt:
     items: list[tuple] = field(default_factory=list)
 
     def line(self, text: str = "", *, align: str = "left", bold: bool = False, double: bool = False) -> "Receipt":
+        """Add one line of ``text`` (wrapped at ``width`` columns); ``align`` left, center or right; returns self.
+
+        Raises ValueError for another ``align``.
+        """
         if align not in ("left", "center", "right"):
             raise ValueError(f"align must be left, center or right, not {align!r}")
         self.items.append(("text", text, align, bold, double))
         return self
 
     def title(self, text: str) -> "Receipt":
+        """Add ``text`` centred, bold and double size; returns self."""
         return self.line(text, align="center", bold=True, double=True)
 
     def pair(self, left: str, right: str) -> "Receipt":
@@ -78,9 +83,14 @@ class Receipt:
         return self.line(left + " " * gap + right)
 
     def rule(self) -> "Receipt":
+        """Add a line of dashes across the paper; returns self."""
         return self.line("-" * self.width)
 
     def qr(self, content: str, *, size: int = 6) -> "Receipt":
+        """Add a QR code of ``content`` with modules ``size`` dots wide (1-16); returns self.
+
+        Raises ValueError for empty content, a size out of range or text that is not valid (a lone surrogate).
+        """
         if not content:
             raise ValueError("a QR code needs content")
         if not 1 <= size <= 16:
@@ -98,6 +108,7 @@ class Receipt:
         return self
 
     def cut(self) -> "Receipt":
+        """Feed the paper past the cutter and cut it; returns self."""
         self.items.append(("cut",))
         return self
 

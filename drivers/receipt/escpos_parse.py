@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from drivers.errors import DeviceError
+
 ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 
 
@@ -35,12 +37,19 @@ class Block:
     chinese: bool = True  # whether Chinese mode (FS &) was on for those bytes
 
 
-class NeedMore(Exception):
-    """The buffer ends inside a command; wait for more bytes."""
+class _NeedMore(DeviceError):
+    """The buffer ends inside a command; wait for more bytes (internal: never leaves :meth:`EscPosParser.feed`)."""
 
 
 @dataclass
 class EscPosParser:
+    """An incremental ESC/POS parser: ``feed()`` bytes in any chunking, read ``blocks`` (what is on paper).
+
+    ``on_status(n)`` is called for each DLE EOT n as it is parsed (the printer's
+    answer); ``on_print(block)`` before each block is printed, returning False when
+    nothing can be (no paper); ``unknown`` lists the commands it skipped, in hex.
+    """
+
     on_status: Callable[[int], None] | None = None
     on_print: Callable[[Block], bool] | None = None  # returns False when nothing can be printed (no paper)
     blocks: list[Block] = field(default_factory=list)
@@ -57,11 +66,12 @@ class EscPosParser:
         self._qr_size = 3
 
     def feed(self, data: bytes) -> None:
+        """Parse ``data`` (bytes); a command cut off at the end waits for the next call.  Never raises."""
         self._buf += data
         while self._buf:
             try:
                 used = self._step()
-            except NeedMore:
+            except _NeedMore:
                 return
             del self._buf[:used]
 
@@ -102,7 +112,7 @@ class EscPosParser:
 
     def _need(self, n: int) -> None:
         if len(self._buf) < n:
-            raise NeedMore
+            raise _NeedMore("receipt-sim", f"need {n} bytes, have {len(self._buf)}")
 
     def _unknown(self, n: int) -> int:
         self.unknown.append(self._buf[:n].hex(" "))

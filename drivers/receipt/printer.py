@@ -10,10 +10,13 @@ ready, paper ok 你好
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from drivers.base import Device
-from drivers.errors import CoverOpen, DeviceError, DeviceRefused, DeviceTimeout, DeviceUnavailable, OutOfPaper
+from drivers.errors import (ConfigurationError, CoverOpen, DeviceError, DeviceRefused, DeviceTimeout,
+                            DeviceUnavailable, OutOfPaper)
 from drivers.health import Health
-from drivers.receipt.connection import DEVICE, Connection, PrinterURI
+from drivers.receipt.connection import DEVICE, FORMS, Connection, PrinterURI
 from drivers.receipt.document import Receipt
 from drivers.receipt.status import DLE_EOT, OFFLINE_CAUSE, PAPER, PRINTER, ReceiptStatus, is_status_byte
 from terminal.logs import get_logger
@@ -24,36 +27,53 @@ log = get_logger(__name__)
 class ReceiptPrinter(Device):
     """An ESC/POS receipt printer at a URI (see :mod:`drivers.receipt.connection`).
 
-    ``status_timeout`` bounds each DLE EOT answer; ``io_timeout`` bounds
-    connecting and sending.  ``connection`` is the seam for another transport.
+    ``uri`` is a URI string or :class:`PrinterURI`; ``status_timeout_s``
+    bounds each DLE EOT answer and ``io_timeout_s`` connecting and sending,
+    in seconds; ``width_chars`` is the paper's width in half-width columns;
+    ``connection`` is the seam for another transport.  Raises
+    :class:`ConfigurationError` for a bad URI and :class:`DeviceUnavailable`
+    when the printer cannot be opened.  :func:`open_receipt` builds one from
+    the ``[receipt]`` section.
+
+    >>> from drivers.receipt import ReceiptSimulator
+    >>> with ReceiptSimulator(state="cover-open") as sim, ReceiptPrinter(sim.uri, status_timeout_s=0.5) as printer:
+    ...     try: printer.print(Receipt().line("hello").cut())
+    ...     except CoverOpen as exc: print(exc)
+    receipt: cover open, before printing (close the printer cover)
     """
 
     name = DEVICE
 
-    def __init__(self, uri: "str | PrinterURI", *, status_timeout: float = 1.0, io_timeout: float = 5.0,
+    def __init__(self, uri: "str | PrinterURI", *, status_timeout_s: float = 1.0, io_timeout_s: float = 5.0,
                  width_chars: int = 42, connection: Connection | None = None):
         super().__init__()
         self.uri = uri if isinstance(uri, PrinterURI) else PrinterURI.parse(uri)
-        self.status_timeout = status_timeout
+        self.status_timeout_s = status_timeout_s
         self.width_chars = width_chars
-        self._conn = connection or Connection(self.uri, timeout=io_timeout)
+        self._conn = connection or Connection(self.uri, timeout_s=io_timeout_s)
 
     def status(self) -> ReceiptStatus:
-        """Ask the printer (DLE EOT 1, 2, 4).  Never raises for a silent printer: that is 'unknown'."""
+        """Ask the printer (DLE EOT 1, 2, 4) and return its :class:`ReceiptStatus`.
+
+        Never raises for a silent printer (that is an unknown status); raises
+        :class:`DeviceUnavailable` when the connection fails.
+        """
         if not self.uri.can_read_status:
             return ReceiptStatus.not_readable(f"unknown: a {self.uri.scheme} connection cannot read printer status")
         answers = {}
         for n in (PRINTER, OFFLINE_CAUSE, PAPER):
-            byte = self._conn.query(DLE_EOT + bytes([n]), timeout=self.status_timeout)
+            byte = self._conn.query(DLE_EOT + bytes([n]), timeout_s=self.status_timeout_s)
             if not byte:
-                return ReceiptStatus.no_answer(f"no answer to a status query within {self.status_timeout:g} s")
+                return ReceiptStatus.no_answer(f"no answer to a status query within {self.status_timeout_s:g} s")
             if not is_status_byte(byte[0]):
                 return ReceiptStatus.no_answer(f"answered 0x{byte[0]:02x}, which is not an ESC/POS status byte")
             answers[n] = byte[0]
         return ReceiptStatus.decode(printer=answers[PRINTER], offline=answers[OFFLINE_CAUSE], paper=answers[PAPER])
 
     def print(self, receipt: Receipt) -> ReceiptStatus:
-        """Print one receipt; raise unless the printer was ready before and still is after.
+        """Print one :class:`Receipt`; return the status after it, or raise unless the printer was ready
+        before and still is after (:class:`OutOfPaper`, :class:`CoverOpen`, :class:`DeviceTimeout`,
+        :class:`DeviceRefused`, :class:`DeviceUnavailable`).
 
         The status after the job tells whether the paper ran out part-way:
         then the receipt is incomplete and :class:`OutOfPaper` says so.
@@ -85,6 +105,7 @@ class ReceiptPrinter(Device):
         raise DeviceUnavailable(DEVICE, f"offline, {when}", hint="press the printer's online/feed button")
 
     def health(self) -> Health:
+        """The printer's status as a :class:`Health` (ready or not, paper, cover); never raises."""
         try:
             status = self.status()
         except DeviceError as exc:
@@ -93,8 +114,45 @@ class ReceiptPrinter(Device):
                       details={"uri": str(self.uri), **status.to_dict()})
 
     def close(self) -> None:
+        """Close the connection; calling it again does nothing."""
         conn = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
             self._conn = None
         super().close()
+
+
+def open_receipt(section: Mapping, **overrides) -> ReceiptPrinter:
+    """The receipt printer the ``[receipt]`` section (``cfg.receipt``, or a dict of its keys) names.
+
+    Keys the section leaves out take the schema's defaults (drivers/settings.py);
+    ``uri`` is required.  ``overrides`` are :class:`ReceiptPrinter` keyword
+    arguments (``status_timeout_s=...``) that win over the section.  With
+    ``backend = "sim"`` it is the real driver on the simulator's TCP port.
+    Returns the open printer; raises :class:`ConfigurationError` for a
+    missing or bad URI and :class:`DeviceUnavailable` when it cannot be
+    opened.
+
+    >>> from drivers.receipt import ReceiptSimulator
+    >>> with ReceiptSimulator() as sim, open_receipt({"uri": sim.uri}) as printer:
+    ...     printer.status().summary
+    'ready, paper ok'
+    """
+    from drivers.settings import RECEIPT
+
+    if "uri" not in section:
+        raise ConfigurationError(DEVICE, "the [receipt] section has no uri", hint=f"set uri to one of {FORMS}")
+
+    def get(key):
+        return section[key] if key in section else RECEIPT.settings[key].default
+
+    options = dict(status_timeout_s=get("status_timeout_s"), io_timeout_s=get("io_timeout_s"),
+                   width_chars=get("width_chars"))
+    try:
+        return ReceiptPrinter(section["uri"], **{**options, **overrides})
+    except DeviceUnavailable as exc:
+        if (section["backend"] if "backend" in section else "real") != "sim":
+            raise
+        listen = section["uri"].removeprefix("tcp://")
+        raise DeviceUnavailable(exc.device, exc.reason,
+                                hint=f"start the simulator: terminal sim receipt --listen {listen}") from None

@@ -39,6 +39,11 @@ NEAR_END_LINES = 10
 
 @dataclass
 class Job:
+    """One print job (one connection, or one burst on the serial pty): its ``number`` (from 1), the
+    ``blocks`` printed, the bytes ``received``, ``started``/``finished`` (perf_counter seconds), the rendered
+    ``text`` and the ``unknown`` commands.
+    """
+
     number: int
     blocks: list[Block] = field(default_factory=list)
     received: int = 0
@@ -49,6 +54,7 @@ class Job:
 
     @property
     def printed_anything(self) -> bool:
+        """True when anything but a 'not printed' note reached the paper."""
         return any(b.kind != "note" for b in self.blocks)
 
 
@@ -103,12 +109,14 @@ class ReceiptSimulator:
 
     @property
     def uri(self) -> str:
+        """The URI a driver opens: ``tcp://HOST:PORT``, or ``serial:///dev/pts/N`` for a serial printer."""
         if self._pty:
             return f"serial://{self.device}"
         return f"tcp://{self.host}:{self.port}"
 
     # -- printer condition ---------------------------------------------------------
     def set_state(self, state: str) -> None:
+        """Switch the printer's condition to ``state`` (one of ``STATES``); raises ValueError for another."""
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
         self.state = state
@@ -128,6 +136,7 @@ class ReceiptSimulator:
         return "ok"
 
     def status_byte(self, n: int) -> int | None:
+        """The byte DLE EOT ``n`` (1-4) answers now, or None when the printer is 'silent'."""
         self._read_control()
         self.status_queries += 1
         if self.state == "silent":
@@ -243,14 +252,18 @@ class ReceiptSimulator:
         stem.with_suffix(".txt").write_text(job.text + "\n", encoding="utf-8")
         log.info("receipt_sim.job", job=job.number, bytes=job.received, file=str(stem) + ".txt")
 
-    def wait_for_jobs(self, count: int, timeout: float = 5.0) -> list[Job]:
-        """Block until ``count`` jobs have finished (a test helper; raises TimeoutError)."""
+    def wait_for_jobs(self, count: int, timeout_s: float = 5.0) -> list[Job]:
+        """Block until ``count`` jobs have finished and return every job so far, oldest first.
+
+        Raises TimeoutError when they have not within ``timeout_s`` seconds (a test helper).
+        """
         with self._job_done:
-            if not self._job_done.wait_for(lambda: len(self.jobs) >= count, timeout):
+            if not self._job_done.wait_for(lambda: len(self.jobs) >= count, timeout_s):
                 raise TimeoutError(f"simulator saw {len(self.jobs)} of {count} jobs")
             return list(self.jobs)
 
     def close(self) -> None:
+        """Stop serving and release the socket or pty; calling it again does nothing."""
         self._stop.set()
         if self._server is not None:
             try:

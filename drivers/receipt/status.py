@@ -31,6 +31,7 @@ BITS_PAPER_END = 0x60
 
 
 def is_status_byte(value: int) -> bool:
+    """True when ``value`` (0-255) has the fixed bits of a DLE EOT answer (bits 1 and 4 set, 0 and 7 clear)."""
     return value & 0x93 == 0x12
 
 
@@ -47,6 +48,7 @@ class ReceiptStatus:
 
     @classmethod
     def decode(cls, *, printer: int, offline: int, paper: int) -> "ReceiptStatus":
+        """The status from the answers to DLE EOT 1 (``printer``), 2 (``offline``) and 4 (``paper``), each a byte."""
         if paper & BITS_PAPER_END:
             state = "out"
         elif paper & BITS_NEAR_END:
@@ -60,10 +62,12 @@ class ReceiptStatus:
 
     @classmethod
     def no_answer(cls, note: str) -> "ReceiptStatus":
+        """The status of a printer that did not answer; ``note`` says what was asked (shown to the technician)."""
         return cls(answered=False, note=f"{note} (printer off, offline or not an ESC/POS printer)")
 
     @classmethod
     def not_readable(cls, note: str) -> "ReceiptStatus":
+        """The status of a connection that cannot read status (a file); ``note`` says so."""
         return cls(answered=False, note=note)
 
     @property
@@ -89,6 +93,7 @@ class ReceiptStatus:
 
     @property
     def summary(self) -> str:
+        """One line for a technician: 'ready, paper ok', the problem, or 'status unknown: ...'."""
         if not self.answered:
             return f"status unknown: {self.problem}"
         if self.ready:
@@ -96,5 +101,6 @@ class ReceiptStatus:
         return self.problem
 
     def to_dict(self) -> dict:
+        """The status as a JSON-ready dict, with its ``summary``."""
         return {"answered": self.answered, "online": self.online, "cover_open": self.cover_open,
                 "paper": self.paper, "error": self.error, "summary": self.summary}
