@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "sync.store_cli",
     "sync.cli",
     "drivers.cli",
+    "dropbox.cli",  # after drivers.cli: adds "terminal hw qr" to the hw subcommands it made
     "terminal.selftest",
     "sync.central.cli",
 ]
