@@ -1,6 +1,6 @@
 """What central tells its operator about clients it refused, without letting them flood anything.
 
-- :class:`FailedAuth` counts refused authentication attempts (device 401s,
+- :class:`FailedAuthCounter` counts refused authentication attempts (device 401s,
   wrong enrolment or consumer tokens) in memory, apart from any device's
   state: an unauthenticated request must change nothing a terminal owns, but
   a burst of them is worth seeing on the status page.
@@ -8,7 +8,7 @@
   and counts the rest into the next line, so a client cannot flood the log.
 
     >>> t = [0.0]
-    >>> f = FailedAuth(now=lambda: t[0])
+    >>> f = FailedAuthCounter(now=lambda: t[0])
     >>> f.note("bad_signature", client="10.0.0.9", device_id="KSK-1"); f.note("bad_signature", client="10.0.0.9")
     >>> f.summary()["total"], f.summary()["by_error"]
     (2, {'bad_signature': 2})
@@ -27,7 +27,7 @@ RECENT_SHOWN = 20
 LOG_WINDOW_S = 60.0
 
 
-class FailedAuth:
+class FailedAuthCounter:
     """Counts of refused authentication attempts since central started: by error and by source."""
 
     def __init__(self, *, now=time.time, max_sources: int = MAX_SOURCES):
@@ -39,6 +39,7 @@ class FailedAuth:
         self._lock = threading.Lock()
 
     def note(self, error: str, *, client: str | None = None, device_id: str | None = None) -> None:
+        """Count one refusal: ``error`` code, from address ``client``, naming (unproven) ``device_id``."""
         key = (client or "-", device_id or "-", error)
         with self._lock:
             self.total += 1

@@ -67,7 +67,10 @@ def _failed_auth(summary: dict | None, now: float) -> str:
 
 def render_status(terminals: list[dict], *, now: float | None = None, engine: str = "",
                   failed_auth: dict | None = None) -> str:
-    """The page; ``failed_auth`` is :meth:`sync.central.signals.FailedAuth.summary` (shown apart from the rows)."""
+    """The HTML page for ``terminals`` (:meth:`Storage.terminals`), ages counted from ``now`` (unix s).
+
+    ``failed_auth`` is :meth:`sync.central.signals.FailedAuthCounter.summary` (shown apart).
+    """
     now = time.time() if now is None else now
     rows = sorted((_row(t, now) for t in terminals), key=lambda r: -r[0])
     table = "\n".join(r[1] for r in rows) or '<tr><td colspan="7">No terminal has enrolled yet.</td></tr>'

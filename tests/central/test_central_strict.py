@@ -378,3 +378,22 @@ def test_device_client_still_enrols_and_sends(reference_central):
 def test_serve_refuses_odd_limits_before_listening(run_cli, tmp_path, option):
     code, _, err = run_cli("central", "serve", "--db", str(tmp_path / "c.db"), "--listen", "127.0.0.1:1", *option)
     assert code == 2 and option[0] in err and "--max" not in err.replace(option[0], "")
+
+
+# -- the one signed-request helper: signature first, then the query, then a slot and the nonce ---------------
+
+def test_a_signed_route_checks_the_signature_before_its_query_and_a_bad_query_spends_no_nonce(reference_central):
+    device = reference_central.device()
+    path = "/v1/reference/claims?limit=0"
+    headers = wire.sign_request(device.secret, "GET", path, b"", device_id=device.device_id)
+    forged = {**headers, wire.H_SIGNATURE: "0" * 64}
+    r = requests.get(reference_central.url + path, headers=forged, timeout=WAIT_S)
+    assert r.status_code == 401 and r.json()["error"] == "bad_signature"
+    for _ in range(2):   # the same nonce twice: a refused query never reached the nonce
+        r = requests.get(reference_central.url + path, headers=headers, timeout=WAIT_S)
+        assert r.status_code == 400 and "limit" in r.json()["detail"]
+    good = "/v1/reference/claims?limit=1"
+    headers = wire.sign_request(device.secret, "GET", good, b"", device_id=device.device_id)
+    assert requests.get(reference_central.url + good, headers=headers, timeout=WAIT_S).status_code == 200
+    r = requests.get(reference_central.url + good, headers=headers, timeout=WAIT_S)
+    assert r.status_code == 401 and r.json()["error"] == "replayed"
