@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from sync import wire
+from terminal import TerminalError
 
 # Always used with fullmatch: '$' would also match before a trailing newline.  ASCII only.
 NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -40,15 +41,21 @@ DEVICE_ID_RULE = "1-64 ASCII letters, digits, '.', '_' or '-', starting with a l
 
 
 def is_device_id(text) -> bool:
+    """Whether ``text`` is a str that is a whole device id (DEVICE_ID_RULE); never raises."""
     return isinstance(text, str) and DEVICE_ID_RE.fullmatch(text) is not None
 
 
 def is_token(text) -> bool:
+    """Whether ``text`` is a str shaped like a token central issues (1-200 URL-safe characters)."""
     return isinstance(text, str) and TOKEN_RE.fullmatch(text) is not None
 
 
-class AuthFailure(Exception):
-    """401 with JSON ``{"error": code, "detail": ..., "server_time": ...}``; ``device_id`` is only claimed."""
+class AuthFailure(TerminalError):
+    """A device request is not authenticated: 401 ``{"error": code, "detail", "server_time"}``.
+
+    ``code`` is one of sync.wire's ``ERR_*`` (``bad_signature``, ``unknown_device``, ``replayed``,
+    ``clock_skew``); ``device_id`` is only what the request claimed (None: not even that).
+    """
 
     def __init__(self, code: str, detail: str, device_id: str | None = None):
         super().__init__(detail)
@@ -89,6 +96,7 @@ def read_device_headers(headers, *, now: float) -> DeviceHeaders:
 
 
 def not_enrolled(device_id: str) -> AuthFailure:
+    """The ``unknown_device`` failure for a device without a secret (returned, for the caller to raise)."""
     return AuthFailure(wire.ERR_UNKNOWN_DEVICE, f"device {device_id} is not enrolled; run "
                        f"'terminal sync enroll' with a token from 'terminal central token'")
 

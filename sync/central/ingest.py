@@ -38,6 +38,12 @@ class BatchError(BadInput):
 
 @dataclass
 class IngestEvent:
+    """One event of a batch, checked; ``problem`` (a 400 reason) when it is invalid (then only ``seq`` is set).
+
+    ``payload`` is canonical JSON text and ``payload_hash`` its SHA-256 hex; times as sent
+    (``wall_time`` unix seconds, ``mono_ns`` nanoseconds).
+    """
+
     seq: int
     key: str = ""
     type: str = ""
@@ -54,6 +60,8 @@ class IngestEvent:
 
 @dataclass
 class IngestBatch:
+    """A checked batch: the signed device id, its ``sent_at`` and ``backlog`` objects, and its events."""
+
     device_id: str
     sent_at: dict
     backlog: dict
@@ -61,11 +69,15 @@ class IngestBatch:
 
     @property
     def max_seq(self) -> int:
+        """The highest seq of the valid events (0: none)."""
         return max((e.seq for e in self.events if e.problem is None), default=0)
 
 
 def decode_body(raw: bytes, content_encoding: str | None) -> bytes:
-    """The JSON bytes of a request: gunzipped when sent gzipped, never above MAX_BODY_BYTES."""
+    """The JSON bytes of a request: gunzipped when sent gzipped, never above MAX_BODY_BYTES.
+
+    Raises BatchError: 415 for another Content-Encoding, 400 for broken gzip, 413 when too large.
+    """
     encoding = (content_encoding or "identity").strip().lower()
     if encoding in ("identity", ""):
         data = raw
@@ -102,7 +114,11 @@ def _refuse_constant(name: str):
 
 
 def parse_batch(data: bytes, device_id: str) -> IngestBatch:
-    """The batch in ``data`` (JSON), checked against the signed device id."""
+    """The batch in ``data`` (JSON bytes), checked against the signed ``device_id``.
+
+    Raises BatchError (400 ``malformed_json`` or ``bad_batch``, 413 above MAX_BATCH_EVENTS);
+    a problem with one event is kept on that event instead.
+    """
     try:
         doc = json.loads(data, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -28,30 +28,39 @@ import re
 from starlette.requests import ClientDisconnect
 
 from sync import wire
+from terminal import TerminalError
 
 DIGITS = re.compile(r"[0-9]{1,20}")
 INT64_MAX = 2 ** 63 - 1
 
 
-class BadInput(Exception):
-    """Refuse the request: ``status`` with JSON ``{"error": code, "detail": detail}``."""
+class BadInput(TerminalError):
+    """Refuse the request: HTTP ``status`` with JSON ``{"error": code, "detail": detail}``.
+
+    ``retry_after`` (whole seconds) is sent as ``Retry-After`` when set (a 503).
+    """
 
     def __init__(self, status: int, code: str, detail: str, retry_after: int | None = None):
         super().__init__(detail)
         self.status, self.code, self.detail, self.retry_after = status, code, detail, retry_after
 
 
-class ClientGone(Exception):
+class ClientGone(TerminalError):
     """The client hung up before its request arrived whole: nobody to answer (logged at info)."""
 
 
 def bad_request(detail: str) -> BadInput:
+    """A 400 ``bad_request`` with ``detail`` (returned, for the caller to raise)."""
     return BadInput(400, "bad_request", detail)
 
 
 def query_int(name: str, text: str | None, *, default: int | None = None, minimum: int = 0,
               maximum: int = INT64_MAX) -> int:
-    """A query parameter that must be a whole number in ``minimum..maximum``, in ASCII digits."""
+    """Query parameter ``name`` (its ``text``, None when absent) as a whole number in ``minimum..maximum``.
+
+    ASCII digits only; ``default`` when absent.  Raises BadInput (400 ``bad_request`` naming
+    ``name``) when it is absent without a default, malformed or out of range.
+    """
     if text is None:
         if default is None:
             raise bad_request(f"query parameter {name} is required")
@@ -86,12 +95,14 @@ class BodyBudget:
         self.max_bytes, self.used = max_bytes, 0
 
     def take(self, n: int) -> None:
+        """Hold ``n`` more bytes; BadInput 503 ``overloaded`` (Retry-After 5 s) when that exceeds the budget."""
         if self.used + n > self.max_bytes:
             raise BadInput(503, wire.ERR_OVERLOADED, "central is receiving too many uploads at once; retry later",
                            retry_after=5)
         self.used += n
 
     def give(self, n: int) -> None:
+        """Release ``n`` bytes taken before."""
         self.used -= n
 
 

@@ -35,21 +35,22 @@ from dataclasses import dataclass
 
 from sync import wire
 from sync.central.engines import Engine, StorageError, engine_for_url
+from terminal import TerminalError
 
 SCHEMA_VERSION = 1
 _CURSOR_PART = re.compile(r"[0-9]{1,18}")
 NONCE_PRUNE_EVERY_S = 60.0
 
 
-class Replayed(Exception):
+class Replayed(TerminalError):
     """The request's nonce was already used inside the replay window."""
 
 
-class Resync(Exception):
+class Resync(TerminalError):
     """A reference cursor that can no longer be continued; the message says why."""
 
 
-class UnknownDataset(Exception):
+class UnknownDataset(TerminalError):
     """A dataset name central does not serve."""
 
 
@@ -114,11 +115,13 @@ class Cursor:
     snapshot_start: int | None = None
 
     def encode(self) -> str:
+        """The cursor as the text a device passes back (``"2.17"`` or ``"2.17.0"``)."""
         base = f"{self.generation}.{self.version}"
         return base if self.snapshot_start is None else f"{base}.{self.snapshot_start}"
 
     @classmethod
     def decode(cls, text: str) -> "Cursor":
+        """The cursor ``text`` names; :class:`Resync` when central did not issue it (not ASCII digits, odd shape)."""
         parts = text.split(".")
         # ASCII digits only: '²'.isdigit() is True, and int('²') would raise inside a page read.
         if len(parts) not in (2, 3) or not all(_CURSOR_PART.fullmatch(p) for p in parts):
@@ -128,7 +131,11 @@ class Cursor:
 
 
 class Storage:
-    """Everything central stores; thread-safe (each call takes a pooled connection)."""
+    """Everything central stores; thread-safe (each call takes a pooled connection).
+
+    ``now`` gives unix seconds.  A method that reads or writes raises StorageError (or the
+    driver's own error) when the database fails; a write then leaves nothing half-done.
+    """
 
     def __init__(self, engine: Engine, *, now=time.time):
         self.engine = engine
@@ -138,6 +145,7 @@ class Storage:
 
     @property
     def name(self) -> str:
+        """The engine: ``"sqlite"`` or ``"postgresql"``."""
         return self.engine.name
 
     def _q(self, text: str) -> str:
@@ -186,6 +194,7 @@ class Storage:
         self._apply_reference(c, "keys", items, replace=False)
 
     def deployment_key(self) -> bytes:
+        """The 32-byte deployment HMAC key (directory ``id_hmac``); StorageError before initialisation."""
         with self.engine.connection() as c:
             row = c.execute(self._q("SELECT secret FROM central_keys WHERE kid = ?"),
                             ("deployment-hmac",)).fetchone()
@@ -203,6 +212,7 @@ class Storage:
 
     # -- enrolment --------------------------------------------------------------
     def create_token(self, device_id: str, ttl_s: float) -> str:
+        """A new one-time enrolment token (``enr_...``) for ``device_id``, valid ``ttl_s`` seconds."""
         token = "enr_" + secrets.token_urlsafe(24)
         now = self.now()
         with self.engine.transaction() as c:
@@ -240,11 +250,13 @@ class Storage:
         return int(row[0] or 0)
 
     def device_secret(self, device_id: str) -> bytes | None:
+        """The device's 32-byte HMAC secret, or None when it is not enrolled."""
         with self.engine.connection() as c:
             row = c.execute(self._q("SELECT secret FROM devices WHERE device_id = ?"), (device_id,)).fetchone()
         return None if row is None else base64.b64decode(row[0])
 
     def is_enrolled(self, device_id: str) -> bool:
+        """Whether ``device_id`` has a secret."""
         return self.device_secret(device_id) is not None
 
     def use_nonce(self, device_id: str, nonce: str) -> None:
@@ -285,6 +297,9 @@ class Storage:
         payload is a duplicate; anything else stored under that seq or key is a
         conflict (422).  Invalid events (400) were found by the parser
         (:func:`sync.central.ingest.parse_batch`) and are only reported.
+        ``batch`` is an :class:`~sync.central.ingest.IngestBatch`; each result is
+        ``{"seq", "status", "code", "reason"}``.  Raises :class:`Replayed` when ``nonce``
+        was used (nothing stored).
         """
         events = [e for e in batch.events if e.problem is None]
         now = self.now()
@@ -341,7 +356,10 @@ class Storage:
 
     # -- feed -------------------------------------------------------------------
     def feed(self, after: int = 0, limit: int = 1000, device_id: str | None = None) -> tuple[list[dict], bool]:
-        """Events with a cursor above ``after``, in commit order; (items, more)."""
+        """(at most ``limit`` events with a cursor above ``after``, in commit order; whether more follow).
+
+        Each item is a ``models.FeedItem`` dict; ``device_id`` keeps only that device's events.
+        """
         where, params = "id > ?", [after]
         if device_id is not None:
             where += " AND device_id = ?"
@@ -355,11 +373,13 @@ class Storage:
         return items, len(rows) > limit
 
     def event_count(self) -> int:
+        """How many events central holds, over every device."""
         with self.engine.connection() as c:
             return c.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
     # -- consumers --------------------------------------------------------------
     def create_consumer_token(self, name: str) -> str:
+        """A new bearer token (``feed_...``) for consumer ``name``; only its hash is stored."""
         token = "feed_" + secrets.token_urlsafe(32)
         with self.engine.transaction() as c:
             c.execute(self._q("INSERT INTO consumers (token_hash, name, created_at) VALUES (?, ?, ?)"),
@@ -367,13 +387,18 @@ class Storage:
         return token
 
     def consumer_for(self, token: str) -> str | None:
+        """The consumer's name for bearer ``token``, or None when central did not issue it."""
         with self.engine.connection() as c:
             row = c.execute(self._q("SELECT name FROM consumers WHERE token_hash = ?"), (_sha256(token),)).fetchone()
         return None if row is None else row[0]
 
     # -- reference data ---------------------------------------------------------
     def reference_page(self, dataset: str, cursor: str | None, limit: int) -> dict:
-        """One page of a dataset: a full snapshot without a cursor, else the changes since it."""
+        """One page (a ``models.ReferencePage`` dict, ``limit`` items at most) of ``dataset``.
+
+        A full snapshot without ``cursor``, else the changes since it.  Raises
+        :class:`UnknownDataset`, or :class:`Resync` when the cursor cannot be continued.
+        """
         if dataset not in wire.DATASETS:
             raise UnknownDataset(dataset)
         with self.engine.connection() as c:
@@ -423,6 +448,8 @@ class Storage:
 
         With ``replace`` the file is the whole dataset: ids not in it are deleted.
         Unchanged items keep their version, so reloading a file sends no deltas.
+        Returns ``{"added", "changed", "deleted", "unchanged", "version"}``; raises
+        :class:`UnknownDataset`.
         """
         if dataset not in wire.DATASETS:
             raise UnknownDataset(dataset)
@@ -468,7 +495,10 @@ class Storage:
         return counts
 
     def force_resync(self, dataset: str) -> int:
-        """Invalidate every device's cursor for ``dataset`` (they get 410 and pull a snapshot)."""
+        """Invalidate every device's cursor for ``dataset`` (they get 410 and pull a snapshot).
+
+        Returns the dataset's new generation; raises :class:`UnknownDataset`.
+        """
         if dataset not in wire.DATASETS:
             raise UnknownDataset(dataset)
         with self.engine.transaction(serialise=True) as c:
@@ -477,7 +507,10 @@ class Storage:
                              (dataset,)).fetchone()[0]
 
     def compact_reference(self, dataset: str) -> int:
-        """Forget deletions (tombstones); cursors from before now get 410. Returns how many were dropped."""
+        """Forget deletions (tombstones); cursors from before now get 410.
+
+        Returns how many were dropped; raises :class:`UnknownDataset`.
+        """
         if dataset not in wire.DATASETS:
             raise UnknownDataset(dataset)
         with self.engine.transaction(serialise=True) as c:
@@ -488,6 +521,7 @@ class Storage:
 
     # -- status -----------------------------------------------------------------
     def terminals(self) -> list[dict]:
+        """Every enrolled terminal, by id: the fields of ``models.TerminalStatus`` (times in unix seconds)."""
         with self.engine.connection() as c:
             rows = c.execute(
                 "SELECT device_id, enrolled_at, last_seen, boot_id, clock_offset_s, clock_synced, backlog_depth, "
@@ -505,6 +539,7 @@ class Storage:
         return out
 
     def close(self) -> None:
+        """Close every pooled connection; later calls raise StorageError."""
         self.engine.close()
 
 
@@ -534,7 +569,11 @@ def _classify(e, by_seq: dict, by_key: dict) -> dict | None:
 
 
 def open_storage(url: str, *, now=time.time) -> Storage:
-    """Open (creating and initialising) central's database at a path or postgresql:// URL."""
+    """Open (creating and initialising) central's database at a path or postgresql:// URL.
+
+    ``now`` gives unix seconds.  Raises StorageError (exit code 2 for a URL central does not
+    support, 1 when the database cannot be opened or is newer than this software).
+    """
     storage = Storage(engine_for_url(url), now=now)
     try:
         storage.initialise()
