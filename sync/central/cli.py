@@ -2,94 +2,153 @@
 
 ``--db`` is a SQLite path (the default engine) or a ``postgresql://`` URL; it
 falls back to ``$TERMINAL_CENTRAL_DB``.  Central is not a terminal, so it reads
-no terminal config: ``--config`` is accepted like on every command and unused.
+no terminal config and its commands do not offer ``--config`` (still accepted,
+hidden, with a deprecation warning, for one release).  Numbers are ASCII digits
+(:mod:`terminal.cliopts`); durations are seconds.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="terminal")
+    >>> register(parser.add_subparsers(dest="command"), None)
+    >>> args = parser.parse_args(["central", "token", "--db", "c.db", "--device-id", "KSK-SHA-0001"])
+    >>> args.ttl, args.config
+    (259200.0, None)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import os
 import re
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 from terminal import TerminalError
+from terminal.cliopts import deprecated_alias, example, json_option, listen_address, seconds, whole
 from terminal.logs import get_logger
+
+if TYPE_CHECKING:
+    from sync.central.storage import Storage
 
 log = get_logger(__name__)
 
 DEFAULT_LISTEN = "127.0.0.1:8740"
 DB_ENV = "TERMINAL_CENTRAL_DB"
-_PORT = re.compile(r"[0-9]{1,5}")       # ASCII digits: '８７４０'.isdigit() is True too
 _CURSOR = re.compile(r"[0-9]{1,19}")
-
 
 MAX_PER_CLIENT = 64        # as sync.central.server (not imported here: the CLI must stay light)
 HEADER_TIMEOUT_S = 10.0
+TOKEN_TTL_S = 72 * 3600.0
 
 
 def register(sub, common) -> None:
-    central = sub.add_parser("central", help="the reference central service (enrolment, ingest, reference data, feed)")
+    """Add ``terminal central ACTION`` to ``sub`` (argparse subparsers).
+
+    ``common`` (the shared ``--config``/``--log-level`` parent) is not used: central reads no
+    config; each action takes ``--log-level`` itself and ``--config`` only as a deprecated no-op.
+    """
+    central = sub.add_parser("central", help="the reference central service (enrolment, ingest, reference data, feed)",
+                             description="the reference central service (enrolment, ingest, reference data, feed)")
+    example(central, "terminal central serve --db central.db --listen 127.0.0.1:8740")
     actions = central.add_subparsers(dest="central_command", metavar="ACTION", required=True)
+    _serve_parser(actions)
 
-    def action(name: str, help_text: str, run, *, db: bool = True):
-        p = actions.add_parser(name, parents=[common], help=help_text, description=help_text)
-        if db:
-            p.add_argument("--db", metavar="URL", default=os.environ.get(DB_ENV),
-                           help=f"SQLite path or postgresql:// URL (default: ${DB_ENV})")
-        p.set_defaults(run=run)
-        return p
+    p = _action(actions, "token", "print a one-time enrolment token for a device", _token,
+                "terminal central token --db central.db --device-id KSK-SHA-0001")
+    p.add_argument("--device-id", required=True, metavar="D", help="the device to enrol, e.g. KSK-SHA-0001")
+    p.add_argument("--ttl", type=seconds, default=TOKEN_TTL_S, metavar="S",
+                   help=f"token lifetime in seconds (default {TOKEN_TTL_S:g}, 72 h)")
+    deprecated_alias(p, "--ttl-hours", "--ttl S (seconds)", dest="ttl", type=_hours)
 
-    p = action("serve", "serve the central HTTP API until SIGTERM", _serve)
-    p.add_argument("--listen", metavar="HOST:PORT", default=DEFAULT_LISTEN, help=f"default {DEFAULT_LISTEN}")
-    p.add_argument("--max-active", type=int, default=4, metavar="N",
+    p = _action(actions, "events", "print the event feed (JSON lines with --json)", _events,
+                "terminal central events --db central.db --device-id KSK-SHA-0001 --after 120 --json")
+    p.add_argument("--device-id", metavar="D", help="only this device's events")
+    p.add_argument("--after", metavar="CURSOR", default="0", help="feed cursor to start after (default: the start)")
+    p.add_argument("--limit", type=whole, metavar="N", help="print at most N events")
+    json_option(p, help="one JSON object per line: cursor, device_id, seq, key, type, schema, payload, received_at")
+
+    p = _action(actions, "load", "load reference data from a JSON-lines file (one item per line)", _load,
+                "terminal central load --db central.db --dataset directory people.jsonl --replace")
+    p.add_argument("--dataset", required=True, metavar="NAME")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--replace", action="store_true", help="the file is the whole dataset: delete ids not in it")
+
+    p = _action(actions, "resync", "make every device pull a dataset afresh (their cursors get 410)", _resync,
+                "terminal central resync --db central.db --dataset directory")
+    p.add_argument("--dataset", required=True, metavar="NAME")
+
+    p = _action(actions, "compact", "forget a dataset's deletions; cursors from before now get 410", _compact,
+                "terminal central compact --db central.db --dataset directory")
+    p.add_argument("--dataset", required=True, metavar="NAME")
+
+    p = _action(actions, "consumer-token", "print a bearer token for a downstream consumer of /v1/feed",
+                _consumer_token, "terminal central consumer-token --db central.db --name reimbursement-approval")
+    p.add_argument("--name", required=True, metavar="NAME", help="who uses it, e.g. reimbursement-approval")
+
+    p = _action(actions, "status", "print the terminals central knows", _status,
+                "terminal central status --db central.db --json")
+    json_option(p)
+
+    _action(actions, "openapi", "print the OpenAPI document of the API", _openapi,
+            "terminal central openapi > sync/central/openapi.json", db=False)
+
+
+def _serve_parser(actions) -> None:
+    p = _action(actions, "serve", "serve the central HTTP API until SIGTERM", _serve,
+                "terminal central serve --db /var/lib/central/central.db --listen 0.0.0.0:8740 "
+                "--tls-cert chain.pem --tls-key key.pem")
+    p.add_argument("--listen", metavar="HOST:PORT", default=DEFAULT_LISTEN,
+                   help=f"address to serve on (default {DEFAULT_LISTEN})")
+    p.add_argument("--max-active", type=whole, default=4, metavar="N",
                    help="device calls worked on at once (default 4)")
-    p.add_argument("--max-waiting", type=int, default=32, metavar="N",
+    p.add_argument("--max-waiting", type=whole, default=32, metavar="N",
                    help="device calls queued before central answers 503 + Retry-After (default 32)")
     p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--tls-key", metavar="FILE", help="private key of --tls-cert (PEM)")
     p.add_argument("--public-status", action="store_true",
                    help="serve /status and /v1/status without a token (default: a consumer token is needed)")
-    p.add_argument("--max-connections-per-client", type=int, default=MAX_PER_CLIENT, metavar="N",
+    p.add_argument("--max-connections-per-client", type=whole, default=MAX_PER_CLIENT, metavar="N",
                    help=f"open connections one client address may hold (default {MAX_PER_CLIENT}; "
                         f"0: no cap, e.g. behind a reverse proxy that limits them)")
-    p.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT_S, metavar="S",
+    # Read as text and checked in _serve, so that a wrong value is refused by name, before listening.
+    p.add_argument("--header-timeout", default=str(HEADER_TIMEOUT_S), metavar="S",
                    help=f"seconds a connection may take to send a request head, or sit idle (default "
                         f"{HEADER_TIMEOUT_S:g})")
     p.set_defaults(service=True)
 
-    p = action("token", "print a one-time enrolment token for a device", _token)
-    p.add_argument("--device-id", required=True, metavar="D")
-    p.add_argument("--ttl-hours", type=float, default=72.0, metavar="H", help="token lifetime (default 72)")
 
-    p = action("events", "print the event feed (JSON lines with --json)", _events)
-    p.add_argument("--device-id", metavar="D", help="only this device's events")
-    p.add_argument("--after", metavar="CURSOR", default="0", help="feed cursor to start after (default: the start)")
-    p.add_argument("--limit", type=int, metavar="N", help="print at most N events")
-    p.add_argument("--json", action="store_true",
-                   help="one JSON object per line: cursor, device_id, seq, key, type, schema, payload, received_at")
-
-    p = action("load", "load reference data from a JSON-lines file (one item per line)", _load)
-    p.add_argument("--dataset", required=True, metavar="NAME")
-    p.add_argument("file", metavar="FILE.jsonl")
-    p.add_argument("--replace", action="store_true", help="the file is the whole dataset: delete ids not in it")
-
-    p = action("resync", "make every device pull a dataset afresh (their cursors get 410)", _resync)
-    p.add_argument("--dataset", required=True, metavar="NAME")
-
-    p = action("compact", "forget a dataset's deletions; cursors from before now get 410", _compact)
-    p.add_argument("--dataset", required=True, metavar="NAME")
-
-    p = action("consumer-token", "print a bearer token for a downstream consumer of /v1/feed", _consumer_token)
-    p.add_argument("--name", required=True, metavar="NAME", help="who uses it, e.g. reimbursement-approval")
-
-    p = action("status", "print the terminals central knows", _status)
-    p.add_argument("--json", action="store_true")
-
-    action("openapi", "print the OpenAPI document of the API", _openapi, db=False)
+def _action(actions, name: str, help_text: str, run, example_line: str, *, db: bool = True):
+    """One ``terminal central NAME`` parser: ``--log-level``, the hidden ``--config``, ``--db``, an example."""
+    p = actions.add_parser(name, help=help_text, description=help_text)
+    p.add_argument("--log-level", metavar="LEVEL", default=None,
+                   help="debug | info | warning | error (default: info for serve, else warning)")
+    p.add_argument("--config", metavar="PATH", help=argparse.SUPPRESS, action=_IgnoredConfig)
+    if db:
+        p.add_argument("--db", metavar="URL", default=os.environ.get(DB_ENV),
+                       help=f"SQLite path or postgresql:// URL (default: ${DB_ENV})")
+    p.set_defaults(run=run)
+    example(p, example_line)
+    return p
 
 
-def _storage(args):
+class _IgnoredConfig(argparse.Action):
+    """``--config PATH`` on a central command: accepted for one release, with a warning, and ignored."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog}: warning: --config is deprecated and will be removed in the next release; "
+              f"central reads no config file, so it is ignored", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def _hours(text: str) -> float:
+    """argparse type of the old ``--ttl-hours``: hours in ASCII digits -> seconds."""
+    return seconds(text) * 3600
+
+
+def _storage(args) -> Storage:
+    """The storage ``--db`` names; TerminalError (exit code 2) without one, StorageError if it cannot open."""
     from sync.central.storage import open_storage
 
     if not args.db:
@@ -98,47 +157,58 @@ def _storage(args):
 
 
 def parse_listen(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` or ``[v6]:PORT`` -> (host, port)."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not _PORT.fullmatch(port) or not 0 < int(port) < 65536 or not host:
-        raise TerminalError(f"--listen {text!r}: expected HOST:PORT, e.g. {DEFAULT_LISTEN}", exit_code=2)
-    return host.strip("[]"), int(port)
+    """``HOST:PORT`` or ``[v6]:PORT`` -> (host, port), the port 1-65535 in ASCII digits.
+
+    Raises TerminalError (exit code 2) naming ``--listen`` otherwise::
+
+        >>> parse_listen("[::1]:8740")
+        ('::1', 8740)
+    """
+    try:
+        host, port = listen_address(text)
+    except argparse.ArgumentTypeError:
+        host, port = "", 0
+    if not host or port == 0:
+        raise TerminalError(f"--listen {text!r}: expected HOST:PORT, the port 1-65535 in ASCII digits, "
+                            f"e.g. {DEFAULT_LISTEN}", exit_code=2)
+    return host, port
+
+
+def _header_timeout(text: str) -> float:
+    """``--header-timeout``: seconds above 0, at most 3600; else TerminalError (exit code 2) naming it."""
+    try:
+        value = seconds(text)
+    except argparse.ArgumentTypeError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise TerminalError(f"--header-timeout {text}: give seconds above 0, at most 3600", exit_code=2)
+    return value
 
 
 def _serve(args) -> int:
+    """Serve until SIGTERM or SIGINT, then finish requests in flight; 0.
 
+    Every option is checked before listening (TerminalError, exit code 2); a taken address
+    is a TerminalError (exit code 1).
+    """
     from sync.central.app import create_app
     from sync.central.server import ConnectionLimits, raise_fd_limit, server_config
 
-    _GracefulServer = _graceful_server_class()
     host, port = parse_listen(args.listen)
     tls = _tls_options(args)
     if args.max_connections_per_client < 0:
         raise TerminalError("--max-connections-per-client must be 0 (no cap) or more", exit_code=2)
-    if not 0 < args.header_timeout <= 3600:
-        raise TerminalError(f"--header-timeout {args.header_timeout}: give seconds above 0, at most 3600",
-                            exit_code=2)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such sockets, and without it every
-    # keep-alive response waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise TerminalError(f"cannot listen on {args.listen}: {exc.strerror or exc}; "
-                            f"is another central running there?") from None
+    header_timeout_s = _header_timeout(args.header_timeout)
+    sock = _listening_socket(host, port, args.listen)
     storage = _storage(args)
     try:
         app = create_app(storage, max_active=max(1, args.max_active), max_waiting=max(0, args.max_waiting),
                          public_status=args.public_status)
         # Every connection is a descriptor: a soft limit of 1024 would cap central far below what it can hold.
         fds_before, fds = raise_fd_limit()
-        limits = ConnectionLimits(header_timeout_s=args.header_timeout,
-                                  max_per_client=args.max_connections_per_client)
+        limits = ConnectionLimits(header_timeout_s=header_timeout_s, max_per_client=args.max_connections_per_client)
         config = server_config(app, limits=limits, timeout_graceful_shutdown=10, **tls)
-        server = _GracefulServer(config)
+        server = _graceful_server_class()(config)
         log.info("central.serving", listen=f"{host}:{port}", engine=storage.name,
                  scheme="https" if tls else "http", public_status=args.public_status,
                  max_connections=limits.max_total, max_per_client=limits.max_per_client or "no cap",
@@ -150,6 +220,22 @@ def _serve(args) -> int:
         sock.close()
     log.info("central.stopped")
     return 0
+
+
+def _listening_socket(host: str, port: int, listen: str) -> socket.socket:
+    """A TCP socket bound to (host, port); TerminalError when the address is taken or unknown."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such sockets, and without it every
+    # keep-alive response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise TerminalError(f"cannot listen on {listen}: {exc.strerror or exc}; "
+                            f"is another central running there?") from None
+    return sock
 
 
 def _tls_options(args) -> dict:
@@ -169,6 +255,7 @@ def _tls_options(args) -> dict:
 
 
 def _graceful_server_class():
+    """A uvicorn.Server subclass that stops on SIGTERM/SIGINT and returns (uvicorn imported only to serve)."""
     import contextlib
     import signal
     import threading
@@ -194,21 +281,26 @@ def _graceful_server_class():
 
 
 def _token(args) -> int:
-    if args.ttl_hours <= 0:
-        raise TerminalError("--ttl-hours must be above 0", exit_code=2)
+    """Print a one-time enrolment token for ``--device-id``, valid ``--ttl`` seconds; 0.
+
+    TerminalError (exit code 2) for a lifetime not above 0 or an odd device id.
+    """
+    if not args.ttl > 0:
+        raise TerminalError("--ttl must be seconds above 0", exit_code=2)
     from sync.central.auth import DEVICE_ID_RULE, is_device_id
 
     if not is_device_id(args.device_id):
         raise TerminalError(f"--device-id {args.device_id!r}: use {DEVICE_ID_RULE}", exit_code=2)
     storage = _storage(args)
     try:
-        print(storage.create_token(args.device_id, ttl_s=args.ttl_hours * 3600))
+        print(storage.create_token(args.device_id, ttl_s=args.ttl))
     finally:
         storage.close()
     return 0
 
 
 def _events(args) -> int:
+    """Print the feed after ``--after``, ``--limit`` events at most (all: None); 0. Odd options: exit code 2."""
     from sync.central.auth import DEVICE_ID_RULE, is_device_id
 
     if not _CURSOR.fullmatch(args.after) or int(args.after) >= 2 ** 63:
@@ -240,6 +332,7 @@ def _events(args) -> int:
 
 
 def _load(args) -> int:
+    """Load a JSON-lines file into ``--dataset`` and print the counts; 0. ReferenceFileError: nothing loaded."""
     from sync.central.reference import read_items
 
     storage = _storage(args)
@@ -254,6 +347,7 @@ def _load(args) -> int:
 
 
 def _dataset_action(args, method: str):
+    """``storage.<method>(--dataset)``'s result; TerminalError (exit code 2) for a dataset central lacks."""
     from sync.central.storage import UnknownDataset
     from sync.wire import DATASETS
 
@@ -268,18 +362,21 @@ def _dataset_action(args, method: str):
 
 
 def _resync(args) -> int:
+    """Start a new generation of ``--dataset`` (every device pulls a snapshot); 0."""
     generation = _dataset_action(args, "force_resync")
     print(f"{args.dataset}: generation {generation}; every device will pull a full snapshot")
     return 0
 
 
 def _compact(args) -> int:
+    """Forget ``--dataset``'s deletions (older cursors get 410); 0."""
     dropped = _dataset_action(args, "compact_reference")
     print(f"{args.dataset}: {dropped} deletion(s) forgotten; older cursors now get 410 (full snapshot)")
     return 0
 
 
 def _consumer_token(args) -> int:
+    """Print a bearer token for consumer ``--name`` (1-100 printable characters, else exit code 2); 0."""
     if not args.name.strip() or not args.name.isprintable() or len(args.name) > 100:
         raise TerminalError(f"--name {args.name[:40]!r}: 1-100 printable characters, e.g. reimbursement-approval",
                             exit_code=2)
@@ -292,6 +389,7 @@ def _consumer_token(args) -> int:
 
 
 def _status(args) -> int:
+    """Print every terminal central knows (a table, or JSON with ``--json``); 0."""
     from sync.central.auth import is_device_id
 
     storage = _storage(args)
@@ -316,6 +414,7 @@ def _status(args) -> int:
 
 
 def _openapi(args) -> int:
+    """Print the OpenAPI document in its committed form; 0 (no database needed)."""
     from sync.central.app import create_app
 
     sys.stdout.write(openapi_text(create_app(None).openapi()))

@@ -152,3 +152,62 @@ def test_demo_runs_central_seeded_and_leaves_enrolment_tokens(tmp_path):
         demo_storage.close()
     demo_services(layout)   # running it again: the enrolled kiosk gets no new token
     assert not token_file.exists() and (layout.root / "dropbox" / "enrolment-token").exists()
+
+
+# -- one vocabulary (issue 10): no --config, seconds, ASCII digits, an example in every help --------------
+
+CENTRAL_ACTIONS = ["serve", "token", "events", "load", "resync", "compact", "consumer-token", "status", "openapi"]
+
+
+@pytest.mark.parametrize("action", ["", *CENTRAL_ACTIONS])
+def test_central_help_offers_no_config_and_ends_with_an_example(action):
+    from terminal.clidoc import commands, help_text
+
+    name = f"terminal central {action}".strip()
+    text = help_text(dict(commands())[name])
+    assert "--config" not in text
+    assert text.rstrip().split("\n\n")[-1].startswith(f"example:\n  {name}"), text
+
+
+def test_config_on_a_central_command_still_works_for_one_release_with_a_warning(run_cli, tmp_path):
+    code, out, err = run_cli("central", "token", "--db", str(tmp_path / "c.db"), "--device-id", "KSK-T-0001",
+                             "--config", str(tmp_path / "no-such.toml"))
+    assert code == 0 and out.startswith("enr_")
+    assert "--config is deprecated" in err and "reads no config file" in err
+
+
+def _token_lifetimes(storage) -> list[float]:
+    with storage.engine.connection() as c:
+        return [round(r[0], 3) for r in c.execute("SELECT expires_at - created_at FROM enrol_tokens "
+                                                  "ORDER BY created_at").fetchall()]
+
+
+def test_token_lifetime_is_in_seconds_and_the_hours_spelling_still_works(run_cli, db_url, storage):
+    code, _, err = run_cli("central", "token", "--db", db_url, "--device-id", "KSK-T-0001", "--ttl", "600")
+    assert code == 0, err
+    code, _, err = run_cli("central", "token", "--db", db_url, "--device-id", "KSK-T-0002", "--ttl-hours", "2")
+    assert code == 0 and "--ttl-hours is deprecated" in err and "--ttl S" in err
+    code, _, err = run_cli("central", "token", "--db", db_url, "--device-id", "KSK-T-0003")
+    assert code == 0, err
+    assert _token_lifetimes(storage) == [600.0, 7200.0, 259200.0]
+    code, _, err = run_cli("central", "token", "--db", db_url, "--device-id", "KSK-T-0004", "--ttl", "0")
+    assert code == 2 and "--ttl" in err
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["serve", "--max-active", "４"], "--max-active"), (["serve", "--max-waiting", "1_0"], "--max-waiting"),
+    (["serve", "--max-connections-per-client", "٦٤"], "--max-connections-per-client"),
+    (["events", "--limit", "²"], "--limit"), (["token", "--device-id", "KSK-T-0001", "--ttl", "１"], "--ttl"),
+    (["token", "--device-id", "KSK-T-0001", "--ttl", "inf"], "--ttl"),
+    (["token", "--device-id", "KSK-T-0001", "--ttl-hours", "nan"], "--ttl-hours"),
+])
+def test_central_numbers_take_ascii_digits_only(run_cli, tmp_path, capsys, argv, what):
+    with pytest.raises(SystemExit) as stopped:
+        run_cli("central", *argv, "--db", str(tmp_path / "c.db"))
+    assert stopped.value.code == 2 and what in capsys.readouterr().err
+
+
+def test_serve_refuses_port_zero_before_listening(run_cli, tmp_path):
+    code, _, err = run_cli("central", "serve", "--db", str(tmp_path / "c.db"), "--listen", "127.0.0.1:0")
+    assert code == 2 and "HOST:PORT" in err and "1-65535" in err
+    assert not (tmp_path / "c.db").exists()
