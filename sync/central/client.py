@@ -32,6 +32,7 @@ def make_event(seq: int, *, type: str = "sync.diagnostic", schema: int = 1, payl
 
 
 def batch_body(device_id: str, events: list[dict], *, backlog_depth: int = 0, wall: float | None = None) -> bytes:
+    """The JSON bytes of a ``POST /v1/events`` body (``wall``: the sent-at unix seconds, default now)."""
     doc = {"device_id": device_id,
            "sent_at": {"wall": time.time() if wall is None else wall, "mono": time.monotonic(),
                        "boot_id": "boot-1", "clock_synced": True},
@@ -52,6 +53,7 @@ class DeviceClient:
 
     @classmethod
     def enroll(cls, base_url: str, device_id: str, token: str) -> "DeviceClient":
+        """A client for ``device_id``, enrolled with one-time ``token``; requests.HTTPError when refused."""
         r = requests.post(f"{base_url.rstrip('/')}/v1/enroll", json={"device_id": device_id, "token": token},
                           timeout=TIMEOUT_S)
         r.raise_for_status()
@@ -67,6 +69,7 @@ class DeviceClient:
                                     headers={**signature, **(headers or {})}, timeout=TIMEOUT_S)
 
     def post_events(self, events: list[dict], *, gzipped: bool = True, **batch) -> requests.Response:
+        """POST ``events`` as one signed batch (``batch``: :func:`batch_body`'s options); the raw response."""
         body = batch_body(self.device_id, events, **batch)
         headers = {"Content-Type": "application/json"}
         if gzipped:
@@ -75,5 +78,6 @@ class DeviceClient:
         return self.signed("POST", "/v1/events", body, headers)
 
     def reference(self, dataset: str, cursor: str | None = None, limit: int | None = None) -> requests.Response:
+        """GET one signed page of ``dataset`` after ``cursor`` (None: a snapshot); the raw response."""
         query = "&".join(f"{k}={v}" for k, v in (("cursor", cursor), ("limit", limit)) if v is not None)
         return self.signed("GET", f"/v1/reference/{dataset}" + (f"?{query}" if query else ""))

@@ -70,6 +70,7 @@ DATASETS = {"directory": DIRECTORY, "claims": CLAIMS, "templates": TEMPLATES, "c
 
 
 def central_db(root: Path) -> Path:
+    """The demo's central database under demo folder ``root``: ``<root>/central/central.db``."""
     return Path(root) / "central" / "central.db"
 
 

@@ -55,6 +55,7 @@ class Engine(abc.ABC):
 
     # -- dialect ---------------------------------------------------------------
     def sql(self, text: str) -> str:
+        """The statement ``text`` (``?`` placeholders) in this engine's placeholder style."""
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
 
     @abc.abstractmethod
@@ -70,14 +71,20 @@ class Engine(abc.ABC):
         """Start a write transaction on ``conn``."""
 
     def executemany(self, conn, sql: str, rows: list) -> None:
+        """Run ``sql`` once per row of ``rows`` on ``conn`` (inside the caller's transaction)."""
         conn.executemany(sql, rows)
 
     def in_list(self, column: str, values: list, sql_type: str) -> tuple[str, list]:
+        """(SQL condition, its parameters): ``column`` is one of ``values`` (``sql_type``: PostgreSQL's cast)."""
         return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
     # -- pooling and transactions ---------------------------------------------
     @contextlib.contextmanager
     def connection(self) -> Iterator:
+        """A pooled connection for the ``with`` body; StorageError once closed or when it cannot connect.
+
+        A connection that failed with a disconnect is discarded, not pooled again.
+        """
         if self._closed:
             raise StorageError(f"{self.describe()}: storage is closed")
         try:
@@ -115,6 +122,7 @@ class Engine(abc.ABC):
             conn.execute("COMMIT")
 
     def is_disconnect(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the connection is gone (then it is not pooled again)."""
         return False
 
     def _discard(self, conn) -> None:
@@ -125,6 +133,7 @@ class Engine(abc.ABC):
             conn.close()
 
     def close(self) -> None:
+        """Close every connection; later use raises StorageError.  Idempotent."""
         self._closed = True
         with self._lock:
             conns, self._all = self._all, []
@@ -133,10 +142,12 @@ class Engine(abc.ABC):
                 conn.close()
 
     def describe(self) -> str:
+        """The database for messages and logs (never a password)."""
         return self.url
 
 
 class SqliteEngine(Engine):
+    """A SQLite file (WAL, synchronous=FULL); created 0600 in a 0700 folder when missing (else StorageError)."""
     name = "sqlite"
 
     def __init__(self, path: Path, pool_size: int = 8):
@@ -151,9 +162,11 @@ class SqliteEngine(Engine):
                                f"choose a --db path this user can write") from None
 
     def id_column(self) -> str:
+        """SQLite's auto-numbered primary key: ``INTEGER PRIMARY KEY``."""
         return "INTEGER PRIMARY KEY"
 
     def connect(self):
+        """A new autocommit connection in WAL mode; StorageError when the file cannot be used."""
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -169,11 +182,13 @@ class SqliteEngine(Engine):
         return conn
 
     def begin(self, conn, *, serialise: bool) -> None:
+        """``BEGIN IMMEDIATE``: SQLite has one writer, so every write transaction is serialised."""
         # IMMEDIATE takes the (single) write lock up front: writers queue on busy_timeout.
         conn.execute("BEGIN IMMEDIATE")
 
 
 class PostgresEngine(Engine):
+    """A PostgreSQL database by URL (psycopg 3, imported only here); connects lazily."""
     name = "postgresql"
     placeholder = "%s"
 
@@ -184,9 +199,11 @@ class PostgresEngine(Engine):
         self._psycopg = psycopg
 
     def id_column(self) -> str:
+        """PostgreSQL's auto-numbered primary key: a BIGINT identity column."""
         return "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
 
     def connect(self):
+        """A new autocommit connection with lock and statement timeouts; StorageError when it cannot connect."""
         try:
             conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S,
                                          keepalives=1, keepalives_idle=30, keepalives_interval=10,
@@ -204,22 +221,27 @@ class PostgresEngine(Engine):
                                f"{str(exc).strip().splitlines()[0]}") from None
 
     def begin(self, conn, *, serialise: bool) -> None:
+        """``BEGIN``; with ``serialise``, also the ingest advisory lock (feed ids in commit order)."""
         conn.execute("BEGIN")
         if serialise:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK_KEY,))
 
     def executemany(self, conn, sql: str, rows: list) -> None:
+        """Run ``sql`` once per row, pipelined: one round trip, not one per row."""
         with conn.cursor() as cur:
             cur.executemany(sql, rows)  # psycopg pipelines these: one round trip, not one per row
 
     def in_list(self, column: str, values: list, sql_type: str) -> tuple[str, list]:
+        """(``column = ANY(?::sql_type[])``, [values]): one parameter whatever the number of values."""
         # The cast keeps the index usable (a Python int list would arrive as numeric[]).
         return f"{column} = ANY(?::{sql_type}[])", [list(values)]
 
     def is_disconnect(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is psycopg's OperationalError (the connection is gone)."""
         return isinstance(exc, self._psycopg.OperationalError)
 
     def describe(self) -> str:
+        """``postgresql://host[:port]/database``: the URL without user or password."""
         # Never print a password that may be in the URL.
         from urllib.parse import urlsplit
 

@@ -14,12 +14,16 @@ from pydantic import BaseModel, Field
 
 
 class ErrorResponse(BaseModel):
+    """Every refusal: a machine-readable `error`, a `detail` for people, and `server_time` on a 401."""
+
     error: str = Field(description="machine-readable reason, e.g. bad_signature, replayed, malformed_json")
     detail: str = Field("", description="what a person should do about it")
     server_time: float | None = Field(None, description="central's clock (on 401), to correct a device clock")
 
 
 class EnrollRequest(BaseModel):
+    """POST /v1/enroll body: the device id, its one-time token, and optionally its Ed25519 public key."""
+
     device_id: str = Field(description="the terminal's id, e.g. KSK-SHA-0001")
     token: str = Field(description="one-time token from 'terminal central token'")
     public_key: str | None = Field(None, description="optional: base64 of the terminal's raw Ed25519 public key, "
@@ -27,6 +31,8 @@ class EnrollRequest(BaseModel):
 
 
 class EnrollResponse(BaseModel):
+    """POST /v1/enroll answer: the device's new HMAC secret, central's clock, and its highest seq held."""
+
     device_id: str
     secret: str = Field(description="base64 of the 32-byte HMAC secret the device signs requests with")
     server_time: float
@@ -35,6 +41,8 @@ class EnrollResponse(BaseModel):
 
 
 class SentAt(BaseModel):
+    """The device's clocks when it sent the batch (central derives the clock offset from them)."""
+
     wall: float = Field(description="device wall clock at send (unix seconds)")
     mono: float = Field(description="device monotonic clock at send (seconds)")
     boot_id: str
@@ -42,6 +50,8 @@ class SentAt(BaseModel):
 
 
 class Backlog(BaseModel):
+    """The device's outbox when it sent the batch."""
+
     depth: int = Field(ge=0, description="events waiting in the device outbox")
     bytes: int = Field(ge=0)
     oldest_age_s: float | None = Field(description="age of the oldest waiting event; null when the device "
@@ -49,6 +59,8 @@ class Backlog(BaseModel):
 
 
 class EventIn(BaseModel):
+    """One event of a batch; central stores it once per (device_id, seq)."""
+
     seq: int = Field(ge=1, description="per-device gap-free sequence number")
     key: str = Field(min_length=1, max_length=200, description="idempotency key, reused on every retry")
     type: str = Field(description="event type, e.g. dropbox.received (sync.wire.EVENT_TYPES)")
@@ -62,6 +74,8 @@ class EventIn(BaseModel):
 
 
 class EventBatch(BaseModel):
+    """POST /v1/events body (at most 8 MiB after gunzip and 5000 events); signed as sent."""
+
     device_id: str = Field(description="must equal the signed X-Device-Id")
     sent_at: SentAt
     backlog: Backlog
@@ -69,6 +83,8 @@ class EventBatch(BaseModel):
 
 
 class EventResult(BaseModel):
+    """What became of one event of a batch."""
+
     seq: int
     status: Literal["accepted", "duplicate", "rejected"]
     code: int = Field(description="201 accepted, 200 duplicate, 400 invalid event, 422 key/payload conflict")
@@ -76,11 +92,15 @@ class EventResult(BaseModel):
 
 
 class IngestResponse(BaseModel):
+    """POST /v1/events answer: one result per event, in request order."""
+
     results: list[EventResult] = Field(description="one per event, in request order")
     server_time: float
 
 
 class ReferencePage(BaseModel):
+    """One page of a reference dataset: a snapshot, or the changes since a cursor."""
+
     dataset: str
     items: list[dict] = Field(description="changed or new items, each with a string id")
     deleted: list[str] = Field(description="ids to delete")
@@ -93,6 +113,8 @@ class ReferencePage(BaseModel):
 
 
 class FeedItem(BaseModel):
+    """One accepted event, as a downstream consumer reads it."""
+
     cursor: str
     device_id: str
     seq: int
@@ -104,18 +126,24 @@ class FeedItem(BaseModel):
 
 
 class FeedPage(BaseModel):
+    """GET /v1/feed answer: events in commit order after `after`."""
+
     items: list[FeedItem]
     cursor: str = Field(description="pass as ?after= to continue")
     more: bool
 
 
 class BacklogReport(BaseModel):
+    """A device's outbox as it last reported it."""
+
     depth: int
     bytes: int
     oldest_age_s: float | None
 
 
 class TerminalStatus(BaseModel):
+    """One terminal as central knows it, from its signed requests only."""
+
     device_id: str
     enrolled_at: float
     last_seen: float | None
@@ -132,6 +160,8 @@ class TerminalStatus(BaseModel):
 
 
 class FailedAuthSource(BaseModel):
+    """One source of refused authentication attempts."""
+
     client: str | None = Field(description="the client address that tried")
     claimed_device_id: str | None = Field(description="the device id it named (unproven: no device state changed)")
     error: str = Field(description="bad_signature, unknown_device, replayed, clock_skew, invalid_token or "
@@ -141,6 +171,8 @@ class FailedAuthSource(BaseModel):
 
 
 class FailedAuth(BaseModel):
+    """Refused authentication attempts since central started, by error and by source."""
+
     since: float = Field(description="counted since central started (in memory)")
     total: int
     by_error: dict[str, int]
@@ -148,6 +180,8 @@ class FailedAuth(BaseModel):
 
 
 class StatusResponse(BaseModel):
+    """GET /v1/status answer: every terminal, and the refused authentication attempts."""
+
     server_time: float
     engine: str
     terminals: list[TerminalStatus]
@@ -156,6 +190,8 @@ class StatusResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
+    """GET /healthz answer: central runs, and on which storage engine."""
+
     ok: bool
     engine: str
     server_time: float

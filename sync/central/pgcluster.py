@@ -60,6 +60,12 @@ def _free_port() -> int:
 
 
 class ThrowawayCluster:
+    """A private PostgreSQL server on a free loopback port, in a temporary folder deleted by :meth:`stop`.
+
+    Creating it finds the binaries and picks the port (ClusterError without them); :meth:`start`
+    runs it.  As root it runs as the ``postgres`` user.
+    """
+
     def __init__(self):
         self.bin = postgres_bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="central-pg-"))
@@ -83,6 +89,7 @@ class ThrowawayCluster:
                                f"{(result.stderr or result.stdout).strip()[-500:]}")
 
     def start(self) -> "ThrowawayCluster":
+        """initdb and start the server; returns self once it accepts connections, else ClusterError."""
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--no-sync", "--no-instructions")
         log = open(self.root / "postgres.log", "wb")
@@ -114,15 +121,18 @@ class ThrowawayCluster:
                 time.sleep(0.1)
 
     def log_tail(self) -> str:
+        """The last 800 characters of the server's log (for an error message)."""
         try:
             return (self.root / "postgres.log").read_text(errors="replace")[-800:]
         except OSError:
             return "(no log)"
 
     def url(self, database: str = "postgres") -> str:
+        """The ``postgresql://`` URL of ``database`` on this server."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
+        """Create database ``name`` (a plain identifier) and return its URL; psycopg's error when it exists."""
         import psycopg
 
         with psycopg.connect(self.url(), autocommit=True) as conn:
@@ -130,6 +140,7 @@ class ThrowawayCluster:
         return self.url(name)
 
     def stop(self) -> None:
+        """Stop the server (fast shutdown, killed after STOP_TIMEOUT_S) and delete its folder; idempotent."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # "fast" shutdown: roll back clients, checkpoint, exit
             try:

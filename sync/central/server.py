@@ -45,7 +45,11 @@ _REFUSE = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\
 
 @dataclass
 class ConnectionLimits:
-    """Shared by every connection of one server; counts live connections per client address."""
+    """Shared by every connection of one server; counts live connections per client address.
+
+    ``header_timeout_s`` and ``linger_s`` are seconds; ``max_per_client`` 0 is no cap;
+    ``max_total`` 0 is derived from the file-descriptor limit (less FD_RESERVE).
+    """
 
     header_timeout_s: float = HEADER_TIMEOUT_S
     linger_s: float = LINGER_S
@@ -74,6 +78,11 @@ def guarded_protocol(limits: ConnectionLimits) -> type:
 
 
 class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a head deadline, a drain deadline and connection caps (``limits``).
+
+    Use :func:`guarded_protocol` to bind it to one server's :class:`ConnectionLimits`.
+    """
+
     limits: ConnectionLimits
 
     _deadline = None
@@ -81,6 +90,7 @@ class GuardedH11Protocol(H11Protocol):
     _counted = False
 
     def connection_made(self, transport) -> None:
+        """Count the connection, or answer 503 and close it when its address or the server is at the cap."""
         super().connection_made(transport)
         limits = self.limits
         host = self.client[0] if self.client else "-"
@@ -101,6 +111,7 @@ class GuardedH11Protocol(H11Protocol):
         self._guard()
 
     def connection_lost(self, exc) -> None:
+        """Stop its deadline and uncount it."""
         self._disarm()
         if self._counted:
             self._counted = False
@@ -114,10 +125,12 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def handle_events(self) -> None:
+        """uvicorn's handling of the bytes received, then the deadline that fits the new state."""
         super().handle_events()
         self._guard()
 
     def on_response_complete(self) -> None:
+        """After an answer: the head deadline of the next request (or the drain deadline)."""
         super().on_response_complete()
         self._guard()
 
@@ -186,13 +199,17 @@ class _OncePerWindow(logging.Filter):
 
 
 def quiet_uvicorn_warnings() -> None:
+    """Log uvicorn's 'Invalid HTTP request' warnings once per minute, at info (idempotent)."""
     logger = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, _OncePerWindow) for f in logger.filters):
         logger.addFilter(_OncePerWindow())
 
 
 def raise_fd_limit() -> tuple[int, int]:
-    """Soft RLIMIT_NOFILE raised to the hard limit (each connection is a descriptor); (before, after)."""
+    """Soft RLIMIT_NOFILE raised to the hard limit (each connection is a descriptor).
+
+    Returns (soft limit before, after); a refusal leaves it as it was (never raises).
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != hard and (hard == resource.RLIM_INFINITY or soft < hard):
         target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
@@ -205,7 +222,11 @@ def raise_fd_limit() -> tuple[int, int]:
 
 
 def server_config(app, *, limits: ConnectionLimits | None = None, keep_alive_s: int = KEEP_ALIVE_S, **options):
-    """A uvicorn.Config serving ``app`` through :class:`GuardedH11Protocol`; ``options`` go to uvicorn."""
+    """A uvicorn.Config serving ``app`` through :class:`GuardedH11Protocol`; ``options`` go to uvicorn.
+
+    ``limits`` default to ``ConnectionLimits()``; ``keep_alive_s``: seconds an idle
+    keep-alive connection stays open.  The limits are also ``config.connection_limits``.
+    """
     import uvicorn
 
     quiet_uvicorn_warnings()
