@@ -10,7 +10,8 @@ not count as the decoder's cost), after one warm-up call per decoder.
 Frames: ../shared/testdata/qr-public (or ``BENCH_QR_DIR``), read as grey and
 resized to 640x480 with INTER_AREA when they are another size (qr-public is
 already 640x480, so it is used as is).  The synthetic frames
-(dropbox/qr/synth.py, seeds 10000-10399 with a code and 20000-20099 without)
+(dropbox/qr/synth.py, seeds 10000-10399 with a code and 20000-20099 without,
+and 280 codes printed on a form with text beside them, seeds 30000-30279)
 were never used to choose the pipeline's parameters on qr-public, and
 qr-public never used to choose them on those: both must agree.
 
@@ -64,6 +65,20 @@ def synthetic_frames(n_code: int = 400, n_empty: int = 100) -> list[tuple[str, n
     return out
 
 
+FORM_KINDS = ((), ("tiny",), ("blur",), ("motion",), ("glare",), ("steep",), ("dim", "noise"))
+
+
+def form_frames(n: int = 280) -> list[tuple[str, np.ndarray, str | None]]:
+    """Codes printed on a form with lines of text beside them (seeds 30000-), FORM_KINDS in turn."""
+    from dropbox.qr.synth import synth_frame
+
+    out = []
+    for i, seed in enumerate(range(30000, 30000 + n)):
+        frame, payload, kinds = synth_frame(seed, kinds=tuple(sorted(("form",) + FORM_KINDS[i % len(FORM_KINDS)])))
+        out.append((f"synth-{seed}-{'+'.join(kinds)}", frame, payload))
+    return out
+
+
 def measure(read, frames) -> dict:
     """Run ``read(frame) -> list[Decoded]`` over ``frames``: counts, times and who read what."""
     read(frames[0][1])  # warm-up: first-call allocations and lazy imports
@@ -92,9 +107,11 @@ def measure(read, frames) -> dict:
 
 def _line(label: str, r: dict) -> str:
     n = len(r["decoded"])
+    empty = "" if r["empty_median_ms"] != r["empty_median_ms"] else \
+        f", no-code median {r['empty_median_ms']:.2f} ms"
     return (f"qr {label}: {n}/{r['with_code']} decoded ({100 * n / r['with_code']:.1f}%), "
             f"{len(r['false'])} false reads, median {r['median_ms']:.2f} ms p95 {r['p95_ms']:.2f} ms "
-            f"per frame, no-code median {r['empty_median_ms']:.2f} ms")
+            f"per frame{empty}")
 
 
 def _wechat_child() -> None:
@@ -167,6 +184,9 @@ def main() -> None:
             kind = name.split("-", 2)[2]
             missed[kind] = missed.get(kind, 0) + 1
     print(f"qr pipeline misses by kind (synthetic): {dict(sorted(missed.items()))}")
+    forms = form_frames()
+    print(_line("zxing-cpp (synthetic forms: text beside the code)", measure(zxing, forms)))
+    print(_line("pipeline (synthetic forms: text beside the code)", measure(decode, forms)))
     load = os.getloadavg()
     print(f"qr load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -68,6 +68,14 @@ def test_retries_read_what_the_whole_frame_pass_missed(kinds, seed, stage):
     assert [(d.payload, d.decoder) for d in found] == [(payload, stage)]
 
 
+@pytest.mark.parametrize("kinds", [("form",), ("form", "tiny"), ("form", "glare")])
+def test_codes_printed_beside_text_are_read(kinds):
+    # printed text has edges both ways, as a code does: the locator's region may take both in
+    for seed in range(4):
+        frame, payload, _ = synth_frame(30000 + seed, kinds=kinds)
+        assert payloads(frame) == [payload], (kinds, seed)
+
+
 @pytest.mark.parametrize("module_px, blur, stage", [(1.5, 0.6, "zxing/crop"), (1.6, 0.8, "zxing/crop-sharp"),
                                                     (1.8, 0.8, "zxing/crop")])
 def test_corners_of_a_retried_crop_are_in_frame_pixels(module_px, blur, stage):

@@ -5,6 +5,8 @@ frames every run.  Each frame is 640x480 uint8 grey; a code is printed on
 white paper, put in perspective on a cluttered scene, then degraded
 (blur, motion, noise, low contrast, glare, inversion, JPEG) as a camera
 would.  ``empty`` frames have the same scenes and clutter and no code.
+The ``form`` setting prints the code on a form with lines of text beside it
+(text has edges both ways, as a code does: the locator must not lose the code).
 
 >>> frame, payload, kinds = synth_frame(1)
 >>> frame.shape, frame.dtype.name, payload.isascii()
@@ -23,6 +25,7 @@ import segno
 
 WIDTH, HEIGHT = 640, 480
 DEGRADATIONS = ("blur", "motion", "noise", "dim", "glare", "invert", "jpeg", "steep", "tiny")
+SETTINGS = ("form",)   # drawn only when asked for: the code printed on a form with text beside it
 _ALPHABET = string.ascii_uppercase + string.digits
 
 
@@ -64,15 +67,36 @@ def scene(rng: np.random.Generator) -> np.ndarray:
     return frame.astype(np.float32)
 
 
+_FORM_PX = 6  # paper pixels per module when the code is printed on a form with text beside it
+
+
+def _form(code: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """The code on a form: lines of printed text right of it and below it -> (paper, pixels per module)."""
+    n = code.shape[0]
+    k = _FORM_PX
+    sheet = np.full((n * k * 2, n * k * 3), 255, np.uint8)
+    sheet[:n * k, :n * k] = code.astype(np.uint8).repeat(k, 0).repeat(k, 1)
+    line_h = int(rng.integers(2, 4)) * k
+    for top, left in ((0, n * k + 2 * k), (n * k + 2 * k, 0)):
+        for y in range(top + line_h, sheet.shape[0] - k, int(line_h * 1.6)):
+            text = "".join(rng.choice(list(_ALPHABET + "  "), 40))
+            cv2.putText(sheet, text, (left, y), cv2.FONT_HERSHEY_SIMPLEX, line_h / 30, 0, max(1, k // 3))
+    return cv2.GaussianBlur(sheet.astype(np.float32), (0, 0), k * 0.3), float(k)
+
+
 def _place(frame: np.ndarray, code: np.ndarray, rng: np.random.Generator, module_px: float,
-           tilt_deg: float) -> None:
-    """Warp the code (with a paper margin) onto ``frame`` in place: rotation, tilt, perspective."""
+           tilt_deg: float, form: bool = False) -> None:
+    """Warp the code (with a paper margin, or on a form) onto ``frame`` in place: rotation, tilt, perspective."""
     n = code.shape[0]
     side = n * module_px
-    paper = np.pad(code, 3, constant_values=255).astype(np.float32)
-    m = paper.shape[0]
+    if form:
+        paper, per_module = _form(code, rng)
+        m = n * per_module   # the code's square on the sheet; the rest of the sheet follows the same warp
+    else:
+        paper = np.pad(code, 3, constant_values=255).astype(np.float32)
+        m = paper.shape[0]
     src = np.float32([[0, 0], [m, 0], [m, m], [0, m]])
-    half = side * m / n / 2
+    half = side / 2 if form else side * m / n / 2
     angle = rng.uniform(0, 2 * np.pi)
     squeeze = np.cos(np.radians(tilt_deg))
     axis = rng.uniform(0, np.pi)
@@ -88,7 +112,7 @@ def _place(frame: np.ndarray, code: np.ndarray, rng: np.random.Generator, module
     cy = rng.uniform(extent[1], max(extent[1] + 1, HEIGHT - extent[1]))
     dst = (pts + np.float32([cx, cy])).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
-    warped = cv2.warpPerspective(paper, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_AREA,
+    warped = cv2.warpPerspective(paper, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR if form else cv2.INTER_AREA,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
     mask = cv2.warpPerspective(np.ones_like(paper), matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
     frame[:] = frame * (1 - mask) + warped.clip(0, 255) * mask
@@ -126,7 +150,8 @@ def synth_frame(seed: int, *, empty: bool = False, kinds: tuple[str, ...] | None
                 ) -> tuple[np.ndarray, str | None, tuple[str, ...]]:
     """One frame -> (frame HxW uint8, payload or None when ``empty``, degradations applied).
 
-    Without ``kinds``, 0-2 degradations are drawn at random from :data:`DEGRADATIONS`.
+    Without ``kinds``, 0-2 degradations are drawn at random from :data:`DEGRADATIONS`;
+    ``kinds`` may also name :data:`SETTINGS` (``"form"``).
     """
     rng = np.random.default_rng([seed, 0x51])
     if kinds is None:
@@ -140,5 +165,5 @@ def synth_frame(seed: int, *, empty: bool = False, kinds: tuple[str, ...] | None
         module_px = min(module_px, 0.8 * HEIGHT / code.shape[0])
         tilt = rng.uniform(45, 60) if "steep" in kinds else rng.uniform(0, 30)
         frame[:] = frame * rng.uniform(0.4, 1.0)  # the paper is the brightest thing in view, mostly
-        _place(frame, code.astype(np.float32), rng, module_px, tilt)
+        _place(frame, code.astype(np.float32), rng, module_px, tilt, form="form" in kinds)
     return _degrade(frame, set(kinds), rng), payload, tuple(kinds)
