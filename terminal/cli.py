@@ -2,7 +2,8 @@
 
 Each area adds its subcommands through a ``register(subparsers, common)``
 function in the module listed in ``COMMAND_MODULES``; ``common`` is the parent
-parser that gives every subcommand ``--config PATH``.
+parser that gives every subcommand ``--config PATH`` (``terminal central``, which
+reads no config, does not use it).
 
 A subcommand's handler is ``args.run(args) -> int``.  A :class:`TerminalError`
 becomes one line on stderr and its exit code; anything else is logged with its
