@@ -28,7 +28,7 @@ def _receipt(n: int = 50) -> None:
 def _ipp(n: int = 20) -> None:
     from PIL import Image
 
-    from drivers.printer import DocumentPrinter, IppPrinterSimulator
+    from drivers.printer import DocumentPrinter, PrinterSimulator
 
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "certificate.pdf"
@@ -36,8 +36,8 @@ def _ipp(n: int = 20) -> None:
         badge = Path(tmp) / "badge.png"
         Image.new("RGB", (1011, 638), "navy").save(badge)
         for media, document in (("a4", pdf), ("cr80", badge)):
-            with IppPrinterSimulator(media=media, spool_dir=Path(tmp) / media) as sim:
-                printer = DocumentPrinter(sim.uri, media=media, job_timeout=30, poll_interval=0.02)
+            with PrinterSimulator(media=media, spool_dir=Path(tmp) / media) as sim:
+                printer = DocumentPrinter(sim.uri, media=media, job_timeout_s=30, poll_interval_s=0.02)
                 times = []
                 for _ in range(n):
                     started = time.perf_counter()

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from drivers.errors import ConfigurationError, CoverOpen, DeviceRefused, DeviceTimeout, DeviceUnavailable, OutOfPaper
-from drivers.printer import DocumentPrinter, IppPrinterSimulator
+from drivers.printer import DocumentPrinter, PrinterSimulator
 from drivers.printer.ipp import IppClient
 from drivers.printer.media import A4, CR80, find_media
 from drivers.printer.reasons import blocking, describe
@@ -30,18 +30,6 @@ def dns_sd():
     DnsSd.acquire()
     yield
     DnsSd.release()
-
-
-@pytest.fixture(scope="module")
-def a4_sim():
-    with IppPrinterSimulator(media="a4") as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def cr80_sim():
-    with IppPrinterSimulator(media="cr80") as sim:
-        yield sim
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +73,7 @@ def page_size_mm(pdf_bytes: bytes) -> tuple[float, float]:
 
 def test_a4_pdf_completes_and_the_printer_keeps_the_same_bytes(a4_sim, pdf):
     before = len(a4_sim.kept_jobs())
-    result = DocumentPrinter(a4_sim.uri, media="a4", job_timeout=20).print_file(pdf, job_name="cert")
+    result = DocumentPrinter(a4_sim.uri, media="a4", job_timeout_s=20).print_file(pdf, job_name="cert")
     assert result.ok and result.state_name == "completed"
     kept = a4_sim.kept_jobs()
     assert len(kept) == before + 1
@@ -93,7 +81,7 @@ def test_a4_pdf_completes_and_the_printer_keeps_the_same_bytes(a4_sim, pdf):
 
 
 def test_badge_image_becomes_one_cr80_page(cr80_sim, badge_png):
-    printer = DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout=20)
+    printer = DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout_s=20)
     area = printer.media_area()
     # From the printer's PPD-derived media-col: 0.5 mm unprintable edge, not hard-coded pixels.
     assert area.size_mm == (53.98, 85.6) and area.imageable_mm == (52.98, 84.6)
@@ -110,7 +98,7 @@ def test_a4_printer_has_no_cr80_media(a4_sim, badge_png):
 
 def test_empty_tray_refuses_before_submitting(a4_sim, pdf):
     a4_sim.set_paper("iso_a4_210x297mm", 0)  # the tray sensor, through ippeveprinter's web form
-    printer = DocumentPrinter(a4_sim.uri, media="a4", job_timeout=5)
+    printer = DocumentPrinter(a4_sim.uri, media="a4", job_timeout_s=5)
     before = len(a4_sim.kept_jobs())
     with pytest.raises(OutOfPaper, match=r"out of paper \(load the tray\); nothing was printed"):
         printer.print_file(pdf)
@@ -137,7 +125,7 @@ def test_paper_out_mid_job_times_out_with_reason_then_resumes(media, a4_sim, cr8
     document = pdf if media == "a4" else badge_png
     sim.set_fault("media-empty-mid-job")
     seen = []
-    printer = DocumentPrinter(sim.uri, media=media, job_timeout=1.5)
+    printer = DocumentPrinter(sim.uri, media=media, job_timeout_s=1.5)
     with pytest.raises(OutOfPaper, match=r"timed out; printer: out of paper \(load the tray\)") as info:
         printer.print_file(document, on_progress=seen.append)
     result = info.value.result
@@ -149,18 +137,18 @@ def test_paper_out_mid_job_times_out_with_reason_then_resumes(media, a4_sim, cr8
         printer.print_file(document)
     # ... until paper is loaded again.
     sim.reload()
-    assert DocumentPrinter(sim.uri, media=media, job_timeout=20).print_file(document).ok
+    assert DocumentPrinter(sim.uri, media=media, job_timeout_s=20).print_file(document).ok
 
 
 def test_jam_aborts_with_words(cr80_sim, badge_png):
     cr80_sim.set_fault("media-jam")
     with pytest.raises(DeviceRefused, match="paper jam"):
-        DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout=20).print_file(badge_png)
+        DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout_s=20).print_file(badge_png)
 
 
 def test_cover_opened_during_the_job(cr80_sim, badge_png):
     cr80_sim.set_fault("cover-open")
-    printer = DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout=20)
+    printer = DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout_s=20)
     with pytest.raises(CoverOpen, match=r"aborted; printer: cover open \(close it\)"):
         printer.print_file(badge_png)
     with pytest.raises(CoverOpen, match="nothing was printed"):  # still open: refused before sending
@@ -172,14 +160,14 @@ def test_cover_opened_during_the_job(cr80_sim, badge_png):
 def test_engine_failure_is_aborted(cr80_sim, badge_png):
     cr80_sim.set_fault("fail")
     with pytest.raises(DeviceRefused, match="aborted") as info:
-        DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout=20).print_file(badge_png)
+        DocumentPrinter(cr80_sim.uri, media="cr80", job_timeout_s=20).print_file(badge_png)
     assert info.value.result.state_name == "aborted"
 
 
 def test_timeout_cancels_the_job(badge_png, tmp_path):
-    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+    with PrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
         sim.set_fault("hang")
-        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=1.5)
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout_s=1.5)
         with pytest.raises(DeviceTimeout, match="timed out") as info:
             printer.print_file(badge_png)
         result = info.value.result
@@ -195,11 +183,11 @@ def test_timeout_cancels_the_job(badge_png, tmp_path):
 
 
 def test_job_canceled_by_someone_else_is_reported(badge_png, tmp_path):
-    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+    with PrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
         sim.set_fault("hang")
         errors = []
         ours = threading.Thread(target=lambda: _catch(
-            errors, DocumentPrinter(sim.uri, media="cr80", job_timeout=15).print_file, badge_png))
+            errors, DocumentPrinter(sim.uri, media="cr80", job_timeout_s=15).print_file, badge_png))
         ours.start()
         client = IppClient(sim.uri)
         deadline = time.monotonic() + 10
@@ -229,7 +217,7 @@ def _catch(errors, fn, *args):
 def test_unreachable_printer_and_bad_targets(pdf):
     port = free_port()
     with pytest.raises(DeviceUnavailable, match="cannot reach"):
-        DocumentPrinter(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=2).print_file(pdf)
+        DocumentPrinter(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout_s=2).print_file(pdf)
     for bad in ("http://x/ipp", "ipp://", "bad queue", "ipp://h:port/x"):
         with pytest.raises(ConfigurationError):
             DocumentPrinter(bad)
@@ -239,7 +227,7 @@ def test_unreachable_printer_and_bad_targets(pdf):
 
 def test_queue_name_goes_to_the_cups_server(pdf):
     port = free_port()
-    printer = DocumentPrinter("certificates", cups_server=f"127.0.0.1:{port}", request_timeout=2)
+    printer = DocumentPrinter("certificates", cups_server=f"127.0.0.1:{port}", request_timeout_s=2)
     assert printer.uri == f"ipp://127.0.0.1:{port}/printers/certificates"
     with pytest.raises(DeviceUnavailable, match="cannot reach"):
         printer.print_file(pdf)
@@ -284,7 +272,7 @@ def test_selftest_reports_both_printers(run_cli, sim_config, a4_sim, cr80_sim):
 
 
 def test_sim_printer_command_serves_until_sigterm(tmp_path, pdf):
-    proc = subprocess.Popen(terminal_cmd("sim", "printer", "--media", "a4", "--dir", str(tmp_path / "p")),
+    proc = subprocess.Popen(terminal_cmd("sim", "printer", "--media", "a4", "--out", str(tmp_path / "p")),
                             stdout=subprocess.PIPE, text=True)
     try:
         uri = None
@@ -294,7 +282,7 @@ def test_sim_printer_command_serves_until_sigterm(tmp_path, pdf):
                 uri = event["uri"]
                 break
         assert uri
-        assert DocumentPrinter(uri, job_timeout=20).print_file(pdf).ok
+        assert DocumentPrinter(uri, job_timeout_s=20).print_file(pdf).ok
         assert list((tmp_path / "p" / "spool").glob("1-*.pdf"))
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -334,7 +322,7 @@ def cups(a4_sim, cr80_sim):
 
 def test_cups_queue_name_prints_a4(cups, a4_sim, pdf):
     before = len(a4_sim.kept_jobs())
-    printer = DocumentPrinter("certificates", cups_server=cups.server, media="a4", job_timeout=30)
+    printer = DocumentPrinter("certificates", cups_server=cups.server, media="a4", job_timeout_s=30)
     assert printer.uri == f"ipp://{cups.server}/printers/certificates"
     assert printer.print_file(pdf).ok
     deadline = time.monotonic() + 10
@@ -344,7 +332,7 @@ def test_cups_queue_name_prints_a4(cups, a4_sim, pdf):
 
 
 def test_cups_queue_imageable_area_comes_from_its_ppd(cups, cr80_sim, badge_png):
-    printer = DocumentPrinter("badges", cups_server=cups.server, media="cr80", job_timeout=30)
+    printer = DocumentPrinter("badges", cups_server=cups.server, media="cr80", job_timeout_s=30)
     area = printer.media_area()
     assert area.size_mm == (53.98, 85.6) and area.imageable_mm == (52.98, 84.6)
     assert printer.print_file(badge_png).ok
@@ -366,7 +354,7 @@ class _FinishesBeforeCancel(IppClient):
     client-error-not-possible)."""
 
     def __init__(self, uri, sim):
-        super().__init__(uri, timeout=10)
+        super().__init__(uri, timeout_s=10)
         self.sim = sim
 
     def cancel_job(self, job_id):
@@ -379,9 +367,9 @@ class _FinishesBeforeCancel(IppClient):
 
 def test_a_job_that_completes_as_the_timeout_cancels_it_is_reported_completed(badge_png, tmp_path):
     """Reporting it as timed out would make the kiosk print the certificate a second time."""
-    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+    with PrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
         sim.set_fault("hang")
-        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=1.0, client=_FinishesBeforeCancel(sim.uri, sim))
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout_s=1.0, client=_FinishesBeforeCancel(sim.uri, sim))
         result = printer.print_file(badge_png)
         assert result.ok and result.state_name == "completed" and not result.timed_out
         assert len(sim.kept_jobs()) == 1
@@ -392,9 +380,9 @@ def test_a_job_that_completes_as_the_timeout_cancels_it_is_reported_completed(ba
 def test_a_printer_silent_for_a_moment_during_the_job_is_followed_to_the_end(badge_png, tmp_path):
     """A Wi-Fi hiccup mid-job must not end the follow with 'cannot reach': the job goes on printing,
     and reporting it failed would make the kiosk print the certificate twice."""
-    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+    with PrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
         sim.set_fault("hang")
-        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout=30, request_timeout=1, poll_interval=0.05)
+        printer = DocumentPrinter(sim.uri, media="cr80", job_timeout_s=30, request_timeout_s=1, poll_interval_s=0.05)
         outcome = []
         worker = threading.Thread(target=lambda: outcome.append(_catch_or_result(printer.print_file, badge_png)))
         worker.start()
@@ -423,8 +411,8 @@ def _catch_or_result(fn, *args):
 def test_a_printer_that_does_not_answer_is_named_as_such_not_as_empty_answers(tmp_path):
     """ipptool reports a request that got no response as status successful-ok with no attributes:
     that must read as 'did not answer', not as a printer with no media, or a cancel that worked."""
-    with IppPrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
-        printer = DocumentPrinter(sim.uri, media="cr80", request_timeout=1)
+    with PrinterSimulator(media="cr80", spool_dir=tmp_path / "sim") as sim:
+        printer = DocumentPrinter(sim.uri, media="cr80", request_timeout_s=1)
         os.killpg(sim.process.pid, signal.SIGSTOP)
         try:
             health = printer.health()
@@ -445,6 +433,17 @@ def test_a_file_name_with_a_dollar_sign_prints(a4_sim, tmp_path):
     document = folder / 'cert "1" $uri.pdf'
     Image.new("RGB", (100, 100), "red").save(document, "PDF")
     before = len(a4_sim.kept_jobs())
-    result = DocumentPrinter(a4_sim.uri, job_timeout=20).print_file(document, job_name="cost $5 $uri")
+    result = DocumentPrinter(a4_sim.uri, job_timeout_s=20).print_file(document, job_name="cost $5 $uri")
     assert result.ok
     assert a4_sim.kept_jobs()[before].read_bytes() == document.read_bytes()
+
+
+def test_sim_printer_old_port_and_dir_spellings_still_parse_with_a_deprecation_warning(capsys):
+    from terminal.cli import build_parser
+
+    args = build_parser().parse_args(["sim", "printer", "--port", "8632", "--dir", "/tmp/cards"])
+    assert (args.listen, args.out) == (("127.0.0.1", 8632), "/tmp/cards")
+    assert capsys.readouterr().err.splitlines() == [
+        "terminal sim printer: warning: --port is deprecated and will be removed in the next release; "
+        "use --listen HOST:PORT",
+        "terminal sim printer: warning: --dir is deprecated and will be removed in the next release; use --out"]

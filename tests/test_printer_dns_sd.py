@@ -18,8 +18,8 @@ pytestmark = pytest.mark.skipif(not shutil.which("ippeveprinter"), reason="cups-
 
 SIMULATOR = (
     "import sys\n"
-    "from drivers.printer.sim import IppPrinterSimulator\n"
-    "with IppPrinterSimulator(media='a4') as sim:\n"
+    "from drivers.printer.sim import PrinterSimulator\n"
+    "with PrinterSimulator(media='a4') as sim:\n"
     "    print(sim.uri, flush=True)\n"
     "    sys.stdin.readline()\n"
     "    print('alive' if sim.process.poll() is None else 'died', flush=True)\n"
@@ -53,7 +53,7 @@ def test_the_process_that_started_avahi_leaves_it_to_another_still_using_it():
     try:
         second, uri = _start()
         assert _finish(first) == "alive"
-        assert IppClient(uri, timeout=5).printer_attributes()["printer-state"] in (3, 4, 5)
+        assert IppClient(uri, timeout_s=5).printer_attributes()["printer-state"] in (3, 4, 5)
         assert _finish(second) == "alive"
     finally:
         for proc in (first, second):

@@ -68,6 +68,7 @@ def printer_uri(target: str, *, cups_server: str = "localhost:631", device: str 
 
 
 def ipptool_path() -> str:
+    """The path of CUPS's ipptool; raises :class:`DeviceUnavailable` when it is not installed."""
     path = shutil.which("ipptool")
     if not path:
         raise DeviceUnavailable("printer", "ipptool is not installed",
@@ -76,21 +77,36 @@ def ipptool_path() -> str:
 
 
 class IppClient:
-    """Get-Printer-Attributes, Print-Job, Get-Job-Attributes and Cancel-Job on one printer URI."""
+    """Get-Printer-Attributes, Print-Job, Get-Job-Attributes and Cancel-Job on one printer URI.
 
-    def __init__(self, uri: str, *, timeout: float = 10.0, device: str = "printer"):
+    ``uri`` is the printer's ipp(s):// URI; ``timeout_s`` the seconds one
+    request may take; ``device`` the name errors carry.  Raises
+    :class:`DeviceUnavailable` when ipptool is not installed.
+    """
+
+    def __init__(self, uri: str, *, timeout_s: float = 10.0, device: str = "printer"):
         self.uri = uri
-        self.timeout = timeout
+        self.timeout_s = timeout_s
         self.device = device
         self.user = _user()
         self._ipptool = ipptool_path()
 
     def printer_attributes(self) -> dict:
+        """Get-Printer-Attributes: the printer's state, reasons, media and formats as a dict.
+
+        Raises :class:`DeviceUnavailable` (unreachable), :class:`DeviceTimeout` (no answer within ``timeout_s``)
+        or :class:`DeviceRefused` (an IPP error status).
+        """
         test = HEADER.format(name="printer", operation="Get-Printer-Attributes", user=self.user)
         test += f"  ATTR keyword requested-attributes {','.join(PRINTER_ATTRIBUTES)}\n  STATUS successful-ok\n}}\n"
         return self._run(test)
 
     def print_job(self, path: Path, *, document_format: str, job_name: str, media: str | None) -> int:
+        """Print-Job: send the file at ``path`` as ``document_format`` (a MIME type) named ``job_name``
+        on ``media`` (an IPP media name; None: the printer's default); return the job id.
+
+        Raises as :meth:`printer_attributes`, and :class:`ProtocolError` when no job id comes back.
+        """
         test = HEADER.format(name="print", operation="Print-Job", user=self.user)
         test += f'  ATTR name job-name "{_quote(job_name)}"\n'
         test += f"  ATTR mimeMediaType document-format {document_format}\n"
@@ -105,6 +121,7 @@ class IppClient:
         return job_id
 
     def job_attributes(self, job_id: int) -> dict:
+        """Get-Job-Attributes: the job's state, reasons and message as a dict; raises as :meth:`printer_attributes`."""
         test = HEADER.format(name="job", operation="Get-Job-Attributes", user=self.user)
         test += f"  ATTR integer job-id {int(job_id)}\n"
         test += f"  ATTR keyword requested-attributes {','.join(JOB_ATTRIBUTES)}\n  STATUS successful-ok\n}}\n"
@@ -127,12 +144,12 @@ class IppClient:
         with tempfile.NamedTemporaryFile("w", suffix=".test", prefix="ipp-", delete=False) as fh:
             fh.write(test)
         try:
-            argv = [self._ipptool, "-X", "-T", f"{max(1, round(self.timeout))}", self.uri, fh.name]
+            argv = [self._ipptool, "-X", "-T", f"{max(1, round(self.timeout_s))}", self.uri, fh.name]
             try:
-                proc = subprocess.run(argv, capture_output=True, timeout=self.timeout + 5,
+                proc = subprocess.run(argv, capture_output=True, timeout=self.timeout_s + 5,
                                       env={**os.environ, "LC_ALL": "C"})
             except subprocess.TimeoutExpired:
-                raise DeviceTimeout(self.device, f"{self.uri} did not answer within {self.timeout:g} s",
+                raise DeviceTimeout(self.device, f"{self.uri} did not answer within {self.timeout_s:g} s",
                                     hint="check the printer is on and reachable") from None
         finally:
             os.unlink(fh.name)
@@ -158,7 +175,7 @@ class IppClient:
             # Every IPP response carries attributes (attributes-charset at least).  With none, nothing
             # came back: ipptool then reports its default status, successful-ok, and an empty group.
             raise DeviceTimeout(self.device, f"{self.uri} did not answer {result.get('Operation', 'the request')} "
-                                f"within {self.timeout:g} s", hint="check the printer is on and reachable")
+                                f"within {self.timeout_s:g} s", hint="check the printer is on and reachable")
         # ipptool also judges the answer's conformance ("Successful" false on a duplicate attribute);
         # real printers often bend the rules, so the IPP status code alone decides.
         if not status.startswith("successful-ok"):

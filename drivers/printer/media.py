@@ -23,16 +23,20 @@ TOLERANCE = 100  # 1 mm: drivers expose cards a little larger than ISO 7810 for 
 
 @dataclass(frozen=True)
 class MediaSize:
+    """A paper or card size: its ``key`` ('a4', 'cr80') and portrait ``x`` by ``y`` in 1/100 mm."""
+
     key: str
     x: int  # width, 1/100 mm (portrait)
     y: int  # height
 
     @property
     def width_mm(self) -> float:
+        """The width in millimetres."""
         return self.x / 100
 
     @property
     def height_mm(self) -> float:
+        """The height in millimetres."""
         return self.y / 100
 
 
@@ -56,10 +60,12 @@ class MediaArea:
 
     @property
     def size_mm(self) -> tuple[float, float]:
+        """(width, height) in millimetres."""
         return (self.x / 100, self.y / 100)
 
     @property
     def imageable_mm(self) -> tuple[float, float]:
+        """(width, height) of the printable area, margins taken off, in millimetres."""
         return ((self.x - self.left - self.right) / 100, (self.y - self.top - self.bottom) / 100)
 
     def pixels(self, dpi: int) -> tuple[int, int]:

@@ -6,8 +6,8 @@ never comes out later to whoever stands there).  Every failure names the
 printer-state-reasons in words.
 
 >>> import tempfile, PIL.Image
->>> from drivers.printer import DocumentPrinter, IppPrinterSimulator
->>> with tempfile.TemporaryDirectory() as tmp, IppPrinterSimulator(media="cr80") as sim:
+>>> from drivers.printer import DocumentPrinter, PrinterSimulator
+>>> with tempfile.TemporaryDirectory() as tmp, PrinterSimulator(media="cr80") as sim:
 ...     PIL.Image.new("RGB", (1011, 638), "navy").save(f"{tmp}/badge.png")
 ...     printer = DocumentPrinter(sim.uri, media="cr80")
 ...     printer.media_area().imageable_mm, printer.print_file(f"{tmp}/badge.png").state_name
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,10 @@ DPI = 300
 
 @dataclass
 class JobResult:
+    """How a job ended: its IPP ``job_id`` and ``state`` (9 completed, 7 canceled, 8 aborted), the job's
+    and printer's state reasons (IPP keywords), their messages, ``elapsed_s`` seconds, and ``timed_out``.
+    """
+
     job_id: int
     state: int
     job_reasons: list[str] = field(default_factory=list)
@@ -50,10 +54,12 @@ class JobResult:
 
     @property
     def state_name(self) -> str:
+        """The state in words ('completed', 'aborted', 'timed out', ...)."""
         return "timed out" if self.timed_out else R.JOB_STATES.get(self.state, f"state {self.state}")
 
     @property
     def ok(self) -> bool:
+        """True when the job completed in time."""
         return self.state == 9 and not self.timed_out
 
     @property
@@ -63,6 +69,7 @@ class JobResult:
 
     @property
     def explanation(self) -> str:
+        """One line for a person: the job's end and the printer's reasons in words."""
         words = R.describe(self.printer_reasons)
         if not R.normalise(self.printer_reasons) and self.printer_message:
             words = self.printer_message.rstrip(".")  # e.g. CUPS: "Print job canceled at printer"
@@ -72,6 +79,9 @@ class JobResult:
 
 @dataclass
 class PrinterState:
+    """What the printer says about itself: IPP ``state`` (3 idle, 4 processing, 5 stopped), its
+    ``reasons`` (normalised keywords), ``message`` and whether it is ``accepting`` jobs."""
+
     state: int
     reasons: list[str]
     message: str
@@ -79,14 +89,32 @@ class PrinterState:
 
     @property
     def words(self) -> str:
+        """The state reasons in words ('no problem reported' when there are none)."""
         return R.describe(self.reasons)
 
 
 class DocumentPrinter(Device):
-    """An IPP printer URI or a CUPS queue name, printing on one media size ('a4' or 'cr80')."""
+    """An IPP printer URI or a CUPS queue name, printing on one media size ('a4' or 'cr80').
+
+    ``target`` is ``ipp(s)://HOST[:PORT]/PATH`` or a CUPS queue name on
+    ``cups_server`` (HOST:PORT); ``media`` 'a4' or 'cr80';
+    ``job_timeout_s`` the seconds a job may take before it is cancelled;
+    ``request_timeout_s`` the seconds one IPP request may take;
+    ``poll_interval_s`` the seconds between job-state polls; ``name`` the
+    device name in errors and health (the config section); ``client`` the
+    seam for IPP.  Raises :class:`ConfigurationError` for a bad target,
+    server or media and :class:`DeviceUnavailable` when ipptool is missing.
+    :func:`open_printer` builds one from the ``[printer]`` or
+    ``[badge_printer]`` section.
+
+    >>> from drivers.printer import PrinterSimulator
+    >>> with PrinterSimulator(media="a4") as sim, DocumentPrinter(sim.uri, media="a4") as printer:
+    ...     printer.health().summary
+    'ready: no problem reported; A4 printable 210 x 297 mm'
+    """
 
     def __init__(self, target: str, *, media: str = "a4", cups_server: str = "localhost:631",
-                 job_timeout: float = 120.0, request_timeout: float = 10.0, poll_interval: float = 0.25,
+                 job_timeout_s: float = 120.0, request_timeout_s: float = 10.0, poll_interval_s: float = 0.25,
                  name: str = "printer", client: IppClient | None = None):
         super().__init__()
         self.name = name
@@ -94,12 +122,16 @@ class DocumentPrinter(Device):
             raise ConfigurationError(name, f"media {media!r} is not one of {', '.join(MEDIA)}")
         self.media = MEDIA[media]
         self.uri = printer_uri(target, cups_server=cups_server, device=name)
-        self.job_timeout = job_timeout
-        self.poll_interval = poll_interval
-        self.client = client or IppClient(self.uri, timeout=request_timeout, device=name)
+        self.job_timeout_s = job_timeout_s
+        self.poll_interval_s = poll_interval_s
+        self.client = client or IppClient(self.uri, timeout_s=request_timeout_s, device=name)
 
     # -- what the printer says ------------------------------------------------------
     def state(self, attrs: dict | None = None) -> PrinterState:
+        """The printer's :class:`PrinterState`, from ``attrs`` (printer attributes) or asked now.
+
+        Raises as :meth:`IppClient.printer_attributes` when it has to ask.
+        """
         attrs = attrs if attrs is not None else self.client.printer_attributes()
         return PrinterState(state=int(attrs.get("printer-state", 0) or 0),
                             reasons=R.normalise(attrs.get("printer-state-reasons", [])),
@@ -144,7 +176,7 @@ class DocumentPrinter(Device):
         with tempfile.TemporaryDirectory(prefix="print-") as tmp:
             document = self._as_pdf(path, area, Path(tmp))
             started = time.monotonic()
-            job_id = self._submit(document, job_name, area, started + self.job_timeout)
+            job_id = self._submit(document, job_name, area, started + self.job_timeout_s)
             log.info("printer.job_submitted", printer=self.name, uri=self.uri, job=job_id, media=area.name)
             result = self._follow(job_id, started, on_progress)
         log.info("printer.job_finished", printer=self.name, job=job_id, state=result.state_name,
@@ -168,7 +200,7 @@ class DocumentPrinter(Device):
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
 
     def _follow(self, job_id: int, started: float, on_progress=None) -> JobResult:
-        deadline = started + self.job_timeout
+        deadline = started + self.job_timeout_s
         last: list[str] | None = None
         job: dict = {}
         while True:
@@ -188,7 +220,7 @@ class DocumentPrinter(Device):
                 log.warning("printer.job_poll_failed", printer=self.name, job=job_id, error=exc.reason)
             if time.monotonic() >= deadline:
                 return self._cancel(job_id, job, started)
-            time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+            time.sleep(min(self.poll_interval_s, max(0.0, deadline - time.monotonic())))
 
     def _result(self, job_id: int, job: dict, started: float, printer: "PrinterState | None" = None,
                 **extra) -> JobResult:
@@ -211,9 +243,9 @@ class DocumentPrinter(Device):
                     return self._result(job_id, job, started)
                 outcome = "the printer refused to cancel it; cancel it at the printer"
             return self._result(job_id, job, started, printer, timed_out=True,
-                                message=f"not finished after {self.job_timeout:g} s; {outcome}")
+                                message=f"not finished after {self.job_timeout_s:g} s; {outcome}")
         except (DeviceTimeout, DeviceUnavailable) as exc:
-            raise DeviceTimeout(self.name, f"{self.uri}: job {job_id} not finished after {self.job_timeout:g} s and "
+            raise DeviceTimeout(self.name, f"{self.uri}: job {job_id} not finished after {self.job_timeout_s:g} s and "
                                 f"the printer cannot be reached to cancel it ({exc.reason}); it may still print",
                                 hint="check the printer and cancel the job there before printing again") from None
 
@@ -273,6 +305,7 @@ class DocumentPrinter(Device):
         return out
 
     def health(self) -> Health:
+        """Ready or not, in words, with the media's printable area, as a :class:`Health`; never raises."""
         try:
             attrs = self.client.printer_attributes()
             state = self.state(attrs)
@@ -285,3 +318,32 @@ class DocumentPrinter(Device):
                    f"{self.media.key.upper()} printable {w:g} x {h:g} mm")
         return Health(self.name, ok=not blocking and state.accepting, summary=summary,
                       details={"uri": self.uri, "reasons": state.reasons, "media": area.name})
+
+
+def open_printer(section: Mapping, *, media: str = "a4", name: str = "printer", **overrides) -> DocumentPrinter:
+    """The document printer a ``[printer]`` or ``[badge_printer]`` section (``cfg.printer``, or a dict) names.
+
+    Keys the section leaves out take the schema's defaults (drivers/settings.py);
+    ``uri`` is required.  ``media`` is what the section's printer takes ('a4'
+    for ``[printer]``, 'cr80' for ``[badge_printer]``) and ``name`` the
+    section's name, shown in errors and health.  ``overrides`` are
+    :class:`DocumentPrinter` keyword arguments (``job_timeout_s=...``) that
+    win over the section.  With ``backend = "sim"`` it is the real driver on
+    the simulator's IPP URI.  Returns the printer (nothing is sent until it
+    is used); raises :class:`ConfigurationError` for a missing or bad URI.
+
+    >>> printer = open_printer({"uri": "certificates", "cups_server": "cups.lan:631"})
+    >>> printer.uri, printer.job_timeout_s
+    ('ipp://cups.lan:631/printers/certificates', 120.0)
+    """
+    from drivers.settings import PRINTER
+
+    if "uri" not in section:
+        raise ConfigurationError(name, f"the [{name}] section has no uri",
+                                 hint="set uri to ipp://HOST[:PORT]/PATH or a CUPS queue name")
+
+    def get(key):
+        return section[key] if key in section else PRINTER.settings[key].default
+
+    options = dict(media=media, name=name, cups_server=get("cups_server"), job_timeout_s=get("job_timeout_s"))
+    return DocumentPrinter(section["uri"], **{**options, **overrides})

@@ -47,6 +47,8 @@ SUFFIXES = ("-report", "-warning", "-error")
 
 
 def normalise(reasons) -> list[str]:
+    """``reasons`` (an IPP keyword, a list of them or None) as a list without 'none', duplicates and
+    the -report/-warning/-error suffixes."""
     if isinstance(reasons, str):
         reasons = [reasons]
     out = []
@@ -70,10 +72,12 @@ def describe(reasons) -> str:
 
 
 def is_out_of_media(reasons) -> bool:
+    """True when ``reasons`` say the paper or cards ran out."""
     return any(r in ("media-empty", "media-needed") for r in normalise(reasons))
 
 
 def is_cover_open(reasons) -> bool:
+    """True when ``reasons`` say a cover or door is open."""
     return any(r in ("cover-open", "door-open", "interlock-open") for r in normalise(reasons))
 
 
@@ -83,3 +87,6 @@ def blocking(reasons) -> list[str]:
             "marker-waste-full", "cover-open", "door-open", "interlock-open", "offline-report", "offline",
             "shutdown", "paused", "spool-area-full", "timed-out"}
     return [r for r in normalise(reasons) if r in stop]
+
+
+describe_reasons = describe  # the name drivers.printer exports it under

@@ -10,8 +10,8 @@ ippeveprinter needs a DNS-SD responder: :class:`DnsSd` starts dbus and
 avahi-daemon when they are not running (root only) and stops only what it
 started.
 
->>> from drivers.printer.sim import IppPrinterSimulator
->>> with IppPrinterSimulator(media="a4") as sim:
+>>> from drivers.printer.sim import PrinterSimulator
+>>> with PrinterSimulator(media="a4") as sim:
 ...     sim.set_paper("iso_a4_210x297mm", 0)          # the tray runs empty
 ...     from drivers.printer.ipp import IppClient
 ...     sim.uri.startswith("ipp://127.0.0.1:"), IppClient(sim.uri).printer_attributes()["printer-state-reasons"]
@@ -131,6 +131,10 @@ class DnsSd:
 
     @classmethod
     def acquire(cls) -> None:
+        """Count this process in as a user, starting dbus and avahi first when nobody runs them (root only).
+
+        Raises :class:`DeviceUnavailable` when avahi is not running and cannot be started.
+        """
         with cls._lock:
             if cls._users == 0:
                 with _file_lock(cls.LOCK_FILE):  # two processes starting at once must not both start avahi
@@ -142,6 +146,7 @@ class DnsSd:
 
     @classmethod
     def release(cls) -> None:
+        """Count this process out; the last user on the machine stops what was started.  Never raises."""
         with cls._lock:
             if cls._users == 0:
                 return
@@ -169,11 +174,13 @@ class DnsSd:
 
     @staticmethod
     def avahi_running() -> bool:
+        """True when an avahi-daemon answers ``--check``."""
         avahi = shutil.which("avahi-daemon") or "/usr/sbin/avahi-daemon"
         return os.path.exists(avahi) and subprocess.run([avahi, "--check"], capture_output=True).returncode == 0
 
     @staticmethod
     def dbus_running() -> bool:
+        """True when the system D-Bus socket accepts a connection."""
         with socket.socket(socket.AF_UNIX) as s:
             try:
                 s.connect("/run/dbus/system_bus_socket")
@@ -287,16 +294,31 @@ def _remove_stale_pid(path: str) -> None:
 
 
 def free_port() -> int:
+    """A loopback TCP port the OS says is free now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-class IppPrinterSimulator:
-    """Run ``ippeveprinter`` as an A4 office printer or a CR80 card printer on loopback."""
+class PrinterSimulator:
+    """Run ``ippeveprinter`` as an A4 office printer or a CR80 card printer on loopback (127.0.0.1).
+
+    ``media`` is 'a4' or 'cr80'; ``port`` the TCP port (0: a free one);
+    ``spool_dir`` keeps the job files (spool/), the fault switch (``fault``)
+    and the log (None: a temporary folder removed on close); ``name`` the
+    printer's name; ``start_timeout_s`` the seconds ippeveprinter may take to
+    listen.  It starts at once; a context manager that stops it on exit.
+    Raises ValueError for another media and :class:`DeviceUnavailable` when
+    ippeveprinter (or the avahi it needs) is missing or does not start.
+
+    >>> with PrinterSimulator(media="cr80") as sim:
+    ...     sim.set_fault("media-jam")
+    ...     sim.fault_file.read_text().strip()
+    'media-jam'
+    """
 
     def __init__(self, *, media: str = "a4", port: int = 0, spool_dir: "str | Path | None" = None,
-                 name: str | None = None, start_timeout: float = 10.0):
+                 name: str | None = None, start_timeout_s: float = 10.0):
         if media not in ("a4", "cr80"):
             raise ValueError("media must be 'a4' or 'cr80'")
         exe = shutil.which("ippeveprinter")
@@ -332,7 +354,7 @@ class IppPrinterSimulator:
             with self.log_path.open("wb") as log_fh:
                 self.process = subprocess.Popen(argv, stdout=log_fh, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
-            self._wait_ready(start_timeout)
+            self._wait_ready(start_timeout_s)
             if media == "a4":
                 self.set_paper("iso_a4_210x297mm", 250)
         except BaseException:
@@ -342,10 +364,11 @@ class IppPrinterSimulator:
 
     @property
     def uri(self) -> str:
+        """The printer's IPP URI, ``ipp://127.0.0.1:PORT/ipp/print``."""
         return f"ipp://127.0.0.1:{self.port}/ipp/print"
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 tail = self.log_path.read_text(errors="replace").strip().splitlines()[-3:]
@@ -356,7 +379,7 @@ class IppPrinterSimulator:
                     return
             except OSError:
                 time.sleep(0.05)
-        raise DeviceUnavailable("printer", f"ippeveprinter did not listen on port {self.port} within {timeout:g} s")
+        raise DeviceUnavailable("printer", f"ippeveprinter did not listen on port {self.port} within {timeout_s:g} s")
 
     # -- faults a technician meets -------------------------------------------------
     def set_fault(self, fault: str) -> None:
@@ -414,6 +437,7 @@ class IppPrinterSimulator:
         return sorted((p for p in self.spool_dir.iterdir() if p.suffix != ".prn"), key=_job_number)
 
     def close(self) -> None:
+        """Stop ippeveprinter, release avahi if this started it, remove a temporary folder; idempotent."""
         process, self.process = self.process, None
         if process is not None:
             if process.poll() is None:
