@@ -127,6 +127,21 @@ def test_non_ascii_payload_is_bytes(raw):
     assert d.payload == raw and isinstance(d.payload, bytes)
 
 
+def test_each_decoder_alone_reads_a_clean_code_with_its_corners():
+    from dropbox.qr.decoders import PEERS, wechat_available
+
+    frame = placed("PEER-TEST-0001", module_px=5, at=(50, 50))
+    side = code_matrix("PEER-TEST-0001").shape[0] * 5
+    for name, peer in PEERS.items():
+        if name == "opencv-wechat" and not wechat_available():
+            with pytest.raises(ValueError, match="opencv-contrib-python-headless"):
+                peer(frame)
+            continue
+        (d,) = peer(frame)
+        assert d.payload == "PEER-TEST-0001" and len(d.corners) == 4, name
+        assert all(50 + 4 * 5 - 3 <= v <= 50 + side - 4 * 5 + 3 for xy in d.corners for v in xy), (name, d)
+
+
 def test_payload_of_keeps_ascii_as_str_and_the_rest_as_bytes():
     assert payload_of(b"ISSRB1|RB1") == "ISSRB1|RB1"
     assert payload_of(b"\xe6\x8a\xa5") == b"\xe6\x8a\xa5"

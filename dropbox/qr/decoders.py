@@ -77,12 +77,13 @@ def zbar(frame: np.ndarray, *, name: str = "zbar") -> list[Decoded]:
 
 
 def _opencv(detector, frame: np.ndarray, name: str) -> list[Decoded]:
-    ok, texts, points, _ = detector.detectAndDecodeMulti(grey(frame))
-    if not ok:
+    # One code per call: the classic detector's detectAndDecodeMulti read 104 qr-public pictures
+    # where detectAndDecode read 155 (the Aruco one reads 172 either way).
+    text, points, _ = detector.detectAndDecode(grey(frame))
+    if not text or points is None:
         return []
     return [Decoded(payload_of(text.encode("utf-8")), name,
-                    tuple((float(x), float(y)) for x, y in pts))
-            for text, pts in zip(texts, points) if text]
+                    tuple((float(x), float(y)) for x, y in points.reshape(-1, 2)))]
 
 
 _DETECTORS: dict = {}
