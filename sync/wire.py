@@ -52,12 +52,63 @@ PRIORITY_DIAGNOSTIC = 9
 
 @dataclass(frozen=True)
 class EventType:
-    """A known event type at one schema version, with its required payload fields."""
+    """A known event type at one schema version.
+
+    ``required`` fields must be present; ``fields`` gives the kind of each
+    named field (required or optional) when present: "str" (non-empty),
+    "int" (not bool), "number", "bool" or "list[str]".  Fields not named are
+    allowed (a newer terminal may add some).
+    """
 
     name: str
     version: int
     required: tuple[str, ...]
     priority: int
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+# --- The drop box's events (payload schemas v1) ---
+# dropbox.received   an envelope fell past the beam for a validated claim.
+#   claim_id, envelope_id (the visit's id, unique per drop: the idempotency key),
+#   employee_no, amount_cents, key_id (which central key signed the form),
+#   checked ("claims": found awaiting in the synced claims; "signature": offline,
+#   unknown but validly signed, central reconciles), count (envelopes since the
+#   last collection, this one included).
+# dropbox.no_drop    the slot opened and no envelope fell within the window.
+#   claim_id, reason (NO_DROP_*), envelope_id, window_s.
+# dropbox.refused    a scanned code was refused; claim_id when the code named one.
+#   reason (a sync.codes reason, or REFUSED_*), claim_id, detail (plain words, no personal data).
+# dropbox.alarm      a fault or tamper: kind (ALARM_*), detail.
+# dropbox.near_full  count reached near_full_percent of capacity: count, capacity, percent.
+# dropbox.collected  a courier emptied the box: batch_id, count, claim_ids (every
+#   envelope of the batch, in drop order), authorised_by ("code:<key_id>" or
+#   "badge:<masked>"), box_id.
+NO_DROP_TIMEOUT = "timeout"            # the window passed with no beam break
+NO_DROP_POWER_LOSS = "power_loss"      # reconciled at boot: unlocked, no envelope journalled
+REFUSED_ALREADY_RECEIVED = "already_received"
+REFUSED_FULL = "full"
+REFUSED_NOT_AWAITING = "not_awaiting"          # signed, but central lists no such claim awaiting an envelope
+REFUSED_UNKNOWN_OFFLINE = "unknown_offline"    # not in the synced claims, and config refuses unknown ones
+ALARM_BEAM_WITHOUT_SCAN = "beam_without_scan"
+ALARM_BEAM_STUCK = "beam_stuck"                # kept locked; a fault until the beam clears
+ALARM_DOOR_FORCED = "door_forced"              # collection door opened without authority
+ALARM_LOCK_FAULT = "lock_fault"
+
+_DROPBOX = [
+    EventType("dropbox.received", 1, ("claim_id", "envelope_id"), PRIORITY_TRANSACTION,
+              (("claim_id", "str"), ("envelope_id", "str"), ("employee_no", "str"), ("amount_cents", "int"),
+               ("key_id", "str"), ("checked", "str"), ("count", "int"))),
+    EventType("dropbox.no_drop", 1, ("claim_id", "reason"), PRIORITY_TRANSACTION,
+              (("claim_id", "str"), ("reason", "str"), ("envelope_id", "str"), ("window_s", "number"))),
+    EventType("dropbox.refused", 1, ("reason",), PRIORITY_AUDIT,
+              (("reason", "str"), ("claim_id", "str"), ("detail", "str"))),
+    EventType("dropbox.alarm", 1, ("kind",), PRIORITY_AUDIT, (("kind", "str"), ("detail", "str"))),
+    EventType("dropbox.near_full", 1, ("count", "capacity"), PRIORITY_TRANSACTION,
+              (("count", "int"), ("capacity", "int"), ("percent", "number"))),
+    EventType("dropbox.collected", 1, ("batch_id", "count", "claim_ids"), PRIORITY_TRANSACTION,
+              (("batch_id", "str"), ("count", "int"), ("claim_ids", "list[str]"), ("authorised_by", "str"),
+               ("box_id", "str"))),
+]
 
 
 EVENT_TYPES: dict[tuple[str, int], EventType] = {
@@ -70,10 +121,7 @@ EVENT_TYPES: dict[tuple[str, int], EventType] = {
         EventType("badge.printed", 1, ("session_id", "employee_no", "reason"), PRIORITY_TRANSACTION),
         EventType("payment.refund_requested", 1, ("session_id", "payment_id", "amount_cents", "reason"),
                   PRIORITY_TRANSACTION),
-        EventType("dropbox.received", 1, ("claim_id", "envelope_id"), PRIORITY_TRANSACTION),
-        EventType("dropbox.no_drop", 1, ("claim_id", "reason"), PRIORITY_TRANSACTION),
-        EventType("dropbox.alarm", 1, ("kind",), PRIORITY_AUDIT),
-        EventType("dropbox.collected", 1, ("collection_id", "courier", "envelope_count"), PRIORITY_TRANSACTION),
+        *_DROPBOX,
         EventType("device.health", 1, ("device", "ok", "summary"), PRIORITY_TELEMETRY),
         EventType("selftest.result", 1, ("results",), PRIORITY_TELEMETRY),
         EventType("sync.diagnostic", 1, ("n",), PRIORITY_DIAGNOSTIC),
@@ -131,7 +179,31 @@ def check_event(event_type: str, version: int, payload) -> str | None:
     missing = [f for f in spec.required if f not in payload]
     if missing:
         return f"{event_type} v{version} payload lacks {', '.join(missing)}"
+    for name, kind in spec.fields:
+        if name in payload and not _is_kind(kind, payload[name]):
+            return f"{event_type} v{version} field {name} must be {_KIND_WORDS[kind]}"
     return None
+
+
+_KIND_WORDS = {"str": "a non-empty string", "int": "a whole number", "number": "a number",
+               "bool": "true or false", "list[str]": "a list of non-empty strings"}
+
+
+def _is_kind(kind: str, value) -> bool:
+    """Whether ``value`` (decoded JSON) is of the schema ``kind``; bool is never a number."""
+    if kind == "str":
+        return isinstance(value, str) and value != ""
+    if kind == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind == "int":
+        return isinstance(value, int)
+    if kind == "number":
+        return isinstance(value, (int, float)) and value == value and abs(value) != float("inf")
+    if kind == "list[str]":
+        return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    raise ValueError(f"unknown schema kind {kind!r}")
 
 
 # --- Limits and error codes central enforces (added with the reference central) ---
