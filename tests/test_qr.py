@@ -155,6 +155,17 @@ def test_two_codes_in_one_frame_are_both_read():
     assert sorted(payloads(frame)) == ["FIRST-CODE", "SECOND-CODE"]
 
 
+def test_frames_of_one_pixel_or_one_line_read_nothing():
+    for shape in [(1, 1), (5, 5), (1, 640), (480, 1)]:
+        assert payloads(np.full(shape, 128, np.uint8)) == []
+
+
+@given(h=st.integers(1, 80), w=st.integers(1, 80), seed=st.integers(0, 2**32 - 1), levels=st.sampled_from([2, 256]))
+def test_any_small_frame_is_decoded_without_error_and_reads_nothing(h, w, seed, levels):
+    frame = (np.random.default_rng(seed).integers(0, levels, (h, w)) * (255 // (levels - 1))).astype(np.uint8)
+    assert payloads(frame) == []
+
+
 def test_a_code_filling_the_frame_and_a_small_frame_are_read():
     assert payloads(placed("CLOSE-UP", module_px=16, at=(0, 0), size=(480, 480))) == ["CLOSE-UP"]
     assert payloads(placed("SMALL", module_px=3, at=(2, 2), size=(100, 92))) == ["SMALL"]
@@ -164,6 +175,7 @@ def test_a_code_filling_the_frame_and_a_small_frame_are_read():
     (np.zeros((480, 640, 3), np.uint8), "uint8 (480, 640, 3)"),
     (np.zeros((480, 640), np.float32), "float32"),
     ([[0, 255]], "list"),
+    (np.zeros((0, 640), np.uint8), "empty one (0, 640)"),
 ])
 def test_anything_but_a_grey_uint8_frame_is_refused(frame, word):
     with pytest.raises(ValueError, match="grey uint8 HxW") as err:

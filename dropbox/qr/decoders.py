@@ -47,6 +47,8 @@ def grey(frame) -> np.ndarray:
         shape = getattr(frame, "shape", None)
         kind = getattr(frame, "dtype", type(frame).__name__)
         raise ValueError(f"expected a grey uint8 HxW frame, got {kind} {shape}")
+    if frame.size == 0:
+        raise ValueError(f"expected a grey uint8 HxW frame, got an empty one {frame.shape}")
     return np.ascontiguousarray(frame)
 
 
