@@ -112,7 +112,11 @@ def _crop(frame: np.ndarray, box: Box) -> tuple[np.ndarray, float, int, int]:
 
 def decode(frame: np.ndarray, *, budget_ms: float = DEFAULT_BUDGET_MS,
            clock: Callable[[], float] = time.perf_counter) -> list[Decoded]:
-    """Every code read in ``frame`` (grey uint8 HxW); [] when none. ValueError for any other array.
+    """The codes read in ``frame`` (grey uint8 HxW), one per payload; [] when none.
+
+    Stage 1 returns every code zxing-cpp reads in the whole frame; a retry
+    stops at the first read in its region.  ValueError for anything but a
+    non-empty grey uint8 array.
 
     ``budget_ms`` bounds the retries (stage 2); ``clock`` (seconds) is the
     seam tests use to run out of budget without a slow machine.
