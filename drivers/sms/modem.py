@@ -89,8 +89,7 @@ class Modem(Device):
         return line[len("+CSCA:"):].split(",")[0].strip().strip('"')
 
     def model(self) -> str:
-        """The modem's model (+CGMM), or ``'unknown model'`` when it will not say; raises as :meth:`command` otherwise.
-        """
+        """The modem's model (+CGMM), or ``'unknown model'`` when it will not say; else raises as :meth:`command`."""
         try:
             lines = self.command("AT+CGMM")
         except ModemResultError:

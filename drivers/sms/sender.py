@@ -55,8 +55,7 @@ def new_key() -> str:
 
 
 def fingerprint(to: str, text: str) -> str:
-    """A SHA-256 hex digest of the number (normalised) and ``text``: what a key was used for, without the number itself.
-    """
+    """A SHA-256 hex digest of the normalised number and ``text``: what a key was used for, without the number."""
     digits, international = normalize_number(to)
     return hashlib.sha256(f"{'+' if international else ''}{digits}\n{text}".encode()).hexdigest()
 
