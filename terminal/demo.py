@@ -116,10 +116,11 @@ def demo_services(layout: DemoLayout) -> list[Service]:
     services.append(Service("receipt-sim", terminal_argv(
         "sim", "receipt", "--listen", f"127.0.0.1:{layout.ports.receipt}", "--out", str(layout.root / "receipts"))))
     services.append(Service("printer-a4-sim", terminal_argv(
-        "sim", "printer", "--media", "a4", "--port", str(layout.ports.a4), "--dir", str(layout.root / "printer-a4"))))
+        "sim", "printer", "--media", "a4", "--listen", f"127.0.0.1:{layout.ports.a4}",
+        "--out", str(layout.root / "printer-a4"))))
     services.append(Service("printer-cr80-sim", terminal_argv(
-        "sim", "printer", "--media", "cr80", "--port", str(layout.ports.cr80),
-        "--dir", str(layout.root / "printer-cr80"))))
+        "sim", "printer", "--media", "cr80", "--listen", f"127.0.0.1:{layout.ports.cr80}",
+        "--out", str(layout.root / "printer-cr80"))))
     # Store-and-forward for each terminal; it waits (logging sync.not_enrolled) until the
     # terminal is enrolled ('terminal sync enroll') with the demo's central.
     for role in ("kiosk", "dropbox"):
