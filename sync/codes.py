@@ -180,7 +180,8 @@ def sign_form(private: Ed25519PrivateKey | bytes, claim_id: str, employee_no: st
         raise CodeError(f"amount must be whole cents from 1 to {MAX_AMOUNT_CENTS}, not {amount_cents!r}")
     if not isinstance(issued, datetime.date):
         raise CodeError(f"issue date must be a date, not {issued!r}")
-    fields = [FORM_V1, claim_id, employee_no, str(amount_cents), issued.strftime("%Y%m%d")]
+    # Not strftime("%Y"): it writes year 1 as "1" on Linux, and the field is always 8 digits.
+    fields = [FORM_V1, claim_id, employee_no, str(amount_cents), f"{issued.year:04d}{issued.month:02d}{issued.day:02d}"]
     return _seal(private, fields)
 
 
@@ -211,8 +212,7 @@ def verify(payload: str, keys: KeyRing | Iterable[dict], *, now: float | None = 
     code needs ``now`` (unix seconds on a clock something vouches for; see
     :func:`verify_collection`).  Raises :class:`CodeRefused`.
     """
-    fields = _split(payload)
-    if fields[0] == FORM_V1:
+    if _split(payload)[0] == FORM_V1:
         return verify_form(payload, keys)
     return verify_collection(payload, keys, now=now, box_id=box_id)
 
@@ -234,7 +234,7 @@ def verify_form(payload: str, keys: KeyRing | Iterable[dict], *, now: float | No
     except ValueError:
         raise _malformed("the issue date is not a calendar date") from None
     _check_seal(fields, keys)
-    return FormCode(claim_id, employee_no, int(amount), issued, kid, payload)
+    return FormCode(claim_id, employee_no, int(amount), issued, kid, ".".join(fields))
 
 
 def verify_collection(payload: str, keys: KeyRing | Iterable[dict], *, now: float | None,
@@ -266,7 +266,7 @@ def verify_collection(payload: str, keys: KeyRing | Iterable[dict], *, now: floa
                                    "('terminal central collection-code')")
     if box != "*" and box_id is not None and box != box_id:
         raise CodeRefused(WRONG_BOX, f"the collection code is for box {box}, not this box ({box_id})")
-    return CollectionCode(None if box == "*" else box, nonce, int(not_after), kid, payload)
+    return CollectionCode(None if box == "*" else box, nonce, int(not_after), kid, ".".join(fields))
 
 
 # -- internals ----------------------------------------------------------------------------------
@@ -318,7 +318,8 @@ def _split(payload) -> list[str]:
         raise _malformed("the code is not text")
     if len(payload) > MAX_PAYLOAD_CHARS:
         raise _malformed(f"the code is {len(payload)} characters, longer than any of ours")
-    fields = payload.split(".")
+    # A scanner in keyboard mode ends a read with CR/LF; the spaces are not part of what was signed.
+    fields = payload.strip(" \t\r\n").split(".")
     if VERSION_RE.fullmatch(fields[0]) is None:
         raise _malformed("it does not start with a version such as RF1 or RC1")
     if fields[0] not in (FORM_V1, COLLECTION_V1):
