@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test fuzz bench setup apt constraints clean examples
+.PHONY: demo test fuzz bench setup apt constraints clean examples docs
 
 demo: setup
 	$(BIN)/terminal demo
@@ -55,3 +55,7 @@ clean:
 examples: setup
 	$(BIN)/terminal config init --role kiosk --state-dir /var/lib/service-terminals --device-id KSK-SHA-0001 --site sha-hq > config/kiosk.toml
 	$(BIN)/terminal config init --role dropbox --state-dir /var/lib/service-terminals --device-id DBX-SHA-0001 --site sha-hq > config/dropbox.toml
+
+# docs/cli.md is every command's --help; a test keeps it equal to the program.
+docs: setup
+	$(BIN)/python -m terminal.clidoc > docs/cli.md
