@@ -111,11 +111,45 @@ _DROPBOX = [
 ]
 
 
+# --- The kiosk's events (payload schemas v1); masked identifiers only, never a code value ---
+# kiosk.verified           the employee is verified: method "sms" | "sms+face" | "face" | "technician_card".
+# kiosk.verification_failed  identification or verification failed: reason (unknown_person, employee_left,
+#                          card_expired, invalid_id, code_locked, face_denied, ...); employee_no when known.
+# kiosk.code_requested     an SMS code was made (its salted hash stored): otp_id, transport.
+# kiosk.code_sent          the transport's answer: ok, reason (modem_down, central_down, rate_limited, ...).
+# kiosk.code_checked       one code entry: ok, attempts_left.
+# kiosk.locked             a lock-out began: scope "code" (employee_no) or "technician_pin", lock_s.
+# kiosk.face_checked       one face check: ok, reason (match, no_face, two_faces, no_match, not_live), attempt.
+# kiosk.session_ended      reason (exit, idle, card_swapped, reader_fault, denied, ...), seconds.
+# kiosk.technician         technician access: what ("pin" | "card"), ok, attempts_left.
+_KIOSK = [
+    EventType("kiosk.verified", 1, ("session_id", "employee_no", "method"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("employee_no", "str"), ("method", "str"))),
+    EventType("kiosk.verification_failed", 1, ("session_id", "reason"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("reason", "str"), ("employee_no", "str"))),
+    EventType("kiosk.code_requested", 1, ("session_id", "employee_no", "otp_id", "transport"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("employee_no", "str"), ("otp_id", "int"), ("transport", "str"))),
+    EventType("kiosk.code_sent", 1, ("session_id", "employee_no", "otp_id", "ok"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("employee_no", "str"), ("otp_id", "int"), ("ok", "bool"),
+               ("reason", "str"))),
+    EventType("kiosk.code_checked", 1, ("session_id", "employee_no", "ok", "attempts_left"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("employee_no", "str"), ("ok", "bool"), ("attempts_left", "int"))),
+    EventType("kiosk.locked", 1, ("scope", "lock_s"), PRIORITY_AUDIT,
+              (("scope", "str"), ("lock_s", "int"), ("employee_no", "str"), ("session_id", "str"))),
+    EventType("kiosk.face_checked", 1, ("session_id", "employee_no", "ok", "reason", "attempt"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("employee_no", "str"), ("ok", "bool"), ("reason", "str"),
+               ("attempt", "int"), ("distance", "number"))),
+    EventType("kiosk.session_ended", 1, ("session_id", "reason"), PRIORITY_AUDIT,
+              (("session_id", "str"), ("reason", "str"), ("seconds", "number"))),
+    EventType("kiosk.technician", 1, ("what", "ok"), PRIORITY_AUDIT,
+              (("what", "str"), ("ok", "bool"), ("attempts_left", "int"))),
+]
+
+
 EVENT_TYPES: dict[tuple[str, int], EventType] = {
     (t.name, t.version): t
     for t in [
-        EventType("kiosk.verified", 1, ("session_id", "employee_no", "method"), PRIORITY_AUDIT),
-        EventType("kiosk.verification_failed", 1, ("session_id", "reason"), PRIORITY_AUDIT),
+        *_KIOSK,
         EventType("certificate.printed", 1, ("session_id", "employee_no", "kind", "verification_code"),
                   PRIORITY_TRANSACTION),
         EventType("badge.printed", 1, ("session_id", "employee_no", "reason"), PRIORITY_TRANSACTION),
