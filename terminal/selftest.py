@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import sys
 
-from drivers.cli import run_selftest
 from drivers.health import Health
-from sync.quarantine import summary
-from sync.store import StoreError, open_store
-from sync.store_cli import enrolled, store_path
 from terminal.cliopts import example, json_option
-from terminal.migrations import all_migrations
 from terminal.settings_access import load_for_command
+
+# Devices, the store and the migrations load only when selftest runs, so that every
+# other command starts without sqlite-utils (which pulls in numpy) or pyserial.
 
 
 def register(sub, common) -> None:
@@ -34,6 +32,11 @@ def store_health(cfg) -> Health:
     FAIL when the store cannot be opened, fails quick_check, or holds an
     unacknowledged quarantine (the summary says what to run next).
     """
+    from sync.quarantine import summary
+    from sync.store import StoreError, open_store
+    from sync.store_cli import enrolled, store_path
+    from terminal.migrations import all_migrations
+
     path = store_path(cfg)
     try:
         with open_store(path, all_migrations(), busy_timeout_ms=cfg.store.busy_timeout_ms) as store:
@@ -59,6 +62,8 @@ def store_health(cfg) -> Health:
 
 
 def _selftest(args) -> int:
+    from drivers.cli import run_selftest
+
     cfg = load_for_command(args)
     results = run_selftest(cfg) + [store_health(cfg)]
     if args.json:
