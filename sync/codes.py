@@ -77,6 +77,8 @@ KEY_ID_RE = re.compile(r"[A-Z2-7]{8}")
 CHECK_RE = re.compile(r"[A-Z2-7]{4}")
 SIGNATURE_RE = re.compile(r"[A-Z2-7]{103}")
 VERSION_RE = re.compile(r"R[A-Z][0-9]{1,3}")
+DEVICE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")    # as central's enrolment (sync.central.auth)
+HASHED_BOX_RE = re.compile(r"%[A-Z2-7]{12}")
 MAX_AMOUNT_CENTS = 9_999_999_999
 MAX_PAYLOAD_CHARS = 200               # longer is never ours: refused before any parsing
 
@@ -106,7 +108,8 @@ class FormCode:
 
 @dataclass(frozen=True)
 class CollectionCode:
-    """A verified collection code: ``box_id`` None means any box; ``not_after`` unix seconds; ``nonce`` use once."""
+    """A verified collection code: ``box_id`` None means any box, else :func:`box_field` of it;
+    ``not_after`` unix seconds; ``nonce`` to accept once."""
     box_id: str | None
     nonce: str
     not_after: int
@@ -193,9 +196,7 @@ def sign_collection(private: Ed25519PrivateKey | bytes, box_id: str | None, not_
     Raises :class:`CodeError` for a field out of its shape.
     """
     private = _private(private)
-    box = "*" if box_id in (None, "*") else box_id
-    if box != "*":
-        _need(ID_RE, box, "box id", "1-24 of A-Z, 0-9 and '-', or '*' for any box")
+    box = box_field(box_id)
     nonce = nonce or _b32(secrets.token_bytes(7))[:10]
     _need(NONCE_RE, nonce, "nonce", "10 of A-Z and 2-7")
     if isinstance(not_after, bool) or not isinstance(not_after, int) or SECONDS_RE.fullmatch(str(not_after)) is None:
@@ -253,8 +254,8 @@ def verify_collection(payload: str, keys: KeyRing | Iterable[dict], *, now: floa
     if len(fields) != 7:
         raise _malformed(f"a collection code has 7 fields, this has {len(fields)}")
     _, box, nonce, not_after, kid, check, signature = fields
-    if box != "*":
-        _field(ID_RE, box, "box id")
+    if box != "*" and ID_RE.fullmatch(box) is None and HASHED_BOX_RE.fullmatch(box) is None:
+        raise _malformed("the box id is out of shape")
     _field(NONCE_RE, nonce, "nonce")
     _field(SECONDS_RE, not_after, "expiry")
     _check_seal(fields, keys)
@@ -264,9 +265,25 @@ def verify_collection(payload: str, keys: KeyRing | Iterable[dict], *, now: floa
     if now > int(not_after):
         raise CodeRefused(EXPIRED, "the collection code has expired; ask central for a new one "
                                    "('terminal central collection-code')")
-    if box != "*" and box_id is not None and box != box_id:
-        raise CodeRefused(WRONG_BOX, f"the collection code is for box {box}, not this box ({box_id})")
+    if box != "*" and box_id is not None and box != box_field(box_id):
+        named = "another box" if box.startswith("%") else f"box {box}"
+        raise CodeRefused(WRONG_BOX, f"the collection code is for {named}, not this box ({box_id})")
     return CollectionCode(None if box == "*" else box, nonce, int(not_after), kid, ".".join(fields))
+
+
+def box_field(box_id: str | None) -> str:
+    """How a collection code names a box: "*" for any box (None), the id itself when it is 1-24 of
+    A-Z, 0-9 and '-', else "%" and 12 base32 characters of its SHA-256 (device ids may hold lower
+    case, '.' and '_', which are outside the QR alphanumeric set).  CodeError for a non-device id.
+    """
+    if box_id is None or box_id == "*":
+        return "*"
+    if not isinstance(box_id, str) or DEVICE_ID_RE.fullmatch(box_id) is None:
+        raise CodeError(f"box id {str(box_id)[:40]!r} is not a device id: 1-64 ASCII letters, digits, '.', '_' "
+                        f"or '-', starting with a letter or digit (or '*' for any box)")
+    if ID_RE.fullmatch(box_id):
+        return box_id
+    return "%" + _b32(hashlib.sha256(box_id.encode("ascii")).digest())[:12]
 
 
 # -- internals ----------------------------------------------------------------------------------

@@ -190,6 +190,15 @@ def test_a_collection_code_for_another_box():
     assert error.reason == codes.WRONG_BOX and "DBX-SHA-0001" in str(error)
 
 
+@pytest.mark.parametrize("box_id", ["dbx.sha.0001", "box_7", "DBX-" + "9" * 60])
+def test_a_device_id_outside_the_qr_set_is_named_by_its_hash(box_id):
+    text = codes.sign_collection(CENTRAL, box_id, NOW + 60)
+    assert segno.make(text, error="m", micro=False).mode == "alphanumeric"
+    assert codes.verify_collection(text, RING, now=NOW, box_id=box_id).box_id == codes.box_field(box_id)
+    error = refused(text, now=NOW, box_id="dbx.sha.0002")
+    assert error.reason == codes.WRONG_BOX and "another box" in str(error)
+
+
 def test_a_code_of_the_other_kind():
     with pytest.raises(CodeRefused) as info:
         codes.verify_form(codes.sign_collection(CENTRAL, "*", NOW + 60), RING)
@@ -223,7 +232,7 @@ def test_signing_refuses_a_field_out_of_shape(kw):
 
 
 @pytest.mark.parametrize("box, not_after, nonce", [
-    ("dbx-1", NOW, None), ("", NOW, None), ("DBX-1", 0, None), ("DBX-1", -1, None), ("DBX-1", 1.5, None),
+    ("DBX 1", NOW, None), ("", NOW, None), ("ＤＢＸ-1", NOW, None), ("-DBX", NOW, None), ("D" * 65, NOW, None), ("DBX-1", 0, None), ("DBX-1", -1, None), ("DBX-1", 1.5, None),
     ("DBX-1", True, None), ("DBX-1", NOW, "short"), ("DBX-1", NOW, "abcdefghij"),
 ])
 def test_signing_a_collection_code_refuses_a_field_out_of_shape(box, not_after, nonce):
