@@ -12,8 +12,9 @@ resized to 640x480 with INTER_AREA when they are another size (qr-public is
 already 640x480, so it is used as is).  The synthetic frames
 (dropbox/qr/synth.py, seeds 10000-10399 with a code and 20000-20099 without,
 and 280 codes printed on a form with text beside them, seeds 30000-30279)
-were never used to choose the pipeline's parameters on qr-public, and
-qr-public never used to choose them on those: both must agree.
+check the pipeline beyond qr-public: a retry was kept only if it read more
+on both qr-public and the first synthetic set; the form frames were made
+afterwards and chose nothing.
 
 WeChatQRCode is only in the opencv-contrib wheels, not the project's
 opencv-python-headless; ``BENCH_QR_CONTRIB=DIR`` (a ``pip install --target
