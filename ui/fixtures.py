@@ -1,0 +1,102 @@
+"""Fixed view models for every screen and every message: the screenshots' and the layout tests' input.
+
+:class:`FixedFlow` has the flow's interface (``view``, ``subscribe``,
+``handle``) but only shows the view it is given and records the events the
+views send; no devices, no store.  :func:`gallery` lists one view per message
+key (every error screen, every reason), all with made-up, already masked
+data: the same shapes ``kiosk.flow.KioskFlow.view()`` returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from kiosk.messages import FALLBACKS, MESSAGE_KEYS, SCREENS, SERVICES
+
+# Made-up and already masked, as the flow's view model carries them.
+SAMPLE = {"masked_name": "张*", "masked_phone": "138****1234"}
+
+
+class FixedFlow:
+    """A stand-in flow that shows ``view`` until :meth:`show` is called again; ``events`` lists what the views sent."""
+
+    def __init__(self, view: dict[str, Any] | None = None):
+        self._view = dict(view or {"screen": "attract", "lang": "zh", "text": "attract"})
+        self._subscribers: list[Callable] = []
+        self.events: list = []
+
+    def view(self) -> dict[str, Any]:
+        return dict(self._view)
+
+    def subscribe(self, callback: Callable) -> None:
+        self._subscribers.append(callback)
+
+    def handle(self, event) -> None:
+        self.events.append(event)
+
+    def show(self, view: dict[str, Any]) -> None:
+        """Show ``view`` (a view-model dict) and tell the subscribers."""
+        self._view = dict(view)
+        for callback in self._subscribers:
+            callback(self.view())
+
+    def close(self) -> None:
+        self._subscribers.clear()
+
+
+def _fields(screen: str, key: str) -> dict[str, Any]:
+    """The screen fields the flow puts on ``screen`` (see kiosk/README.md), with sample values."""
+    if screen in ("sms_sending", "code_entry"):
+        return {**SAMPLE, "digits_entered": 3 if screen == "code_entry" else 0,
+                "attempts_left": 2 if key.endswith(".wrong") else 5, "resend_in_s": 0 if key.endswith(".expired") else 42}
+    if screen == "code_locked":
+        return {"masked_name": SAMPLE["masked_name"], "locked_until_s": 14 * 60 + 5}
+    if screen == "sms_unavailable":
+        return {**SAMPLE, "fallbacks": list(FALLBACKS)}
+    if screen in ("face_capture", "face_failed"):
+        return {"masked_name": SAMPLE["masked_name"], "face_attempts_left": 0 if screen == "face_failed" else 2}
+    if screen == "menu":
+        return {"masked_name": SAMPLE["masked_name"], "services": [
+            {"id": sid, "title_key": title, "available": sid == "my_records",
+             "reason_key": "" if sid == "my_records" else "service.coming_soon"} for sid, title in SERVICES]}
+    if screen == "my_records":
+        return {"masked_name": SAMPLE["masked_name"], "records_central": False, "records": [
+            {"when": "2026-11-30T09:12:00", "kind": "verified", "status": "ok"},
+            {"when": "2026-11-02T14:40:00", "kind": "verified", "status": "failed"},
+            {"when": "2026-10-18T10:05:00", "kind": "certificate", "status": "printed"}]}
+    if screen == "idle_warning":
+        return {"countdown_s": 9}
+    if screen == "technician_pin":
+        return {"digits_entered": 4, "attempts_left": 2 if key.endswith(".wrong") else 5,
+                "locked_until_s": 300 if key.endswith(".locked") else 0}
+    if screen == "technician":
+        return {"health": [
+            {"device": "idcard", "ok": True, "summary": "sim, card absent"},
+            {"device": "sms", "ok": True, "summary": "modem, signal 18/31 (-77 dBm)"},
+            {"device": "camera", "ok": True, "summary": "sim, 640x480"},
+            {"device": "printer", "ok": False, "summary": "media-empty: load A4 paper"},
+            {"device": "badge_printer", "ok": True, "summary": "idle"},
+            {"device": "receipt", "ok": True, "summary": "paper ok"},
+            {"device": "sync", "ok": False, "summary": "backlog 37 events; last error: central unreachable"}],
+            "log_lines": [
+                "14:02:11 kiosk.card_read id=1101**********002X",
+                "14:02:12 kiosk.sms_sent to=138****1234",
+                "14:02:40 kiosk.verified employee=E*****23",
+                "14:05:03 sync.batch_failed error=timeout after 30 s",
+                "14:06:00 printer.state media-empty"]}
+    return {}
+
+
+def gallery(lang: str) -> list[tuple[str, dict[str, Any]]]:
+    """One (name, view) per message key that is a screen or a screen's reason, in flow order.
+
+    ``name`` is the key with '.' as '-' (``reader_fault-unplugged``); ``lang``
+    is 'zh' or 'en'.
+    """
+    out = []
+    for screen in SCREENS:
+        for key in MESSAGE_KEYS:
+            if key == screen or key.startswith(screen + "."):
+                out.append((key.replace(".", "-"), {"screen": screen, "lang": lang, "text": key,
+                                                   **_fields(screen, key)}))
+    return out

@@ -1,0 +1,68 @@
+// One page for every screen that is a message plus choices: the identify errors, the SMS and face
+// problems, the lock and goodbye.  The flow's text key gives the headline; key + ".next" says what
+// to do next.  Numbers (minutes locked, tries left) fill the %1 of the translation.
+import QtQuick
+import "../parts"
+
+Item {
+    id: page
+    readonly property var v: vm.view
+    readonly property string s: vm.screen
+    readonly property var problems: ["unknown_person", "employee_left", "card_expired", "invalid_id",
+                                     "reader_fault", "code_locked", "face_failed", "sms_unavailable", "card_left"]
+
+    function number() {
+        if (s === "code_locked") return Math.max(1, Math.ceil((v.locked_until_s || 0) / 60))
+        if (s === "face_failed") return v.face_attempts_left || 0
+        return 0
+    }
+    // Each choice: [message id of the label, what it sends, primary?]
+    function choices() {
+        if (s === "goodbye") return []
+        if (s === "sms_unavailable") {
+            var out = []
+            var fb = v.fallbacks || []
+            for (var i = 0; i < fb.length; i++) out.push(["fallback." + fb[i], "fallback:" + fb[i], i === 0])
+            out.push(["ui.finish", "exit", fb.length === 0])
+            return out
+        }
+        if (s === "face_failed") return (v.face_attempts_left || 0) > 0
+                ? [["ui.try_again", "back", true], ["ui.finish", "exit", false]] : [["ui.finish", "exit", true]]
+        if (s === "code_locked") return [["ui.finish", "exit", true]]
+        return [["ui.back_to_start", "back", true]]
+    }
+    function act(what) {
+        if (what === "back") vm.back()
+        else if (what === "exit") vm.exit()
+        else if (what.indexOf("fallback:") === 0) vm.fallback(what.substring(9))
+    }
+
+    Column {
+        id: body
+        anchors { top: parent.top; topMargin: Math.round(48 * root.u); horizontalCenter: parent.horizontalCenter }
+        width: parent.width * 0.86
+        spacing: Math.round(30 * root.u)
+        Badge {
+            anchors.horizontalCenter: parent.horizontalCenter
+            kind: page.problems.indexOf(page.s) >= 0 ? "problem" : page.s === "goodbye" ? "done" : "info"
+        }
+        Headline {
+            width: parent.width
+            headline: root.tr(vm.text, page.number())
+            next: root.tr(vm.text + ".next", page.number())
+        }
+    }
+    Row {
+        objectName: "choices"
+        anchors { bottom: parent.bottom; bottomMargin: Math.round(40 * root.u); horizontalCenter: parent.horizontalCenter }
+        spacing: Math.round(30 * root.u)
+        Repeater {
+            model: page.choices()
+            delegate: Button {
+                label: qsTrId(modelData[0])
+                primary: modelData[2]
+                onTapped: page.act(modelData[1])
+            }
+        }
+    }
+}
