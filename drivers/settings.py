@@ -280,8 +280,10 @@ GPIO = Section(
         "inputs_pull_up": Setting(bool, "sensors close to ground against the internal pull-up (false: to 3V3 "
                                         "against a pull-down); either way a cut wire reads open/broken",
                                   default=True),
-        "beam_bounce_ms": Setting(int, "beam level must hold this long to count", default=10, min=0, max=500),
-        "door_bounce_ms": Setting(int, "door level must hold this long to count", default=50, min=0, max=2000),
+        "beam_bounce_s": Setting(float, "beam level must hold this long to count", default=0.01, min=0.0,
+                                 max=0.5),
+        "door_bounce_s": Setting(float, "door level must hold this long to count", default=0.05, min=0.0,
+                                 max=2.0),
         "signals_active_high": Setting(bool, "false when the LEDs/buzzer are wired active-low", default=True),
         "sim_drop_after_unlock_s": Setting(float, "sim: a simulated person drops an envelope this long after "
                                                   "the lock opens (0: nobody does)", default=0.8,
@@ -289,6 +291,7 @@ GPIO = Section(
         "pins": GPIO_PINS,
     },
     roles=("dropbox",),
+    renamed={"beam_bounce_ms": ("beam_bounce_s", 0.001), "door_bounce_ms": ("door_bounce_s", 0.001)},
 )
 
 def _check_sms(values: dict) -> list[tuple[str, str]]:
@@ -313,9 +316,9 @@ SMS = Section(
                                      default=5.0, min=0.2, max=60.0),
         "send_timeout_s": Setting(float, "how long the network may take to accept one message part (AT+CMGS)",
                                   default=60.0, min=1.0, max=300.0),
-        "validity_minutes": Setting(int, "how long the network keeps trying to deliver a message; a code "
-                                    "lives 10 minutes, so a later delivery is useless", default=10,
-                                    min=5, max=60 * 24 * 7),
+        "validity_s": Setting(int, "how long the network keeps trying to deliver a message, in seconds "
+                              "(sent in 5-minute steps); a code lives 10 minutes, so a later delivery is useless",
+                              default=600, min=300, max=3600 * 24 * 7),
         "max_parts": Setting(int, "longest message, in SMS parts (67 Chinese / 153 Latin characters each "
                              "when split)", default=10, min=1, max=255),
         "sign": Setting(str, "text put in front of every modem message, e.g. \"【人事服务】\" "
@@ -328,6 +331,7 @@ SMS = Section(
     },
     roles=("kiosk",),
     check=_check_sms,
+    renamed={"validity_minutes": ("validity_s", 60)},
 )
 
 def _receipt_check(values):

@@ -79,7 +79,7 @@ def _open(args):
     from terminal.migrations import all_migrations
 
     cfg = load_for_command(args)
-    return cfg, open_store(store_path(cfg), all_migrations(), busy_timeout_ms=cfg.store.busy_timeout_ms)
+    return cfg, open_store(store_path(cfg), all_migrations(), busy_timeout_s=cfg.store.busy_timeout_s)
 
 
 def _run(args) -> int:

@@ -177,7 +177,7 @@ def open_store(
     path: str | os.PathLike,
     migrations: Iterable[Migration] = (),
     *,
-    busy_timeout_ms: int = 5000,
+    busy_timeout_s: float = 5.0,
 ) -> Store:
     """Open (creating, checking and migrating) the database at ``path``.
 
@@ -191,10 +191,10 @@ def open_store(
     quarantined: list[dict] = []
     if path.exists():
         _check_access(path)
-        problem = _integrity_problem(path, busy_timeout_ms)
+        problem = _integrity_problem(path, busy_timeout_s)
         if problem:
             quarantined.append(_quarantine(path, problem))
-    conn = _connect(path, busy_timeout_ms)
+    conn = _connect(path, busy_timeout_s)
     try:
         for sql in _BASE:
             conn.execute(sql)
@@ -250,7 +250,7 @@ def _user() -> str:
         return str(os.geteuid())
 
 
-def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     created = False
     if not path.exists():
         try:
@@ -262,9 +262,9 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
         path.chmod(0o600)
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (see Store.write).
-        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")  # SQLite counts in ms
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode != "wal":
                 raise StoreError(f"{path}: SQLite refused WAL mode (got {mode}); is the file on a network share?")
@@ -289,7 +289,7 @@ def _remove_if_empty(path: Path) -> None:
             path.unlink()
 
 
-def _integrity_problem(path: Path, busy_timeout_ms: int = 5000) -> str | None:
+def _integrity_problem(path: Path, busy_timeout_s: float = 5.0) -> str | None:
     """Why the file is damaged, or None when quick_check passes.
 
     Only SQLite's corrupt / not-a-database answers and a failed quick_check
@@ -297,7 +297,7 @@ def _integrity_problem(path: Path, busy_timeout_ms: int = 5000) -> str | None:
     """
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None,
-                               timeout=busy_timeout_ms / 1000)
+                               timeout=busy_timeout_s)
     except sqlite3.Error as exc:
         if faults.is_corruption(exc):
             return f"cannot open: {exc}"

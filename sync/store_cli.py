@@ -42,11 +42,11 @@ def register(sub, common) -> None:
     restore.set_defaults(run=_restore)
 
 
-def _target(args) -> tuple[Path, int]:
+def _target(args) -> tuple[Path, float]:
     if args.db:
-        return Path(args.db), 5000
+        return Path(args.db), 5.0
     cfg = load_for_command(args)
-    return store_path(cfg), cfg.store.busy_timeout_ms
+    return store_path(cfg), cfg.store.busy_timeout_s
 
 
 def _open(args):
@@ -54,7 +54,7 @@ def _open(args):
     from terminal.migrations import all_migrations
 
     path, timeout = _target(args)
-    return open_store(path, all_migrations(), busy_timeout_ms=timeout)
+    return open_store(path, all_migrations(), busy_timeout_s=timeout)
 
 
 def enrolled(conn) -> bool | None:

@@ -89,10 +89,12 @@ def _check(args) -> int:
     devices = {k: v.backend for k, v in cfg.items() if hasattr(v, "get") and "backend" in v}
     if args.json:
         print(json.dumps({"path": str(path), "ok": True, "role": cfg.role, "device_id": cfg.device_id,
-                          "devices": devices}, ensure_ascii=False))
+                          "devices": devices, "deprecations": list(cfg.deprecations)}, ensure_ascii=False))
         return 0
     summary = ", ".join(f"{d}={backend}" for d, backend in devices.items()) or "no devices"
     print(f"{path}: OK (role {cfg.role}, device {cfg.device_id}, {summary})")
+    for note in cfg.deprecations:
+        print(f"  note: {note}", file=sys.stderr)
     return 0
 
 

@@ -46,10 +46,17 @@ class ConfigError(TerminalError):
 class Config(Mapping):
     """A validated, read-only configuration tree with attribute access."""
 
-    def __init__(self, values: dict[str, Any], *, path: Path | None = None, name: str = ""):
+    def __init__(self, values: dict[str, Any], *, path: Path | None = None, name: str = "",
+                 deprecations: tuple[str, ...] = ()):
         self._values = values
         self._path = path
         self._name = name
+        self._deprecations = deprecations
+
+    @property
+    def deprecations(self) -> tuple[str, ...]:
+        """Notes on old spellings the file still uses ("t.toml:7: store.busy_timeout_ms is now ..."), or ()."""
+        return self._deprecations
 
     @property
     def source(self) -> Path | None:
@@ -137,11 +144,14 @@ def validate_config(text: str, *, schema: Section, path: Path | str = "<config>"
         raise ConfigError(_toml_error(path, exc, text)) from None
     lines = _key_lines(text)
     problems: list[str] = []
+    notes: list[str] = []
     role = raw.get("role") if isinstance(raw.get("role"), str) else None
-    values = _validate_section(schema, raw, (), role, path, lines, problems)
+    values = _validate_section(schema, raw, (), role, path, lines, problems, notes)
     if problems:
         raise ConfigError(problems)
-    return _freeze(values, path, "")
+    config = _freeze(values, path, "")
+    config._deprecations = tuple(notes)
+    return config
 
 
 # A digit that is not 0-9 (full-width １, Arabic-Indic ١, ...): TOML numbers are ASCII only.
@@ -199,9 +209,12 @@ def _validate_section(
     path: Path,
     lines: dict[str, int],
     problems: list[str],
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     before = len(problems)
+    notes = [] if notes is None else notes
+    raw = _renamed(section, raw, prefix, path, lines, problems, notes)
     for key in raw:
         if key not in section.settings:
             dotted = ".".join(prefix + (key,))
@@ -222,7 +235,7 @@ def _validate_section(
             if not isinstance(sub, dict):
                 problems.append(f"{_where(path, lines, dotted)}: {dotted}: expected a table [{dotted}]")
                 continue
-            out[key] = _validate_section(spec, sub, prefix + (key,), role, path, lines, problems)
+            out[key] = _validate_section(spec, sub, prefix + (key,), role, path, lines, problems, notes)
             continue
         if key not in raw:
             if spec.required:
@@ -240,6 +253,33 @@ def _validate_section(
             dotted = ".".join(prefix + (key,))
             problems.append(f"{_where(path, lines, dotted)}: {dotted}: {problem}")
     return out
+
+
+def _renamed(section: Section, raw: dict[str, Any], prefix: tuple[str, ...], path: Path,
+             lines: dict[str, int], problems: list[str], notes: list[str]) -> dict[str, Any]:
+    """``raw`` with each old key of this release moved to its new name and unit (one release only)."""
+    if not section.renamed or not any(old in raw for old in section.renamed):
+        return raw
+    raw = dict(raw)
+    for old, (new, factor) in section.renamed.items():
+        if old not in raw:
+            continue
+        where = _where(path, lines, ".".join(prefix + (old,)))
+        dotted_old, dotted_new = ".".join(prefix + (old,)), ".".join(prefix + (new,))
+        if new in raw:
+            problems.append(f"{where}: {dotted_old}: give only {dotted_new} (the old name of the same setting)")
+            raw.pop(old)
+            continue
+        value = raw.pop(old)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = round(value * factor, 6)
+            if float(value).is_integer() and isinstance(section.settings[new], Setting) \
+                    and section.settings[new].type is int:
+                value = int(value)
+        raw[new] = value
+        notes.append(f"{where}: {dotted_old} is deprecated and will be refused in the next release; "
+                     f"write {new} = {_show(value)}")
+    return raw
 
 
 def _all_defaulted(section: Section) -> bool:

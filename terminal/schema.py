@@ -9,8 +9,8 @@ filled in by ``config init``.  Read a terminal's file with :func:`load_config`:
     >>> from terminal.config_init import render_config
     >>> text = render_config("kiosk", state_dir="/tmp/k1", device_id="KSK-SHA-0001", sim=True)
     >>> cfg = parse_config(text)
-    >>> cfg.role, cfg.store.busy_timeout_ms
-    ('kiosk', 5000)
+    >>> cfg.role, cfg.store.busy_timeout_s
+    ('kiosk', 5.0)
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ STORE = Section(
     "The terminal's one SQLite database (WAL, synchronous=FULL).",
     {
         "path": Setting(str, "database file; empty means <state_dir>/terminal.db", default=""),
-        "busy_timeout_ms": Setting(int, "how long a writer waits for another process's lock",
-                                   default=5000, min=100, max=60000),
+        "busy_timeout_s": Setting(float, "how long a writer waits for another process's lock",
+                                  default=5.0, min=0.1, max=60.0),
     },
+    renamed={"busy_timeout_ms": ("busy_timeout_s", 0.001)},
 )
 
 TERMINAL = Section(

@@ -39,7 +39,7 @@ def store_health(cfg) -> Health:
 
     path = store_path(cfg)
     try:
-        with open_store(path, all_migrations(), busy_timeout_ms=cfg.store.busy_timeout_ms) as store:
+        with open_store(path, all_migrations(), busy_timeout_s=cfg.store.busy_timeout_s) as store:
             health = store.health()
             is_enrolled = enrolled(store.conn)
     except StoreError as exc:

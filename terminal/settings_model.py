@@ -71,7 +71,8 @@ class Section:
     ``optional=False`` makes it required for every terminal.  ``check`` is a
     cross-key rule (e.g. "no GPIO pin used twice"): it takes the validated
     values of the table and returns a list of (key, problem) pairs, empty when
-    all is well.
+    all is well.  ``renamed`` maps a key's old name to its new one and the
+    factor between their units (``{"busy_timeout_ms": ("busy_timeout_s", 0.001)}``).
     """
 
     doc: str
@@ -79,3 +80,6 @@ class Section:
     roles: tuple[str, ...] = ()
     optional: bool = True
     check: "Callable[[dict[str, Any]], list[tuple[str, str]]] | None" = None
+    # Keys renamed in this release: old name -> (new name, factor from the old unit to the new one).
+    # The old name keeps working for one release, with a deprecation note.
+    renamed: dict[str, tuple[str, float]] = field(default_factory=dict)

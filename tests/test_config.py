@@ -35,7 +35,7 @@ def test_defaults_fill_absent_core_sections():
     cfg = parse_config('role = "dropbox"\ndevice_id = "DBX-1"\nsite = "s"\n'
                        '[camera]\nbackend = "sim"\nsim_source = "/srv/frames"\n[gpio]\nbackend = "sim"\n' + RECEIPT)
     assert cfg.log.level == "info"
-    assert cfg.store.busy_timeout_ms == 5000
+    assert cfg.store.busy_timeout_s == 5.0
     assert "idcard" not in cfg  # an absent device is simply not configured
 
 
@@ -73,8 +73,13 @@ def test_wrong_type_named_with_line():
 
 
 def test_bool_is_not_an_integer():
-    (msg,) = problems(BASE + IDCARD + "[store]\nbusy_timeout_ms = true\n")
-    assert "store.busy_timeout_ms: expected an integer, got true" in msg
+    (msg,) = problems(BASE + IDCARD + "[store]\nbusy_timeout_s = true\n")
+    assert "store.busy_timeout_s: expected a number, got true" in msg
+    with pytest.raises(ConfigError) as info:
+        parse_config(BASE + IDCARD + KIOSK_TAIL.replace('[sms]\nbackend = "sim"\n', '[sms]\nbackend = "sim"\n'
+                                                        'max_parts = true\n'))
+    (msg,) = info.value.problems
+    assert "sms.max_parts: expected an integer, got true" in msg
 
 
 def test_out_of_range_and_bad_choice():
@@ -225,3 +230,39 @@ def test_utf16_and_utf32_files_get_a_clear_message(run_cli, tmp_path, sim_config
 def test_an_unreadable_config_is_named_without_a_traceback(run_cli, tmp_path):
     code, _, err = run_cli("config", "check", "--config", str(tmp_path))
     assert code == 2 and f"{tmp_path}: cannot read configuration" in err and "Traceback" not in err
+
+
+# -- keys renamed so every duration ends in _s: the old name works for one release ------------
+
+@pytest.mark.parametrize("old, new, value, expected", [
+    ("[store]\nbusy_timeout_ms = 2500", "store.busy_timeout_s", 2500, 2.5),
+    ("[gpio]\nbackend = \"sim\"\nbeam_bounce_ms = 20", "gpio.beam_bounce_s", 20, 0.02),
+    ("[gpio]\nbackend = \"sim\"\ndoor_bounce_ms = 100", "gpio.door_bounce_s", 100, 0.1),
+    ("validity_minutes = 15", "sms.validity_s", 15, 900),
+])
+def test_an_old_millisecond_or_minute_key_still_works_with_a_note(old, new, value, expected):
+    if old.startswith("validity"):  # [sms] is in the kiosk's tail
+        text = BASE + IDCARD + KIOSK_TAIL.replace('[sms]\nbackend = "sim"\n', f'[sms]\nbackend = "sim"\n{old}\n')
+        old = "[sms]\n" + old
+    else:
+        text = BASE + IDCARD + old + "\n" + KIOSK_TAIL
+    cfg = parse_config(text, path="old.toml")
+    section, key = new.split(".")
+    assert cfg[section][key] == expected
+    (note,) = cfg.deprecations
+    old_key = old.rsplit("\n", 1)[1].split(" = ")[0]
+    assert note.startswith("old.toml:") and f"{section}.{old_key} is deprecated" in note
+    assert f"write {key} = {expected!r}" in note
+
+
+def test_old_and_new_name_together_is_a_problem():
+    (msg,) = problems(BASE + IDCARD + "[store]\nbusy_timeout_ms = 2500\nbusy_timeout_s = 2.5\n")
+    assert "store.busy_timeout_ms: give only store.busy_timeout_s" in msg
+
+
+def test_config_check_shows_the_deprecation_note(run_cli, tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(BASE + IDCARD + "[store]\nbusy_timeout_ms = 2500\n" + KIOSK_TAIL)
+    code, out, err = run_cli("config", "check", "--config", str(path))
+    assert code == 0 and "OK" in out
+    assert "store.busy_timeout_ms is deprecated" in err and "write busy_timeout_s = 2.5" in err

@@ -303,7 +303,7 @@ def test_config_device_id_in_other_digits_is_refused(kind, text):
 
 @other_digits("5000")
 def test_a_toml_number_in_other_digits_says_numbers_are_0_9(sim_config, kind, text):
-    cfg = _set(sim_config("kiosk").read_text(), "store", busy_timeout_ms=text)
+    cfg = _set(sim_config("kiosk").read_text(), "store", busy_timeout_s=text)
     with pytest.raises(ConfigError) as info:
         parse_config(cfg, path="k.toml")
     (problem,) = info.value.problems

@@ -550,7 +550,7 @@ def test_debounce_times_keep_the_sections_bounds_in_seconds(name, value, bounds)
 def test_gpio_config_defaults_are_the_sections_defaults():
     config = GpioConfig()
     assert config.lock_max_energised_s == GPIO.settings["lock_max_energised_s"].default
-    assert config.beam_bounce_s * 1000 == GPIO.settings["beam_bounce_ms"].default
+    assert config.beam_bounce_s == GPIO.settings["beam_bounce_s"].default
     assert config.pins == {role: s.default for role, s in GPIO.settings["pins"].settings.items()}
 
 

@@ -280,7 +280,7 @@ def test_a_closed_modem_refuses_commands_and_does_not_reopen_its_port(modem_sim)
 
 @pytest.mark.parametrize("setting, value", [("timeout_s", float("nan")), ("timeout_s", 0), ("timeout_s", -1),
                                             ("send_timeout_s", float("inf")), ("send_timeout_s", 0),
-                                            ("max_parts", 0), ("validity_minutes", 0)])
+                                            ("max_parts", 0), ("validity_s", 0)])
 def test_bad_settings_are_refused_by_name_before_the_port_is_opened(modem_sim, setting, value):
     from drivers.errors import ConfigurationError
 

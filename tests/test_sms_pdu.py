@@ -23,7 +23,7 @@ KNOWN = [
 
 @pytest.mark.parametrize("to, text, pdu, length", KNOWN)
 def test_encoder_matches_pdus_made_elsewhere(to, text, pdu, length):
-    (part,) = encode_submit(to, text, validity_minutes=None)
+    (part,) = encode_submit(to, text, validity_s=None)
     assert (part.hex, part.tpdu_length) == (pdu, length)
     decoded = decode_submit(pdu)
     assert decoded.recipient == to and decoded.text == text
@@ -82,10 +82,13 @@ def test_gsm7_with_header_fill_bits_round_trips():
 
 
 def test_validity_period():
-    assert relative_validity(5) == 0 and relative_validity(10) == 1 and relative_validity(720) == 143
-    assert relative_validity(750) == 144 and relative_validity(2 * 1440) == 168
-    assert relative_validity(31 * 1440) == 197
-    assert decode_submit(encode_submit("10086", "x", validity_minutes=10)[0].hex).validity == 1
+    minute = 60  # relative_validity takes seconds; the network counts in 5-minute steps and up
+    assert relative_validity(5 * minute) == 0 and relative_validity(10 * minute) == 1
+    assert relative_validity(720 * minute) == 143
+    assert relative_validity(750 * minute) == 144 and relative_validity(2 * 1440 * minute) == 168
+    assert relative_validity(31 * 1440 * minute) == 197
+    assert relative_validity(1) == 0  # rounded up to the first step
+    assert decode_submit(encode_submit("10086", "x", validity_s=600)[0].hex).validity == 1
     with pytest.raises(InvalidMessage):
         relative_validity(0)
 

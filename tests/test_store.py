@@ -181,7 +181,7 @@ def test_concurrent_writers_wait_instead_of_failing(tmp_path):
 
     def writer_b():
         try:
-            with open_store(path, NOTES, busy_timeout_ms=5000) as b, b.write() as db:
+            with open_store(path, NOTES, busy_timeout_s=5.0) as b, b.write() as db:
                 db["notes"].insert({"body": "b"})
         except Exception as exc:  # pragma: no cover - the assertion below reports it
             errors.append(exc)

@@ -403,7 +403,7 @@ def test_a_locked_store_after_central_committed_is_resent_as_duplicates(terminal
 
     cfg, first = terminal()
     emit(first, 4)
-    store = open_store(first.path, all_migrations(), busy_timeout_ms=100)
+    store = open_store(first.path, all_migrations(), busy_timeout_s=0.1)
     other = sqlite3.connect(first.path, isolation_level=None, check_same_thread=False)
     original = central_double.ingest
 

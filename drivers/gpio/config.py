@@ -61,8 +61,8 @@ class GpioConfig:
     lock_max_energised_s: float = _default("lock_max_energised_s")
     lock_cooldown_s: float = _default("lock_cooldown_s")
     inputs_pull_up: bool = _default("inputs_pull_up")
-    beam_bounce_s: float = _default("beam_bounce_ms") / 1000
-    door_bounce_s: float = _default("door_bounce_ms") / 1000
+    beam_bounce_s: float = _default("beam_bounce_s")
+    door_bounce_s: float = _default("door_bounce_s")
     signals_active_high: bool = _default("signals_active_high")
 
     def __post_init__(self):
@@ -78,8 +78,8 @@ class GpioConfig:
         if self.pin_factory not in FACTORIES:
             raise ConfigurationError("gpio", f"pin_factory {self.pin_factory!r} is unknown; use one of "
                                      + ", ".join(FACTORIES))
-        for name, key in (("beam_bounce_s", "beam_bounce_ms"), ("door_bounce_s", "door_bounce_ms")):
-            check_bounds(GPIO, key, getattr(self, name), device="gpio", name=name, scale=0.001)
+        for name in ("beam_bounce_s", "door_bounce_s"):
+            check_bounds(GPIO, name, getattr(self, name), device="gpio", name=name)
 
     @classmethod
     def from_settings(cls, section: Mapping[str, Any]) -> "GpioConfig":
@@ -94,7 +94,7 @@ class GpioConfig:
             lock_max_energised_s=section["lock_max_energised_s"],
             lock_cooldown_s=section["lock_cooldown_s"],
             inputs_pull_up=section["inputs_pull_up"],
-            beam_bounce_s=section["beam_bounce_ms"] / 1000,
-            door_bounce_s=section["door_bounce_ms"] / 1000,
+            beam_bounce_s=section["beam_bounce_s"],
+            door_bounce_s=section["door_bounce_s"],
             signals_active_high=section["signals_active_high"],
         )

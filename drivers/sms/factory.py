@@ -42,7 +42,7 @@ def open_sms(section: Mapping, **overrides) -> SmsSender:
     from drivers.sms.modem import ModemSms
 
     options = dict(baudrate=get("baudrate"), timeout_s=get("command_timeout_s"),
-                   send_timeout_s=get("send_timeout_s"), validity_minutes=get("validity_minutes"),
+                   send_timeout_s=get("send_timeout_s"), validity_s=get("validity_s"),
                    sign=get("sign"), max_parts=get("max_parts"))
     try:
         return ModemSms(get("port"), **{**options, **overrides})

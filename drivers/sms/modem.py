@@ -145,7 +145,7 @@ class ModemSms(SmsSender):
 
     ``port``, ``baudrate`` and ``timeout_s`` (seconds per AT command) are
     the :class:`Modem`'s; ``send_timeout_s`` bounds the network's answer to
-    each part, in seconds; ``validity_minutes`` is how long the network
+    each part, in seconds; ``validity_s`` is how long (seconds) the network
     keeps trying to deliver (None: the network's default); ``sign`` is put
     in front of every message (e.g. ``【人事服务】``); ``max_parts`` is the
     longest message in parts (1-255).  Raises :class:`ConfigurationError`
@@ -164,17 +164,17 @@ class ModemSms(SmsSender):
     transport = "modem"
 
     def __init__(self, port: str, *, baudrate: int = 115200, timeout_s: float = 5.0,
-                 send_timeout_s: float = 60.0, validity_minutes: int | None = 10, sign: str = "",
+                 send_timeout_s: float = 60.0, validity_s: int | None = 600, sign: str = "",
                  max_parts: int = 10):
         super().__init__()
         self.send_timeout_s = check_seconds("send_timeout_s", send_timeout_s)
         check_seconds("command timeout_s", timeout_s)      # before the port is opened
         if not _whole(max_parts) or not 1 <= max_parts <= 255:
             raise ConfigurationError(DEVICE, f"max_parts must be a whole number 1-255, got {max_parts!r}")
-        if validity_minutes is not None and (not _whole(validity_minutes) or validity_minutes < 1):
-            raise ConfigurationError(DEVICE, f"validity_minutes must be a whole number above 0, got "
-                                             f"{validity_minutes!r}")
-        self.validity_minutes = validity_minutes
+        if validity_s is not None and (not _whole(validity_s) or validity_s < 1):
+            raise ConfigurationError(DEVICE, f"validity_s must be a whole number of seconds above 0, got "
+                                             f"{validity_s!r}")
+        self.validity_s = validity_s
         self.sign = sign
         self.max_parts = max_parts
         self._reference = random.randrange(256)
@@ -189,7 +189,7 @@ class ModemSms(SmsSender):
         with self._lock:
             self._reference = (self._reference + 1) % 256
             pdus = encode_submit(to, self.sign + text, reference=self._reference,
-                                 validity_minutes=self.validity_minutes, max_parts=self.max_parts)
+                                 validity_s=self.validity_s, max_parts=self.max_parts)
             self.modem.check_ready()
             channel = self.modem.channel
             # Every message, not once per connection: a modem that restarted behind the open port (or

@@ -6,7 +6,7 @@ than one PDU becomes concatenated parts with an 8-bit reference UDH (IEI 0x00):
 70 UCS2 / 160 GSM characters in one part, 67 / 153 per part when split.
 
 >>> from drivers.sms.pdu import encode_submit, decode_submit
->>> (part,) = encode_submit("+8613800138000", "验证码 123456", validity_minutes=None)
+>>> (part,) = encode_submit("+8613800138000", "验证码 123456", validity_s=None)
 >>> part.tpdu_length, part.hex
 (34, '0001000D91683108108300F00008149A8C8BC178010020003100320033003400350036')
 >>> msg = decode_submit(part.hex)
@@ -211,14 +211,18 @@ def count_parts(text: str) -> int:
 
 # -- validity period ---------------------------------------------------------------------------
 
-def relative_validity(minutes: int) -> int:
-    """TP-VP (relative) octet for at least ``minutes`` (5 min .. 63 weeks).
+def relative_validity(seconds: int) -> int:
+    """TP-VP (relative) octet for at least ``seconds`` (5 minutes .. 63 weeks; the network counts
+    in 5-minute, 30-minute, day and week steps, so the time is rounded up to the next step).
 
-    >>> relative_validity(10), relative_validity(1440), relative_validity(60 * 24 * 3)
+    Raises :class:`InvalidMessage` for a time that is not positive.
+
+    >>> relative_validity(600), relative_validity(86400), relative_validity(3 * 86400)
     (1, 167, 169)
     """
-    if minutes <= 0:
-        raise InvalidMessage(f"validity {minutes} min must be positive")
+    if seconds <= 0:
+        raise InvalidMessage(f"validity {seconds} s must be positive")
+    minutes = -(-seconds // 60)
     if minutes <= 720:
         return max(0, -(-minutes // 5) - 1)
     if minutes <= 1440:
@@ -231,7 +235,7 @@ def relative_validity(minutes: int) -> int:
 
 # -- SMS-SUBMIT ------------------------------------------------------------------------------
 
-def encode_submit(to: str, text: str, *, reference: int = 0, validity_minutes: int | None = 1440,
+def encode_submit(to: str, text: str, *, reference: int = 0, validity_s: int | None = 86400,
                   max_parts: int = MAX_PARTS) -> list[SubmitPdu]:
     """The PDUs that send ``text`` to ``to``; one unless the text needs concatenation.
 
@@ -258,10 +262,10 @@ def encode_submit(to: str, text: str, *, reference: int = 0, validity_minutes: i
     pdus = []
     for seq, chunk in enumerate(chunks, start=1):
         udh = bytes([0x05, 0x00, 0x03, reference, total, seq]) if total > 1 else b""
-        first = 0x01 | (0x10 if validity_minutes is not None else 0) | (0x40 if udh else 0)
+        first = 0x01 | (0x10 if validity_s is not None else 0) | (0x40 if udh else 0)
         tpdu = bytearray([first, 0x00]) + address + bytes([0x00, dcs])
-        if validity_minutes is not None:
-            tpdu.append(relative_validity(validity_minutes))
+        if validity_s is not None:
+            tpdu.append(relative_validity(validity_s))
         if dcs == 0x00:
             fill = (7 - (len(udh) * 8) % 7) % 7
             header_septets = (len(udh) * 8 + fill) // 7
