@@ -1,0 +1,138 @@
+"""The devices and central calls a kiosk uses, opened through the device contract.
+
+:meth:`Devices.open` builds each from its config section (``open_idcard``,
+``open_sms``, ``open_camera``), so ``backend = "sim"`` gives the simulators.
+A device that cannot be opened is None plus a line in ``problems``: the flow
+shows the matching screen (reader fault, SMS unavailable) instead of failing
+to start.  Central calls (HR photo, records) are functions of the employee
+number so a test can give its own central.
+
+>>> d = Devices(); d.reader is None, d.problems
+(True, {})
+"""
+
+from __future__ import annotations
+
+import requests
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sync import wire
+from terminal.logs import get_logger
+
+log = get_logger(__name__)
+
+
+class SignedAuth(requests.auth.AuthBase):
+    """Signs each request like sync's ingest (sync.wire.sign_request) with the enrolment credentials."""
+
+    def __init__(self, device_id: str, secret: bytes, offset_s: Callable[[], float | None] = lambda: None):
+        self.device_id, self._secret, self._offset_s = device_id, secret, offset_s
+
+    def __call__(self, request):
+        import time
+        from urllib.parse import urlsplit
+        url = urlsplit(request.url)
+        path = url.path + (f"?{url.query}" if url.query else "")
+        body = request.body or b""
+        body = body.encode() if isinstance(body, str) else body
+        request.headers.update(wire.sign_request(self._secret, request.method, path, body,
+                                                 device_id=self.device_id,
+                                                 timestamp=int(time.time() + (self._offset_s() or 0.0))))
+        return request
+
+
+@dataclass
+class Devices:
+    """What the runner drives; any may be None.
+
+    ``reader`` an IdCardReader; ``sms`` an SmsSender; ``camera`` a Camera;
+    ``printers`` {name: device} for health; ``fetch_photo(employee_no) ->
+    bytes`` (raises on failure); ``fetch_records(employee_no) -> list[dict]``
+    (raises when central is unreachable); ``matcher_factory(photo_bytes)`` a
+    kiosk.face.FaceMatcher; ``selftest() -> list[Health]``; ``sync_status()
+    -> dict`` (sync.status.collect); ``problems`` {device: why it is None}.
+    """
+
+    reader: Any = None
+    sms: Any = None
+    camera: Any = None
+    printers: dict = field(default_factory=dict)
+    fetch_photo: Callable[[str], bytes] | None = None
+    fetch_records: Callable[[str], list] | None = None
+    matcher_factory: Callable[[bytes], Any] | None = None
+    selftest: Callable[[], list] | None = None
+    sync_status: Callable[[], dict] | None = None
+    problems: dict = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, cfg, store=None) -> "Devices":
+        """Open every device ``cfg`` configures for a kiosk; failures are kept in ``problems``, never raised."""
+        from drivers.errors import DeviceError
+
+        d = cls()
+        creds = _credentials(store)
+
+        def attempt(name, build):
+            try:
+                return build()
+            except DeviceError as exc:
+                d.problems[name] = str(exc)
+                log.warning("kiosk.device_unavailable", device=name, reason=str(exc))
+                return None
+
+        if "idcard" in cfg:
+            from drivers.idcard import open_idcard
+            d.reader = attempt("idcard", lambda: open_idcard(cfg.idcard))
+        if "sms" in cfg:
+            from drivers.sms import open_sms
+            auth = SignedAuth(creds.device_id, creds.secret) if creds else None
+            d.sms = attempt("sms", lambda: open_sms(cfg.sms, auth=auth) if cfg.sms.get("transport") == "central"
+                            else open_sms(cfg.sms))
+        if "camera" in cfg:
+            from drivers.camera import open_camera
+            d.camera = attempt("camera", lambda: open_camera(cfg.camera))
+        d.fetch_photo = _photo_fetcher(cfg, store)
+        d.matcher_factory = _matcher_factory
+        d.selftest = lambda: _selftest(cfg)
+        if store is not None:
+            from sync.status import collect
+            d.sync_status = lambda: collect(store, cfg)
+        return d
+
+    def close(self) -> None:
+        """Close every opened device (idempotent)."""
+        for device in (self.reader, self.sms, self.camera, *self.printers.values()):
+            if device is not None:
+                try:
+                    device.close()
+                except Exception as exc:  # closing must not stop the others from closing
+                    log.warning("kiosk.device_close_failed", error=type(exc).__name__)
+
+
+def _credentials(store):
+    if store is None:
+        return None
+    from sync.client import Credentials
+    from sync.state import all_state
+    return Credentials.from_state(all_state(store.conn))
+
+
+def _photo_fetcher(cfg, store):
+    """The face engineer's signed photo call (sync.client), when it exists."""
+    import sync.client as client
+    fetch = getattr(client, "fetch_photo", None)
+    if fetch is None or store is None:
+        return None
+    return lambda employee_no: fetch(store, cfg, employee_no)
+
+
+def _matcher_factory(photo: bytes):
+    from kiosk.face import FaceMatcher  # dlib loads only when a face check is configured and asked for
+    return FaceMatcher(photo)
+
+
+def _selftest(cfg) -> list:
+    from drivers.cli import run_selftest
+    return run_selftest(cfg)
