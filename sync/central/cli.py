@@ -93,6 +93,32 @@ def register(sub, common) -> None:
 
     _action(actions, "openapi", "print the OpenAPI document of the API", _openapi,
             "terminal central openapi > sync/central/openapi.json", db=False)
+    _code_parsers(actions)
+
+
+def _code_parsers(actions) -> None:
+    """The signing-key and code actions: keys, rotate-key, retire-key, form-code, collection-code."""
+    p = _action(actions, "keys", "list central's Ed25519 signing keys and their status", _keys,
+                "terminal central keys --db central.db --json")
+    json_option(p)
+    p = _action(actions, "rotate-key", "make a new signing key; the old ones verify until retired", _rotate_key,
+                "terminal central rotate-key --db central.db")
+    json_option(p)
+    p = _action(actions, "retire-key", "retire a signing key: boxes refuse the codes it signed", _retire_key,
+                "terminal central retire-key --db central.db central-ed25519-3f9a2c1b4d5e")
+    p.add_argument("key_id", metavar="KEY_ID", help="the key's id, or the 8-character key id a code carries")
+    p = _action(actions, "form-code", "issue the QR form code for a claim awaiting an envelope", _form_code,
+                "terminal central form-code --db central.db --claim CLM-2026-0001 --pdf claim.pdf")
+    p.add_argument("--claim", required=True, metavar="CLAIM_ID", help="a claim of the claims dataset")
+    p.add_argument("--pdf", metavar="FILE", help="also write a printable A4 form with the code to FILE")
+    json_option(p, help="one JSON object: claim_id, employee_no, amount_cents, issued, key_id, code, pdf")
+    p = _action(actions, "collection-code", "issue a courier's short-lived code that opens a box's door",
+                _collection_code, "terminal central collection-code --db central.db --box DBX-SHA-0001 --ttl 900")
+    p.add_argument("--box", required=True, metavar="BOX_ID", help="the box's device id, or '*' for any box")
+    p.add_argument("--ttl", type=seconds, metavar="S", default=None,
+                   help="seconds the code is valid (default 900, at most 604800)")
+    p.add_argument("--png", metavar="FILE", help="also write the QR as a PNG image to FILE")
+    json_option(p, help="one JSON object: box_id, not_after, nonce, key_id, code, png")
 
 
 def _serve_parser(actions) -> None:
@@ -343,7 +369,23 @@ def _load(args) -> int:
         storage.close()
     print(f"{args.dataset}: {counts['added']} added, {counts['changed']} changed, {counts['deleted']} deleted, "
           f"{counts['unchanged']} unchanged (version {counts['version']})")
+    if args.dataset == "claims":
+        _warn_unissuable(items)
     return 0
+
+
+def _warn_unissuable(items: list[dict]) -> None:
+    """Name (on stderr) the loaded claims no form code can carry, so they are fixed before anyone asks for one."""
+    from sync import codes
+
+    bad = [str(i["id"])[:40] for i in items if not i.get("deleted") and not (
+        codes.ID_RE.fullmatch(str(i["id"])) and isinstance(i.get("employee_no"), str)
+        and codes.EMPLOYEE_RE.fullmatch(i["employee_no"]) and type(i.get("amount_cents")) is int
+        and 1 <= i["amount_cents"] <= codes.MAX_AMOUNT_CENTS)]
+    if bad:
+        print(f"warning: {len(bad)} claim(s) cannot get a form code (id 1-24 and employee_no 1-16 of A-Z, 0-9, '-'; "
+              f"amount_cents 1-{codes.MAX_AMOUNT_CENTS}): {', '.join(bad[:10])}{' ...' if len(bad) > 10 else ''}",
+              file=sys.stderr)
 
 
 def _dataset_action(args, method: str):
@@ -424,3 +466,94 @@ def _openapi(args) -> int:
 def openapi_text(document: dict) -> str:
     """The committed form of the OpenAPI document (sync/central/openapi.json)."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# -- signing keys and codes ------------------------------------------------------------------------
+def _keys(args) -> int:
+    """Print central's Ed25519 keys, oldest first (table, or JSON with ``--json``); 0."""
+    storage = _storage(args)
+    try:
+        keys = storage.signing_keys()
+    finally:
+        storage.close()
+    if args.json:
+        print(json.dumps([{k: i.get(k) for k in ("id", "code_key_id", "status", "created_at", "retired_at")}
+                          for i in keys], indent=2))
+        return 0
+    for i in keys:
+        print(f"{i['id']:<30} {i['code_key_id']:<9} {i['status']}")
+    return 0
+
+
+def _rotate_key(args) -> int:
+    """Make a new signing key and print its ids; 0.  Terminals learn it at their next pull of ``keys``."""
+    storage = _storage(args)
+    try:
+        kid = storage.rotate_key()
+        new = next(i for i in storage.signing_keys() if i["id"] == kid)
+    finally:
+        storage.close()
+    if args.json:
+        print(json.dumps({"id": kid, "code_key_id": new["code_key_id"], "status": new["status"]}))
+    else:
+        print(f"{kid} ({new['code_key_id']}) now signs; older keys verify until retired "
+              f"('terminal central retire-key')")
+    return 0
+
+
+def _retire_key(args) -> int:
+    """Retire ``KEY_ID``; 0 (also when it was already retired).  KeyNotFound (exit code 2) otherwise."""
+    storage = _storage(args)
+    try:
+        changed = storage.retire_key(args.key_id)
+    finally:
+        storage.close()
+    print(f"{args.key_id}: {'retired; boxes refuse its codes after their next pull' if changed else 'already retired'}")
+    return 0
+
+
+def _form_code(args) -> int:
+    """Print the form code for ``--claim`` and write ``--pdf``; 0.  IssueError (exit code 2) for a claim that cannot get one."""
+    from sync.central.signing import issue_form_code
+
+    storage = _storage(args)
+    try:
+        issued = issue_form_code(storage, args.claim)
+    finally:
+        storage.close()
+    if args.pdf:
+        from sync.central.formpdf import render_form
+
+        render_form(args.pdf, issued)
+    if args.json:
+        print(json.dumps({"claim_id": issued.claim["id"], "employee_no": issued.claim.get("employee_no"),
+                          "amount_cents": issued.claim.get("amount_cents"), "issued": issued.issued.isoformat(),
+                          "key_id": issued.key_id, "code": issued.text, "pdf": args.pdf}))
+    else:
+        print(issued.text)
+    return 0
+
+
+def _collection_code(args) -> int:
+    """Print a collection code for ``--box`` valid ``--ttl`` seconds (and write ``--png``); 0.  IssueError: exit code 2."""
+    from sync.central.signing import DEFAULT_COLLECTION_TTL_S, issue_collection_code
+
+    storage = _storage(args)
+    try:
+        issued = issue_collection_code(storage, args.box, ttl_s=DEFAULT_COLLECTION_TTL_S if args.ttl is None
+                                       else args.ttl)
+    finally:
+        storage.close()
+    if args.png:
+        import segno
+
+        try:
+            segno.make(issued.text, error="m", micro=False).save(args.png, kind="png", scale=6, border=4)
+        except OSError as exc:
+            raise TerminalError(f"--png {args.png}: cannot write it ({exc.strerror or exc})") from None
+    if args.json:
+        print(json.dumps({"box_id": issued.box_id, "not_after": issued.not_after, "nonce": issued.nonce,
+                          "key_id": issued.key_id, "code": issued.text, "png": args.png}))
+    else:
+        print(issued.text)
+    return 0

@@ -9,7 +9,8 @@ Plain functions of one :class:`Storage` over a small set of tables:
   (device_id, key); ``id`` is the feed cursor, assigned in commit order;
 - ``ref_datasets`` / ``ref_items``: reference data with per-dataset versions,
   tombstones and a generation that invalidates every cursor when bumped;
-- ``central_keys``: the deployment HMAC key and central's Ed25519 key;
+- ``central_keys``: the deployment HMAC key and central's Ed25519 keys (the newest
+  unretired one signs; the others verify until retired: :mod:`sync.central.signing`);
 - ``consumers``: bearer tokens (SHA-256) of downstream feed consumers.
 
     >>> import tempfile
@@ -37,7 +38,7 @@ from sync import wire
 from sync.central.engines import Engine, StorageError, engine_for_url
 from terminal import TerminalError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2     # 2: central_keys.retired_at (signing keys rotate and retire)
 _CURSOR_PART = re.compile(r"[0-9]{1,18}")
 NONCE_PRUNE_EVERY_S = 60.0
 
@@ -52,6 +53,12 @@ class Resync(TerminalError):
 
 class UnknownDataset(TerminalError):
     """A dataset name central does not serve."""
+
+
+class KeyNotFound(TerminalError):
+    """No such signing key, or one that may not be retired (the one central signs with)."""
+
+    exit_code = 2
 
 
 def _ddl(engine: Engine) -> list[str]:
@@ -88,7 +95,7 @@ def _ddl(engine: Engine) -> list[str]:
         "CREATE INDEX IF NOT EXISTS ref_items_version ON ref_items (dataset, version)",
         f"""CREATE TABLE IF NOT EXISTS central_keys (
             kid TEXT PRIMARY KEY, kind TEXT NOT NULL, secret TEXT NOT NULL, public TEXT NOT NULL,
-            created_at {real} NOT NULL)""",
+            created_at {real} NOT NULL, retired_at {real})""",
         f"""CREATE TABLE IF NOT EXISTS consumers (
             token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at {real} NOT NULL)""",
     ]
@@ -161,6 +168,8 @@ class Storage:
             if row[0] is not None and row[0] > SCHEMA_VERSION:
                 raise StorageError(f"{self.engine.describe()}: central schema is at version {row[0]}, "
                                    f"newer than this software ({SCHEMA_VERSION}); install the newer software")
+            if row[0] is not None and row[0] < 2:
+                c.execute("ALTER TABLE central_keys ADD COLUMN retired_at DOUBLE PRECISION")
             c.execute(self._q("INSERT INTO central_schema (version, applied_at) VALUES (?, ?) "
                               "ON CONFLICT (version) DO NOTHING"), (SCHEMA_VERSION, self.now()))
             for name in wire.DATASETS:
@@ -168,30 +177,99 @@ class Storage:
                                   "VALUES (?, 1, 0, 0) ON CONFLICT (dataset) DO NOTHING"), (name,))
             if c.execute("SELECT COUNT(*) FROM central_keys").fetchone()[0] == 0:
                 self._create_keys(c)
+            elif row[0] is not None and row[0] < 2:
+                self._publish_keys(c)          # the items gain status and code_key_id
 
     def _create_keys(self, c) -> None:
+        now = self.now()
+        hmac_key = base64.b64encode(secrets.token_bytes(32)).decode()
+        c.execute(self._q("INSERT INTO central_keys (kid, kind, secret, public, created_at) VALUES (?, ?, ?, ?, ?)"),
+                  ("deployment-hmac", "hmac-sha256", hmac_key, "", now))
+        self._add_signing_key(c)
+
+    def _add_signing_key(self, c) -> str:
+        """Make a new Ed25519 key, the one central signs with from now on; publish ``keys``; its kid."""
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        now = self.now()
-        hmac_key = base64.b64encode(secrets.token_bytes(32)).decode()
         private = Ed25519PrivateKey.generate()
         raw_private = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                             serialization.NoEncryption())
         raw_public = private.public_key().public_bytes(serialization.Encoding.Raw,
                                                        serialization.PublicFormat.Raw)
         kid = "central-ed25519-" + hashlib.sha256(raw_public).hexdigest()[:12]
-        insert = self._q("INSERT INTO central_keys (kid, kind, secret, public, created_at) VALUES (?, ?, ?, ?, ?)")
-        c.execute(insert, ("deployment-hmac", "hmac-sha256", hmac_key, "", now))
-        c.execute(insert, (kid, "ed25519", base64.b64encode(raw_private).decode(),
-                           base64.b64encode(raw_public).decode(), now))
-        items = [
-            {"id": "deployment-hmac", "kind": "hmac-sha256", "key": hmac_key,
-             "use": "directory id_hmac = HMAC-SHA256(key, ID number) hex"},
-            {"id": kid, "kind": "ed25519", "public_key": base64.b64encode(raw_public).decode(),
-             "use": "verifies reimbursement-form QR codes and courier collection codes"},
-        ]
+        # Strictly after the newest key, even on a clock that stood still or stepped back: the
+        # newest unretired key is the one that signs.
+        newest = c.execute(self._q("SELECT MAX(created_at) FROM central_keys WHERE kind = ?"),
+                           ("ed25519",)).fetchone()[0]
+        created = self.now() if newest is None else max(self.now(), newest + 0.001)
+        c.execute(self._q("INSERT INTO central_keys (kid, kind, secret, public, created_at) VALUES (?, ?, ?, ?, ?)"),
+                  (kid, "ed25519", base64.b64encode(raw_private).decode(), base64.b64encode(raw_public).decode(),
+                   created))
+        self._publish_keys(c)
+        return kid
+
+    def _publish_keys(self, c) -> None:
+        """Rewrite the ``keys`` dataset from central_keys: the HMAC key and every Ed25519 public key with its status."""
+        from sync.codes import key_item
+
+        rows = c.execute(self._q("SELECT kid, kind, secret, public, created_at, retired_at FROM central_keys "
+                                 "ORDER BY created_at, kid")).fetchall()
+        signing = [r[0] for r in rows if r[1] == "ed25519" and r[5] is None]
+        items = []
+        for kid, kind, secret, public, created, retired in rows:
+            if kind == "hmac-sha256":
+                items.append({"id": kid, "kind": kind, "key": secret,
+                              "use": "directory id_hmac = HMAC-SHA256(key, ID number) hex"})
+            elif kind == "ed25519":
+                status = "retired" if retired is not None else "active" if signing and kid == signing[-1] else "verifying"
+                items.append({**key_item(public, item_id=kid, status=status, retired_at=retired),
+                              "created_at": created})
         self._apply_reference(c, "keys", items, replace=False)
+
+    def rotate_key(self) -> str:
+        """Make a new Ed25519 signing key; the old ones keep verifying until retired.  Returns the new kid."""
+        with self.engine.transaction(serialise=True) as c:
+            return self._add_signing_key(c)
+
+    def retire_key(self, kid: str) -> bool:
+        """Retire an Ed25519 key: terminals refuse codes it signed once they pull ``keys``.
+
+        ``kid`` is the key's id or the 8-character key id a code carries.  Returns
+        False when it was already retired.  Raises :class:`KeyNotFound`
+        for no such key, and for the key central signs with (rotate first).
+        """
+        from sync.codes import key_id
+
+        with self.engine.transaction(serialise=True) as c:
+            rows = c.execute(self._q("SELECT kid, public, retired_at FROM central_keys WHERE kind = ? "
+                                     "ORDER BY created_at"), ("ed25519",)).fetchall()
+            match = [r for r in rows if kid in (r[0], key_id(r[1]))]
+            if not match:
+                raise KeyNotFound(f"central has no Ed25519 key {kid[:40]!r}; 'terminal central keys' lists them")
+            name, _, retired = match[0]
+            if retired is not None:
+                return False
+            if name == [r[0] for r in rows if r[2] is None][-1]:
+                raise KeyNotFound(f"{name} is the key central signs with; run 'terminal central rotate-key' "
+                                  f"first, then retire it")
+            c.execute(self._q("UPDATE central_keys SET retired_at = ? WHERE kid = ?"), (self.now(), name))
+            self._publish_keys(c)
+        return True
+
+    def signing_keys(self) -> list[dict]:
+        """Central's Ed25519 keys, oldest first: ``keys`` dataset items (id, code_key_id, status, created_at, retired_at)."""
+        with self.engine.connection() as c:
+            rows = c.execute(self._q("SELECT data FROM ref_items WHERE dataset = 'keys' AND deleted = 0")).fetchall()
+        items = [json.loads(r[0]) for r in rows]
+        return sorted((i for i in items if i.get("kind") == "ed25519"), key=lambda i: (i.get("created_at") or 0, i["id"]))
+
+    def reference_item(self, dataset: str, item_id: str) -> dict | None:
+        """The live item ``item_id`` of ``dataset``, or None."""
+        with self.engine.connection() as c:
+            row = c.execute(self._q("SELECT data FROM ref_items WHERE dataset = ? AND id = ? AND deleted = 0"),
+                            (dataset, item_id)).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def deployment_key(self) -> bytes:
         """The 32-byte deployment HMAC key (directory ``id_hmac``); StorageError before initialisation."""
@@ -204,10 +282,13 @@ class Storage:
         return base64.b64decode(row[0])
 
     def signing_key(self) -> tuple[str, bytes]:
-        """(kid, raw Ed25519 private key) central signs QR and collection codes with."""
+        """(kid, raw Ed25519 private key) central signs QR and collection codes with: the newest unretired key."""
         with self.engine.connection() as c:
-            row = c.execute(self._q("SELECT kid, secret FROM central_keys WHERE kind = ? ORDER BY created_at DESC"),
-                            ("ed25519",)).fetchone()
+            row = c.execute(self._q("SELECT kid, secret FROM central_keys WHERE kind = ? AND retired_at IS NULL "
+                                    "ORDER BY created_at DESC"), ("ed25519",)).fetchone()
+        if row is None:
+            raise StorageError(f"{self.engine.describe()}: central has no signing key; run "
+                               f"'terminal central serve' once to initialise the database")
         return row[0], base64.b64decode(row[1])
 
     # -- enrolment --------------------------------------------------------------
