@@ -11,7 +11,10 @@ enrolled yet writes a fresh one-time token to ``<demo>/<role>/enrolment-token``
 
 A consumer token for ``/v1/feed`` is kept in ``<demo>/central/feed-token``.
 The directory people are the identities on the ID-card simulator's sample
-cards, so a simulated card read finds its employee.
+cards, so a simulated card read finds its employee.  The drop box's demo takes
+its generated forms from :func:`demo_form_codes` (one code per claim awaiting an
+envelope, optionally as printable PDFs) and its courier from
+:func:`demo_collection_code`.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ TEMPLATES = [
 
 CONFIG = [
     {"id": "kiosk", "idle_timeout_s": 60, "sms_code_ttl_s": 300, "max_prints_per_day": 5},
-    {"id": "dropbox", "slot_open_s": 20, "collection_window": "09:00-17:00"},
+    {"id": "dropbox", "slot_open_s": 10, "collection_window": "09:00-17:00"},   # the issue caps the window at 10 s
 ]
 
 REVOKED_BADGES = [
@@ -98,6 +101,41 @@ def prepare_central(root: Path, devices: dict[str, str]) -> Path:
     finally:
         storage.close()
     return db
+
+
+def demo_form_codes(root: Path, *, pdf_dir: Path | None = None) -> dict[str, str]:
+    """A form code for every demo claim awaiting an envelope, by claim id, signed by the demo central's key.
+
+    What the simulated camera shows the demo drop box; with ``pdf_dir`` also the printable
+    forms, ``<pdf_dir>/<claim id>.pdf``.  Call after :func:`prepare_central`.
+    """
+    from sync.central.signing import AWAITING, issue_form_code
+    from sync.central.storage import open_storage
+
+    storage = open_storage(central_db(root))
+    try:
+        issued = [issue_form_code(storage, c["id"]) for c in CLAIMS if c.get("status") == AWAITING]
+    finally:
+        storage.close()
+    if pdf_dir is not None:
+        from sync.central.formpdf import render_form
+
+        Path(pdf_dir).mkdir(parents=True, exist_ok=True)
+        for form in issued:
+            render_form(Path(pdf_dir) / f"{form.claim['id']}.pdf", form)
+    return {form.claim["id"]: form.text for form in issued}
+
+
+def demo_collection_code(root: Path, box_id: str, *, ttl_s: float = 3600.0) -> str:
+    """A courier's collection code for the demo box ``box_id``, valid ``ttl_s`` seconds (call after prepare_central)."""
+    from sync.central.signing import issue_collection_code
+    from sync.central.storage import open_storage
+
+    storage = open_storage(central_db(root))
+    try:
+        return issue_collection_code(storage, box_id, ttl_s=ttl_s).text
+    finally:
+        storage.close()
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -329,3 +329,24 @@ def test_the_printed_form_is_one_a4_page_whose_code_a_box_reads_back(seeded, tmp
     [read] = decode(np.asarray(image))
     assert read.payload == issued.text
     assert codes.verify_form(read.payload, ring_of(seeded)).amount_cents == 12850
+
+
+def test_the_demo_central_issues_a_form_for_each_awaiting_claim_and_a_courier_code(tmp_path):
+    import time
+
+    from sync.central.demo import CLAIMS as DEMO_CLAIMS
+    from sync.central.demo import central_db, demo_collection_code, demo_form_codes, prepare_central
+    from sync.central.storage import open_storage
+
+    prepare_central(tmp_path, {"dropbox": "DBX-DEMO-0001"})
+    forms = demo_form_codes(tmp_path, pdf_dir=tmp_path / "forms")
+    courier = demo_collection_code(tmp_path, "DBX-DEMO-0001")
+    storage = open_storage(central_db(tmp_path))
+    try:
+        ring = ring_of(storage)
+    finally:
+        storage.close()
+    assert sorted(forms) == sorted(c["id"] for c in DEMO_CLAIMS if c["status"] == "awaiting_envelope")
+    assert all(codes.verify_form(text, ring).claim_id == claim for claim, text in forms.items())
+    assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == [f"{c}.pdf" for c in sorted(forms)]
+    assert codes.verify_collection(courier, ring, now=time.time(), box_id="DBX-DEMO-0001").box_id == "DBX-DEMO-0001"
