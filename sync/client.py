@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -297,3 +298,65 @@ def _json(response: requests.Response) -> dict:
 def _short(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) < 160 else text[:157] + "..."
+
+
+# -- central's answers at request time: the HR photo (kiosk face check) ------------------------------
+
+PHOTO_TIMEOUT_S = 10.0          # the kiosk waits no longer for a photo: the flow falls back instead
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+_EMPLOYEE_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+class NoPhoto(CentralCallFailed):
+    """Central holds no HR photo for this employee (404): the face step cannot run for them."""
+
+
+def get_photo(client: CentralClient, employee_no: str) -> bytes:
+    """The HR photo of ``employee_no`` (JPEG or PNG bytes) over ``client``'s signed channel.
+
+    The bytes are for the caller's memory only (the kiosk session): nothing here writes or logs
+    them.  Raises ValueError for an employee number that is not 1-32 of [A-Za-z0-9_-];
+    :class:`NoPhoto` (404); :class:`Retryable` (network, timeout, 429, 5xx, or an answer whose
+    image is not the JPEG/PNG its checksum names); :class:`CredentialsRejected`.
+    """
+    if not isinstance(employee_no, str) or not _EMPLOYEE_NO.fullmatch(employee_no):
+        raise ValueError(f"employee number {str(employee_no)[:40]!r} is not 1-32 ASCII letters, digits, _ or -")
+    try:
+        answer = client._signed("GET", f"{wire.API_PREFIX}/photo/{employee_no}", b"", {})
+    except Retryable as exc:
+        if exc.status == 404:
+            raise NoPhoto(f"central holds no HR photo for employee {employee_no} (or serves no photos): "
+                          f"the face check cannot run; use the fallback") from None
+        raise
+    try:
+        data = base64.b64decode(answer["image_b64"], validate=True)
+        expected = answer["sha256"]
+    except (KeyError, TypeError, ValueError):
+        raise Retryable("central's photo answer has no valid image_b64 and sha256", status=200) from None
+    if len(data) > PHOTO_MAX_BYTES or hashlib.sha256(data).hexdigest() != expected \
+            or not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+        raise Retryable("central's photo answer is damaged (checksum, size or not JPEG/PNG)", status=200)
+    return data
+
+
+def fetch_photo(store, cfg, employee_no: str, *, timeout_s: float = PHOTO_TIMEOUT_S) -> bytes:
+    """:func:`get_photo` with this terminal's enrolment (``store``) and ``[sync]`` settings (``cfg``).
+
+    ``timeout_s`` caps the read timeout (seconds; the sync setting is sized for uploads).
+    Raises CentralCallFailed when the terminal is not enrolled, and what get_photo raises.
+    """
+    from sync.state import all_state
+
+    state = all_state(store.conn)
+    creds = Credentials.from_state(state)
+    if creds is None:
+        raise CentralCallFailed("this terminal is not enrolled with central, so it cannot fetch HR photos; "
+                                "run 'terminal sync enroll --central URL --token T'")
+    client = CentralClient(creds, verify=tls_verify(creds.ca_file, cfg.sync.ca_bundle),
+                           connect_timeout_s=min(cfg.sync.connect_timeout_s, timeout_s),
+                           read_timeout_s=min(cfg.sync.read_timeout_s, timeout_s),
+                           clock_offset_s=state.get("clock_offset"))
+    try:
+        return get_photo(client, employee_no)
+    finally:
+        client.close()

@@ -6,6 +6,9 @@ Endpoints (the committed ``sync/central/openapi.json`` has every shape):
 - ``POST /v1/events`` -- signed, optionally gzipped batch; per-event results;
 - ``GET /v1/reference/{dataset}`` -- signed; snapshot or changes since a cursor; 410 to resync;
 - ``GET /v1/feed`` -- consumer bearer token; every event in commit order after a cursor;
+- ``POST /v1/sms``, ``GET /v1/sms/health`` -- signed; central sends a terminal's SMS once per key
+  (routes/sms.py; a simulated gateway appends to ``sms_outbox``);
+- ``GET /v1/photo/{employee_no}`` -- signed; the HR photo for the kiosk's face check (routes/photo.py);
 - ``GET /v1/status`` and ``GET /status`` -- terminals: last seen, backlog, clock offset, last error
   (a consumer token unless ``public_status``);
 - ``GET /healthz``.
@@ -21,8 +24,9 @@ that fails authentication changes no device's state: it is counted apart
     >>> import tempfile
     >>> from sync.central.storage import open_storage
     >>> app = create_app(open_storage(tempfile.mkdtemp() + "/central.db"))
-    >>> sorted(route.path for route in app.routes if route.path.startswith("/v1"))
-    ['/v1/enroll', '/v1/events', '/v1/feed', '/v1/reference/{dataset}', '/v1/status']
+    >>> sorted(route.path for route in app.routes if route.path.startswith("/v1"))  # doctest: +NORMALIZE_WHITESPACE
+    ['/v1/enroll', '/v1/events', '/v1/feed', '/v1/photo/{employee_no}', '/v1/reference/{dataset}',
+     '/v1/sms', '/v1/sms/health', '/v1/status']
     >>> app.state.storage.close()
 """
 
@@ -41,7 +45,7 @@ from sync import wire
 from sync.central import models
 from sync.central.admission import Admission
 from sync.central.inputs import BodyBudget
-from sync.central.routes import enroll, events, feed, reference, status
+from sync.central.routes import enroll, events, feed, photo, reference, sms, status
 from sync.central.routes.common import CentralState, error_response
 from sync.central.storage import Storage
 from terminal import __version__
@@ -69,13 +73,15 @@ Query parameters that are numbers take ASCII digits only; out of range is a 400 
 
 def create_app(storage: Storage | None, *, now: Callable[[], float] = time.time, max_active: int = 4,
                max_waiting: int = 32, body_timeout_s: float = BODY_TIMEOUT_S,
-               body_budget_bytes: int = BODY_BUDGET_BYTES, public_status: bool = False) -> FastAPI:
+               body_budget_bytes: int = BODY_BUDGET_BYTES, public_status: bool = False,
+               sms_outbox: str | None = None) -> FastAPI:
     """The API over ``storage`` (None: only to print the OpenAPI document).
 
     ``now``: wall-clock unix seconds; ``max_active`` >= 1 device calls at work and ``max_waiting``
     >= 0 queued (beyond: 503); ``body_timeout_s``: seconds a whole body may take to arrive;
     ``body_budget_bytes``: bytes of bodies held at once over every connection;
-    ``public_status``: the status pages need no consumer token.  Raises nothing itself:
+    ``public_status``: the status pages need no consumer token; ``sms_outbox``: the file the
+    simulated SMS gateway appends to (None: ``POST /v1/sms`` answers 503 no_gateway).  Raises nothing itself:
     every problem of a request becomes its JSON answer.
     """
     app = FastAPI(title="service-terminals central", version=__version__, description=DESCRIPTION,
@@ -90,6 +96,8 @@ def create_app(storage: Storage | None, *, now: Callable[[], float] = time.time,
     app.add_exception_handler(RequestValidationError, _validation_error)
     for routes in (enroll, events, reference, feed):
         routes.mount(app)
+    sms.mount(app, sms.FileGateway(sms_outbox) if sms_outbox else None)
+    photo.mount(app)
     status.mount(app, public_status=public_status)
     app.add_middleware(ServerTimeMiddleware, now=now)
     app.openapi = lambda: _openapi(app)
