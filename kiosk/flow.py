@@ -300,6 +300,9 @@ class KioskFlow:
         self.card_present = False
         if self.screen == "card_left" or self.screen in ERROR_SCREENS:
             self._show("attract")
+        elif self.screen in ("code_locked", "face_failed") and self.session is not None:
+            self._end_session("card_lifted", goodbye=False)   # nothing left to do here: the visit is over
+            self._show("attract")
 
     def _on_ReaderOk(self, e) -> None:
         if self.screen == "reader_fault":
@@ -408,6 +411,8 @@ class KioskFlow:
             return
         count, newest = self.kstore.sends(s.employee_no, 3600)
         if newest is not None and newest < st.resend_cooldown_s:
+            if not resend:   # a code went out moments ago but cannot be checked (sent before a reboot)
+                self._show("code_entry", "code_entry.expired")
             return  # the button shows resend_in_s; an early press does nothing
         if count >= st.max_sends_per_hour:
             self._record_failure(s, "hourly_limit", s.employee_no)

@@ -81,6 +81,7 @@ class Runner:
         self.devices, self.post, self.threaded, self.poll_s = devices, post, threaded, poll_s
         self._reader_state: dict = {}
         self._stop = threading.Event()
+        self.first_poll_done = threading.Event()   # set once the reader has been asked (tests wait on it)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kiosk-runner") if threaded else None
         self._reader_thread = None
         if threaded and devices.reader is not None:
@@ -96,7 +97,10 @@ class Runner:
                 why = self.devices.problems.get("idcard", "no ID-card reader is configured")
                 self.post(ev.ReaderFault("unplugged", mask_text(why)))
             return
-        event = reader_event(self.devices.reader, self._reader_state)
+        try:
+            event = reader_event(self.devices.reader, self._reader_state)
+        finally:
+            self.first_poll_done.set()
         if event is not None:
             self.post(event)
 
