@@ -146,12 +146,32 @@ _KIOSK = [
 ]
 
 
+# --- Certificates (kiosk/certificates; payload schemas v1); the holder's name masked, never an ID number ---
+# certificate.issued   a certificate was made: its serial allocated in the same commit.  serial (unique
+#   over every terminal: "<device_id>-<6 digits>"), kind (employment | income | social_insurance),
+#   employee_no, holder (masked name), issued_on (YYYY-MM-DD, central's date), terminal (device id),
+#   text_hash (base32 of the first 15 bytes of SHA-256 over the visible text, whitespace dropped), code (the
+#   signed verification code the QR carries), template ("<id>@<version>"), lang ("zh" | "zh+en").
+# certificate.printed  its print job completed: session_id, employee_no, kind, verification_code (the code),
+#   serial; reprints of one serial carry the same serial.
+_CERTIFICATES = [
+    EventType("certificate.issued", 1, ("serial", "kind", "employee_no", "issued_on", "terminal", "text_hash",
+                                        "code"), PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("serial", "str"), ("kind", "str"), ("employee_no", "str"), ("holder", "str"),
+               ("issued_on", "str"), ("terminal", "str"), ("text_hash", "str"), ("code", "str"),
+               ("template", "str"), ("lang", "str"))),
+    EventType("certificate.printed", 1, ("session_id", "employee_no", "kind", "verification_code"),
+              PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("employee_no", "str"), ("kind", "str"), ("verification_code", "str"),
+               ("serial", "str"))),
+]
+
+
 EVENT_TYPES: dict[tuple[str, int], EventType] = {
     (t.name, t.version): t
     for t in [
         *_KIOSK,
-        EventType("certificate.printed", 1, ("session_id", "employee_no", "kind", "verification_code"),
-                  PRIORITY_TRANSACTION),
+        *_CERTIFICATES,
         EventType("badge.printed", 1, ("session_id", "employee_no", "reason"), PRIORITY_TRANSACTION),
         EventType("payment.refund_requested", 1, ("session_id", "payment_id", "amount_cents", "reason"),
                   PRIORITY_TRANSACTION),
@@ -163,7 +183,9 @@ EVENT_TYPES: dict[tuple[str, int], EventType] = {
 }
 
 # Reference datasets central serves (GET /v1/reference/{name}?cursor=...).
-DATASETS = ("directory", "claims", "templates", "config", "revoked_badges", "keys")
+# terminal_keys: every enrolled terminal's Ed25519 public key (id = device id), made by central, so a
+# certificate's verification code can be checked offline on any terminal.
+DATASETS = ("directory", "claims", "templates", "config", "revoked_badges", "keys", "terminal_keys")
 
 
 def body_hash(body: bytes) -> str:
