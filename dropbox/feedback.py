@@ -45,7 +45,7 @@ def local_time(wall: float) -> str:
 
 def drop_receipt(claim_id: str, envelope_id: str, box_id: str, wall: float, *, width: int = 42) -> Receipt:
     """The receipt after a drop: claim id, envelope id, box and time (no personal data)."""
-    r = Receipt(width=width).title("报销信封回执")
+    r = Receipt(width=width).title("报销信封回执 RECEIPT")
     r.pair("Claim", claim_id).pair("Box", box_id).pair("Envelope", envelope_id).pair("Time", local_time(wall))
     r.rule().line("Keep this slip until the claim is paid.", align="center")
     return r.cut()
