@@ -418,6 +418,7 @@ class Storage:
                     "INSERT INTO events (device_id, seq, key, type, schema, priority, payload, payload_hash, "
                     "wall_time, mono_ns, boot_id, clock_synced, received_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows_to_insert)
+                self._settle_claims(c, device_id, [(r[3], r[6]) for r in rows_to_insert])
             rejected = [r for r in results if r["status"] == wire.REJECTED]
             error = (f"{len(rejected)} event(s) rejected, first seq {rejected[0]['seq']}: {rejected[0]['reason']}"
                      if rejected else None)
@@ -434,6 +435,36 @@ class Storage:
                  batch.max_seq, batch.max_seq, error, now if error else None, device_id))
         self._maybe_prune_nonces()
         return results
+
+    def _settle_claims(self, c, device_id: str, events: list[tuple[str, str]]) -> None:
+        """Mark claims in the ``claims`` dataset from newly stored drop-box events (type, payload JSON).
+
+        ``dropbox.received``: an awaiting claim becomes "received" (box, envelope), so every box
+        refuses it at its next pull; ``dropbox.collected``: each claim gets its ``batch_id``.
+        A claim central does not list (accepted offline on its signature alone) is left for the
+        feed's consumers to reconcile.
+        """
+        changed: dict[str, dict] = {}
+        for event_type, payload_text in events:
+            if event_type not in ("dropbox.received", "dropbox.collected"):
+                continue
+            payload = json.loads(payload_text)
+            ids = [payload["claim_id"]] if event_type == "dropbox.received" else payload["claim_ids"]
+            for claim_id in ids:
+                item = changed.get(claim_id)
+                if item is None:
+                    row = c.execute(self._q("SELECT data FROM ref_items WHERE dataset = 'claims' AND id = ? "
+                                            "AND deleted = 0"), (claim_id,)).fetchone()
+                    if row is None:
+                        continue
+                    item = json.loads(row[0])
+                if event_type == "dropbox.received" and item.get("status", "awaiting_envelope") == "awaiting_envelope":
+                    item.update(status="received", box_id=device_id, envelope_id=payload["envelope_id"])
+                elif event_type == "dropbox.collected":
+                    item.update(batch_id=payload["batch_id"])
+                changed[claim_id] = item
+        if changed:
+            self._apply_reference(c, "claims", list(changed.values()), replace=False)
 
     # -- feed -------------------------------------------------------------------
     def feed(self, after: int = 0, limit: int = 1000, device_id: str | None = None) -> tuple[list[dict], bool]:

@@ -350,3 +350,28 @@ def test_the_demo_central_issues_a_form_for_each_awaiting_claim_and_a_courier_co
     assert all(codes.verify_form(text, ring).claim_id == claim for claim, text in forms.items())
     assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == [f"{c}.pdf" for c in sorted(forms)]
     assert codes.verify_collection(courier, ring, now=time.time(), box_id="DBX-DEMO-0001").box_id == "DBX-DEMO-0001"
+
+
+def test_a_received_envelope_settles_its_claim_for_every_box_and_a_collection_names_its_batch(
+        reference_central, seeded):
+    box = reference_central.device("DBX-T-0001")
+    other = reference_central.device("DBX-T-0002")
+    before = other.reference("claims").json()["cursor"]
+    results = box.post_events([
+        make_event(1, type="dropbox.received", payload={"claim_id": "CLM-2026-0001", "envelope_id": "V-1"}),
+        make_event(2, type="dropbox.received", payload={"claim_id": "CLM-OFFLINE-1", "envelope_id": "V-2",
+                                                        "checked": "signature"}),
+        make_event(3, type="dropbox.collected", payload={"batch_id": "B-1", "count": 2,
+                                                         "claim_ids": ["CLM-2026-0001", "CLM-OFFLINE-1"]}),
+    ]).json()["results"]
+    assert [r["status"] for r in results] == ["accepted"] * 3
+    delta = other.reference("claims", before).json()
+    assert [(i["id"], i["status"], i["box_id"], i["envelope_id"], i["batch_id"]) for i in delta["items"]] == [
+        ("CLM-2026-0001", "received", "DBX-T-0001", "V-1", "B-1")]
+    with pytest.raises(IssueError, match="'received'"):
+        issue_form_code(seeded, "CLM-2026-0001", now=NOW)
+    # the same batch again (a retry) is a duplicate and changes nothing
+    again = box.post_events([make_event(1, type="dropbox.received",
+                                        payload={"claim_id": "CLM-2026-0001", "envelope_id": "V-1"})]).json()
+    assert again["results"][0]["status"] == "duplicate"
+    assert other.reference("claims", delta["cursor"]).json()["items"] == []
