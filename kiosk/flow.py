@@ -27,6 +27,7 @@ from typing import Callable
 
 from kiosk import commands as cmd
 from kiosk import events as ev
+from kiosk import logring
 from kiosk.messages import FALLBACKS, SERVICES, SMS_TEXT
 from kiosk.runner import Runner
 from kiosk.secret import check_code, check_pin, hash_code, new_code
@@ -71,6 +72,7 @@ class KioskFlow:
         self._waker: Callable[[], None] | None = None
         self._changed = threading.Condition()
         self.runner = Runner(devices, self.handle, threaded=threaded, poll_s=self.settings.card_poll_s)
+        logring.install()   # the technician screen's recent (masked) log lines
 
     # -- the interface -----------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[dict], None]) -> None:
