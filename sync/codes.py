@@ -219,7 +219,10 @@ def verify(payload: str, keys: KeyRing | Iterable[dict], *, now: float | None = 
 
 
 def verify_form(payload: str, keys: KeyRing | Iterable[dict], *, now: float | None = None) -> FormCode:
-    """Parse and verify a form code; raises :class:`CodeRefused` (``now`` is accepted and unused: forms do not expire)."""
+    """Parse and verify a form code; raises :class:`CodeRefused`.
+
+    ``now`` is accepted and unused (forms do not expire), so every verify takes the same arguments.
+    """
     fields = _split(payload)
     if fields[0] != FORM_V1:
         raise CodeRefused(WRONG_KIND, "this is a courier collection code, not a reimbursement form")

@@ -232,7 +232,8 @@ def test_signing_refuses_a_field_out_of_shape(kw):
 
 
 @pytest.mark.parametrize("box, not_after, nonce", [
-    ("DBX 1", NOW, None), ("", NOW, None), ("ＤＢＸ-1", NOW, None), ("-DBX", NOW, None), ("D" * 65, NOW, None), ("DBX-1", 0, None), ("DBX-1", -1, None), ("DBX-1", 1.5, None),
+    ("DBX 1", NOW, None), ("", NOW, None), ("ＤＢＸ-1", NOW, None), ("-DBX", NOW, None), ("D" * 65, NOW, None),
+    ("DBX-1", 0, None), ("DBX-1", -1, None), ("DBX-1", 1.5, None),
     ("DBX-1", True, None), ("DBX-1", NOW, "short"), ("DBX-1", NOW, "abcdefghij"),
 ])
 def test_signing_a_collection_code_refuses_a_field_out_of_shape(box, not_after, nonce):

@@ -513,7 +513,10 @@ def _retire_key(args) -> int:
 
 
 def _form_code(args) -> int:
-    """Print the form code for ``--claim`` and write ``--pdf``; 0.  IssueError (exit code 2) for a claim that cannot get one."""
+    """Print the form code for ``--claim`` and write ``--pdf``; 0.
+
+    IssueError (exit code 2) for a claim that cannot get one; FormPdfError (1) for a PDF it cannot write.
+    """
     from sync.central.signing import issue_form_code
 
     storage = _storage(args)
@@ -535,7 +538,10 @@ def _form_code(args) -> int:
 
 
 def _collection_code(args) -> int:
-    """Print a collection code for ``--box`` valid ``--ttl`` seconds (and write ``--png``); 0.  IssueError: exit code 2."""
+    """Print a collection code for ``--box`` valid ``--ttl`` seconds (and write ``--png``); 0.
+
+    IssueError (exit code 2) for a lifetime or box id out of bounds.
+    """
     from sync.central.signing import DEFAULT_COLLECTION_TTL_S, issue_collection_code
 
     storage = _storage(args)

@@ -222,7 +222,8 @@ class Storage:
                 items.append({"id": kid, "kind": kind, "key": secret,
                               "use": "directory id_hmac = HMAC-SHA256(key, ID number) hex"})
             elif kind == "ed25519":
-                status = "retired" if retired is not None else "active" if signing and kid == signing[-1] else "verifying"
+                status = ("retired" if retired is not None else
+                          "active" if signing and kid == signing[-1] else "verifying")
                 items.append({**key_item(public, item_id=kid, status=status, retired_at=retired),
                               "created_at": created})
         self._apply_reference(c, "keys", items, replace=False)
@@ -258,11 +259,15 @@ class Storage:
         return True
 
     def signing_keys(self) -> list[dict]:
-        """Central's Ed25519 keys, oldest first: ``keys`` dataset items (id, code_key_id, status, created_at, retired_at)."""
+        """Central's Ed25519 keys, oldest first, as ``keys`` dataset items.
+
+        Each has id, code_key_id, public_key, status (active | verifying | retired), created_at, retired_at.
+        """
         with self.engine.connection() as c:
             rows = c.execute(self._q("SELECT data FROM ref_items WHERE dataset = 'keys' AND deleted = 0")).fetchall()
         items = [json.loads(r[0]) for r in rows]
-        return sorted((i for i in items if i.get("kind") == "ed25519"), key=lambda i: (i.get("created_at") or 0, i["id"]))
+        return sorted((i for i in items if i.get("kind") == "ed25519"),
+                      key=lambda i: (i.get("created_at") or 0, i["id"]))
 
     def reference_item(self, dataset: str, item_id: str) -> dict | None:
         """The live item ``item_id`` of ``dataset``, or None."""
