@@ -145,7 +145,10 @@ def live_objects_holding(*reversed_needles: str) -> list[str]:
             continue
         for v in items:
             if bad(v):
-                hits.append(f"{type(obj).__name__} holding {type(v).__name__}")
+                owners = ", ".join(sorted({type(r).__name__ + (f" {getattr(r, '__qualname__', '')}"
+                                                               if hasattr(r, "__qualname__") else "")
+                                           for r in gc.get_referrers(obj) if r is not hits}))[:200]
+                hits.append(f"{type(obj).__name__} holding {type(v).__name__} (held by: {owners})")
                 break
     return hits
 
