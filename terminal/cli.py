@@ -28,8 +28,10 @@ COMMAND_MODULES = [
     "sync.cli",
     "drivers.cli",
     "dropbox.cli",  # after drivers.cli: adds "terminal hw qr" to the hw subcommands it made
+    "dropbox.agent_cli",
     "terminal.selftest",
     "sync.central.cli",
+    "ui.cli",  # after terminal.commands: adds --tour to "terminal demo"
 ]
 
 log = get_logger("terminal.cli")

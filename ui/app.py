@@ -82,6 +82,8 @@ class KioskWindow:
         self._lang = None
         self.vm.langChanged.connect(self.set_language)
         self.set_language(self.vm.lang)
+        self.warnings: list[str] = []  # QML's run-time warnings (a binding on undefined, ...): tests want none
+        self.view.engine().warnings.connect(lambda errors: self.warnings.extend(e.toString() for e in errors))
         self.view.rootContext().setContextProperty("vm", self.vm)
         self.view.setSource(QUrl.fromLocalFile(str(QML_MAIN)))
         if self.view.status() != QQuickView.Ready:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Property, QObject, Signal, Slot
+from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
+
 
 # screen id -> the QML file (ui/qml/screens/<name>.qml) that draws it.  The six identify errors,
 # the SMS/face/lock problems and goodbye share one message page: headline, next step, buttons.
@@ -47,14 +48,18 @@ class ViewModel(QObject):
 
     changed = Signal()
     langChanged = Signal(str)
-    _arrived = Signal()  # from any thread -> queued to the Qt thread
+    _arrived = Signal()  # a new view: always queued, so QML never loses the item whose touch caused it
+    _wake = Signal()     # events wait in the flow (sent from a device thread): pump them on the Qt thread
 
     def __init__(self, flow, parent: QObject | None = None):
         super().__init__(parent)
         self._flow = flow
         self._view: dict[str, Any] = {}
-        self._arrived.connect(self.refresh)
+        self._arrived.connect(self.refresh, Qt.QueuedConnection)
         flow.subscribe(lambda _view=None: self._arrived.emit())
+        if hasattr(flow, "set_waker"):  # KioskFlow processes events on the thread that built it: this one
+            self._wake.connect(flow.pump, Qt.QueuedConnection)
+            flow.set_waker(self._wake.emit)
         self.refresh()
 
     # -- out: the view model --------------------------------------------------------------------
@@ -122,6 +127,11 @@ class ViewModel(QObject):
     @Slot(str)
     def service(self, service_id: str) -> None:
         self.send(_events().ServiceChosen(service_id))
+
+    @Slot()
+    def tryAgain(self) -> None:
+        """Face screen: check the face again after a failed attempt."""
+        self.send(_events().TryAgain())
 
     @Slot()
     def technicianGesture(self) -> None:

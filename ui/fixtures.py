@@ -61,8 +61,8 @@ def _fields(screen: str, key: str) -> dict[str, Any]:
              "reason_key": "" if sid == "my_records" else "service.coming_soon"} for sid, title in SERVICES]}
     if screen == "my_records":
         return {"masked_name": SAMPLE["masked_name"], "records_central": False, "records": [
-            {"when": "2026-11-30T09:12:00", "kind": "verified", "status": "ok"},
-            {"when": "2026-11-02T14:40:00", "kind": "verified", "status": "failed"},
+            {"when": "2026-11-30T09:12:00", "kind": "verification", "status": "verified"},
+            {"when": "2026-11-02T14:40:00", "kind": "verification", "status": "failed"},
             {"when": "2026-10-18T10:05:00", "kind": "certificate", "status": "printed"}]}
     if screen == "idle_warning":
         return {"countdown_s": 9}

@@ -256,8 +256,8 @@
         <translation>Please look at the camera</translation>
     </message>
     <message id="face_capture.next">
-        <source>Hold still and blink naturally (%1 tries left)</source>
-        <translation>Hold still and blink naturally (%1 tries left)</translation>
+        <source>Hold still and blink naturally</source>
+        <translation>Hold still and blink naturally</translation>
     </message>
     <message id="face_capture.loading_photo">
         <source>Getting ready to check your face…</source>
@@ -272,56 +272,66 @@
         <translation>No face was seen</translation>
     </message>
     <message id="face_capture.no_face.next">
-        <source>Stand in front of the camera and try again (%1 tries left)</source>
-        <translation>Stand in front of the camera and try again (%1 tries left)</translation>
+        <source>Stand in front of the camera and try again.
+Tries left: %1</source>
+        <translation>Stand in front of the camera and try again.
+Tries left: %1</translation>
     </message>
     <message id="face_capture.two_faces">
         <source>More than one face was seen</source>
         <translation>More than one face was seen</translation>
     </message>
     <message id="face_capture.two_faces.next">
-        <source>Make sure only you are in view (%1 tries left)</source>
-        <translation>Make sure only you are in view (%1 tries left)</translation>
+        <source>Make sure only you are in view, then try again.
+Tries left: %1</source>
+        <translation>Make sure only you are in view, then try again.
+Tries left: %1</translation>
     </message>
     <message id="face_capture.no_match">
         <source>Your face did not match your staff photo</source>
         <translation>Your face did not match your staff photo</translation>
     </message>
     <message id="face_capture.no_match.next">
-        <source>Take off any hat or mask and try again (%1 tries left)</source>
-        <translation>Take off any hat or mask and try again (%1 tries left)</translation>
+        <source>Take off any hat or mask and try again.
+Tries left: %1</source>
+        <translation>Take off any hat or mask and try again.
+Tries left: %1</translation>
     </message>
     <message id="face_capture.not_live">
         <source>We could not tell that you are here in person</source>
         <translation>We could not tell that you are here in person</translation>
     </message>
     <message id="face_capture.not_live.next">
-        <source>Blink naturally and turn your head a little (%1 tries left)</source>
-        <translation>Blink naturally and turn your head a little (%1 tries left)</translation>
+        <source>Blink naturally and turn your head a little.
+Tries left: %1</source>
+        <translation>Blink naturally and turn your head a little.
+Tries left: %1</translation>
     </message>
     <message id="face_capture.error">
         <source>The face check had a problem</source>
         <translation>The face check had a problem</translation>
     </message>
     <message id="face_capture.error.next">
-        <source>Please try again (%1 tries left)</source>
-        <translation>Please try again (%1 tries left)</translation>
+        <source>Please try again.
+Tries left: %1</source>
+        <translation>Please try again.
+Tries left: %1</translation>
     </message>
     <message id="face_failed">
         <source>The face check did not pass</source>
         <translation>The face check did not pass</translation>
     </message>
     <message id="face_failed.next">
-        <source>Please use a text-message code instead, or ask at the service desk</source>
-        <translation>Please use a text-message code instead, or ask at the service desk</translation>
+        <source>Please take your card and ask at the service desk</source>
+        <translation>Please take your card and ask at the service desk</translation>
     </message>
     <message id="face_failed.photo_unavailable">
         <source>Your staff photo is not available right now</source>
         <translation>Your staff photo is not available right now</translation>
     </message>
     <message id="face_failed.photo_unavailable.next">
-        <source>Please use a text-message code instead, or ask at the service desk</source>
-        <translation>Please use a text-message code instead, or ask at the service desk</translation>
+        <source>Please take your card and ask at the service desk</source>
+        <translation>Please take your card and ask at the service desk</translation>
     </message>
     <message id="face_failed.denied">
         <source>The face check did not pass, so we cannot go on</source>
@@ -336,8 +346,8 @@
         <translation>The camera is not working</translation>
     </message>
     <message id="face_failed.camera.next">
-        <source>Please use a text-message code instead, or ask at the service desk</source>
-        <translation>Please use a text-message code instead, or ask at the service desk</translation>
+        <source>Please take your card and ask at the service desk</source>
+        <translation>Please take your card and ask at the service desk</translation>
     </message>
     <message id="menu">
         <source>Hello, %1. Please choose a service</source>
@@ -442,6 +452,42 @@
     <message id="fallback.service_desk">
         <source>Ask at the service desk</source>
         <translation>Ask at the service desk</translation>
+    </message>
+    <message id="record.kind.verification">
+        <source>Identity check</source>
+        <translation>Identity check</translation>
+    </message>
+    <message id="record.status.verified">
+        <source>Passed</source>
+        <translation>Passed</translation>
+    </message>
+    <message id="record.status.failed">
+        <source>Not passed</source>
+        <translation>Not passed</translation>
+    </message>
+    <message id="record.kind.certificate">
+        <source>Certificate</source>
+        <translation>Certificate</translation>
+    </message>
+    <message id="record.status.printed">
+        <source>Printed</source>
+        <translation>Printed</translation>
+    </message>
+    <message id="record.kind.badge">
+        <source>Staff badge</source>
+        <translation>Staff badge</translation>
+    </message>
+    <message id="record.kind.payment">
+        <source>Payment</source>
+        <translation>Payment</translation>
+    </message>
+    <message id="record.status.paid">
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message id="record.status.refunded">
+        <source>Refunded</source>
+        <translation>Refunded</translation>
     </message>
     <message id="ui.header">
         <source>HR self-service</source>

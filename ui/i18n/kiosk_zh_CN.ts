@@ -256,8 +256,8 @@
         <translation>请正视摄像头</translation>
     </message>
     <message id="face_capture.next">
-        <source>Hold still and blink naturally (%1 tries left)</source>
-        <translation>请保持不动，自然眨眼（还可尝试 %1 次）</translation>
+        <source>Hold still and blink naturally</source>
+        <translation>请保持不动，自然眨眼</translation>
     </message>
     <message id="face_capture.loading_photo">
         <source>Getting ready to check your face…</source>
@@ -272,56 +272,66 @@
         <translation>没有看到人脸</translation>
     </message>
     <message id="face_capture.no_face.next">
-        <source>Stand in front of the camera and try again (%1 tries left)</source>
-        <translation>请站在摄像头正前方再试一次（还可尝试 %1 次）</translation>
+        <source>Stand in front of the camera and try again.
+Tries left: %1</source>
+        <translation>请站在摄像头正前方，再试一次。
+还可尝试 %1 次</translation>
     </message>
     <message id="face_capture.two_faces">
         <source>More than one face was seen</source>
         <translation>画面中有多张人脸</translation>
     </message>
     <message id="face_capture.two_faces.next">
-        <source>Make sure only you are in view (%1 tries left)</source>
-        <translation>请确保画面中只有您一人（还可尝试 %1 次）</translation>
+        <source>Make sure only you are in view, then try again.
+Tries left: %1</source>
+        <translation>请确保画面中只有您一人，再试一次。
+还可尝试 %1 次</translation>
     </message>
     <message id="face_capture.no_match">
         <source>Your face did not match your staff photo</source>
         <translation>人脸与档案照片不一致</translation>
     </message>
     <message id="face_capture.no_match.next">
-        <source>Take off any hat or mask and try again (%1 tries left)</source>
-        <translation>请摘下帽子或口罩再试一次（还可尝试 %1 次）</translation>
+        <source>Take off any hat or mask and try again.
+Tries left: %1</source>
+        <translation>请摘下帽子或口罩，再试一次。
+还可尝试 %1 次</translation>
     </message>
     <message id="face_capture.not_live">
         <source>We could not tell that you are here in person</source>
         <translation>未能确认是本人在场</translation>
     </message>
     <message id="face_capture.not_live.next">
-        <source>Blink naturally and turn your head a little (%1 tries left)</source>
-        <translation>请自然眨眼，并稍微转动头部（还可尝试 %1 次）</translation>
+        <source>Blink naturally and turn your head a little.
+Tries left: %1</source>
+        <translation>请自然眨眼，并稍微转动头部。
+还可尝试 %1 次</translation>
     </message>
     <message id="face_capture.error">
         <source>The face check had a problem</source>
         <translation>人脸核验出错</translation>
     </message>
     <message id="face_capture.error.next">
-        <source>Please try again (%1 tries left)</source>
-        <translation>请再试一次（还可尝试 %1 次）</translation>
+        <source>Please try again.
+Tries left: %1</source>
+        <translation>请再试一次。
+还可尝试 %1 次</translation>
     </message>
     <message id="face_failed">
         <source>The face check did not pass</source>
         <translation>人脸核验未通过</translation>
     </message>
     <message id="face_failed.next">
-        <source>Please use a text-message code instead, or ask at the service desk</source>
-        <translation>请改用短信验证码，或到服务台办理</translation>
+        <source>Please take your card and ask at the service desk</source>
+        <translation>请取回身份证，到服务台办理</translation>
     </message>
     <message id="face_failed.photo_unavailable">
         <source>Your staff photo is not available right now</source>
         <translation>暂时无法获取您的档案照片</translation>
     </message>
     <message id="face_failed.photo_unavailable.next">
-        <source>Please use a text-message code instead, or ask at the service desk</source>
-        <translation>请改用短信验证码，或到服务台办理</translation>
+        <source>Please take your card and ask at the service desk</source>
+        <translation>请取回身份证，到服务台办理</translation>
     </message>
     <message id="face_failed.denied">
         <source>The face check did not pass, so we cannot go on</source>
@@ -336,8 +346,8 @@
         <translation>摄像头暂时无法使用</translation>
     </message>
     <message id="face_failed.camera.next">
-        <source>Please use a text-message code instead, or ask at the service desk</source>
-        <translation>请改用短信验证码，或到服务台办理</translation>
+        <source>Please take your card and ask at the service desk</source>
+        <translation>请取回身份证，到服务台办理</translation>
     </message>
     <message id="menu">
         <source>Hello, %1. Please choose a service</source>
@@ -442,6 +452,42 @@
     <message id="fallback.service_desk">
         <source>Ask at the service desk</source>
         <translation>到服务台办理</translation>
+    </message>
+    <message id="record.kind.verification">
+        <source>Identity check</source>
+        <translation>身份核验</translation>
+    </message>
+    <message id="record.status.verified">
+        <source>Passed</source>
+        <translation>已通过</translation>
+    </message>
+    <message id="record.status.failed">
+        <source>Not passed</source>
+        <translation>未通过</translation>
+    </message>
+    <message id="record.kind.certificate">
+        <source>Certificate</source>
+        <translation>开具证明</translation>
+    </message>
+    <message id="record.status.printed">
+        <source>Printed</source>
+        <translation>已打印</translation>
+    </message>
+    <message id="record.kind.badge">
+        <source>Staff badge</source>
+        <translation>补办工牌</translation>
+    </message>
+    <message id="record.kind.payment">
+        <source>Payment</source>
+        <translation>缴费</translation>
+    </message>
+    <message id="record.status.paid">
+        <source>Paid</source>
+        <translation>已支付</translation>
+    </message>
+    <message id="record.status.refunded">
+        <source>Refunded</source>
+        <translation>已退款</translation>
     </message>
     <message id="ui.header">
         <source>HR self-service</source>

@@ -24,6 +24,22 @@ Item {
         var s = qsTrId(key)
         return s.replace("%1", a === undefined ? "" : a).replace("%2", b === undefined ? "" : b)
     }
+    // Where a Text item's glyphs are, in window coordinates: [x, y, width, height] (ui/layout.py).
+    function paintedRect(item) {
+        var w = item.width, h = item.height
+        var cw = Math.min(item.contentWidth, w), ch = Math.min(item.contentHeight, Math.max(h, 1))
+        var a = item.effectiveHorizontalAlignment
+        var dx = a === Text.AlignHCenter ? (w - cw) / 2 : a === Text.AlignRight ? w - cw : 0
+        var va = item.verticalAlignment
+        var dy = va === Text.AlignVCenter ? (h - ch) / 2 : va === Text.AlignBottom ? h - ch : 0
+        var p = item.mapToItem(null, dx, dy)
+        return [p.x, p.y, cw, ch]
+    }
+    // The translation of `key`, or `raw` when the .ts has none (record kinds central may add later).
+    function trOr(key, raw) {
+        var s = qsTrId(key)
+        return s === key ? raw : s
+    }
 
     Rectangle { anchors.fill: parent; color: root.paper }
 

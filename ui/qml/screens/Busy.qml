@@ -32,6 +32,7 @@ Item {
     }
     Button {
         anchors { bottom: parent.bottom; bottomMargin: Math.round(40 * root.u); horizontalCenter: parent.horizontalCenter }
+        objectName: "cancel"
         visible: vm.screen === "sms_sending"
         label: qsTrId("ui.cancel")
         onTapped: vm.back()

@@ -25,9 +25,13 @@ Item {
             next: root.tr(vm.text + ".next", page.v.face_attempts_left || 0)
         }
     }
-    Button {
+    // After a failed attempt (the text names why) the employee retries when ready.
+    readonly property bool failed: vm.text !== "face_capture" && vm.text !== "face_capture.loading_photo"
+    Row {
         anchors { bottom: parent.bottom; bottomMargin: Math.round(40 * root.u); horizontalCenter: parent.horizontalCenter }
-        label: qsTrId("ui.cancel")
-        onTapped: vm.back()
+        spacing: Math.round(30 * root.u)
+        Button { objectName: "try_again"; visible: page.failed; primary: true; label: qsTrId("ui.try_again")
+                 onTapped: vm.tryAgain() }
+        Button { objectName: "cancel"; label: qsTrId("ui.cancel"); onTapped: vm.back() }
     }
 }

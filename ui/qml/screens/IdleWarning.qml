@@ -26,7 +26,7 @@ Item {
     Row {
         anchors { bottom: parent.bottom; bottomMargin: Math.round(40 * root.u); horizontalCenter: parent.horizontalCenter }
         spacing: Math.round(30 * root.u)
-        Button { primary: true; label: qsTrId("ui.continue"); onTapped: vm.touch() }
-        Button { label: qsTrId("ui.finish"); onTapped: vm.exit() }
+        Button { objectName: "continue"; primary: true; label: qsTrId("ui.continue"); onTapped: vm.touch() }
+        Button { objectName: "finish"; label: qsTrId("ui.finish"); onTapped: vm.exit() }
     }
 }

@@ -13,7 +13,6 @@ Item {
 
     function number() {
         if (s === "code_locked") return Math.max(1, Math.ceil((v.locked_until_s || 0) / 60))
-        if (s === "face_failed") return v.face_attempts_left || 0
         return 0
     }
     // Each choice: [message id of the label, what it sends, primary?]
@@ -26,9 +25,7 @@ Item {
             out.push(["ui.finish", "exit", fb.length === 0])
             return out
         }
-        if (s === "face_failed") return (v.face_attempts_left || 0) > 0
-                ? [["ui.try_again", "back", true], ["ui.finish", "exit", false]] : [["ui.finish", "exit", true]]
-        if (s === "code_locked") return [["ui.finish", "exit", true]]
+        if (s === "face_failed" || s === "code_locked") return [["ui.finish", "exit", true]]
         return [["ui.back_to_start", "back", true]]
     }
     function act(what) {
@@ -59,6 +56,7 @@ Item {
         Repeater {
             model: page.choices()
             delegate: Button {
+                objectName: "choice_" + modelData[1].replace(":", "_")
                 label: qsTrId(modelData[0])
                 primary: modelData[2]
                 onTapped: page.act(modelData[1])

@@ -49,17 +49,18 @@ Item {
                        color: root.muted; font.pixelSize: root.smallSize }
                 Text { width: parent.width * 0.4; anchors.verticalCenter: parent.verticalCenter
                        elide: Text.ElideRight
-                       text: qsTrId("record.kind." + modelData.kind)
+                       text: root.trOr("record.kind." + modelData.kind, modelData.kind)
                        color: root.ink; font.pixelSize: root.smallSize; font.bold: true }
                 Text { width: parent.width * 0.2; anchors.verticalCenter: parent.verticalCenter
                        elide: Text.ElideRight
-                       text: qsTrId("record.status." + modelData.status)
+                       text: root.trOr("record.status." + modelData.status, modelData.status)
                        color: root.ink; font.pixelSize: root.smallSize }
             }
         }
     }
     Button {
         id: back
+        objectName: "back"
         anchors { bottom: parent.bottom; bottomMargin: Math.round(30 * root.u); horizontalCenter: parent.horizontalCenter }
         label: qsTrId("ui.back")
         onTapped: vm.back()

@@ -25,9 +25,9 @@ Item {
                 Rectangle { width: Math.round(26 * root.u); height: width; radius: width / 2
                             anchors.verticalCenter: parent.verticalCenter
                             color: modelData.ok ? "#2e7d32" : root.accent }
-                Text { width: Math.round(190 * root.u); text: qsTrId("device." + modelData.device)
+                Text { objectName: "health_device"; width: Math.round(190 * root.u); text: modelData.device
                        elide: Text.ElideRight; color: root.ink; font.pixelSize: root.smallSize; font.bold: true }
-                Text { width: health.width - Math.round(240 * root.u); text: modelData.summary
+                Text { objectName: "health_summary"; width: health.width - Math.round(240 * root.u); text: modelData.summary
                        elide: Text.ElideRight; color: root.muted; font.pixelSize: root.smallSize }
             }
         }
@@ -44,7 +44,7 @@ Item {
             spacing: Math.round(4 * root.u)
             Repeater {
                 model: (page.v.log_lines || []).slice(-14)
-                delegate: Text { width: logs.width - Math.round(28 * root.u); text: modelData; elide: Text.ElideRight
+                delegate: Text { objectName: "log_line"; width: logs.width - Math.round(28 * root.u); text: modelData; elide: Text.ElideRight
                                  color: "#d6e2ea"; font.family: "DejaVu Sans Mono"
                                  font.pixelSize: Math.max(12, Math.round(18 * root.u)) }
             }

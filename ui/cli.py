@@ -1,0 +1,138 @@
+"""``terminal kiosk``: the HR/admin kiosk's touch screens, full screen and locked down.
+
+``--windowed`` is for development (a normal window, the keyboard works, the
+window closes).  ``--screenshots DIR`` renders every screen and message in
+both languages to PNG offscreen and exits (see ui.screenshots).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+
+from terminal import TerminalError
+from terminal.cliopts import example
+from terminal.logs import get_logger
+
+log = get_logger("ui.cli")
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """argparse type: ``WIDTHxHEIGHT`` in ASCII digits, each 320-7680 (``1280x800``) -> (width, height)."""
+    match = re.fullmatch(r"\s*([0-9]{3,4})[xX]([0-9]{3,4})\s*", text)
+    if match and all(320 <= int(n) <= 7680 for n in match.groups()):
+        return int(match[1]), int(match[2])
+    raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800 (each 320-7680); got {text!r}")
+
+
+def register(sub, common) -> None:
+    """Add ``terminal kiosk`` to ``sub`` and ``--tour DIR`` to ``terminal demo`` (registered earlier)."""
+    p = sub.add_parser("kiosk", parents=[common], help="run the HR/admin kiosk's touch screens (full screen)",
+                       description="Run the kiosk: the ID-card, SMS-code and face steps, the menu and the "
+                                   "technician mode, full screen with no way out to a desktop. Stop it with "
+                                   "SIGTERM (systemctl stop terminal-kiosk).")
+    p.add_argument("--windowed", action="store_true",
+                   help="a normal window with decorations and keyboard (development only)")
+    p.add_argument("--screenshots", metavar="DIR",
+                   help="render every screen and message in Chinese and English to DIR as PNG, then exit")
+    p.add_argument("--size", type=window_size, default=(1280, 800), metavar="WxH",
+                   help="window size for --windowed and --screenshots (default 1280x800)")
+    example(p, "terminal kiosk --config /etc/service-terminals/terminal.toml",
+            "terminal kiosk --screenshots /tmp/kiosk-screens --size 800x480")
+    p.set_defaults(run=_run, service=True)
+    _add_tour(sub)
+
+
+def _add_tour(sub) -> None:
+    """``terminal demo --tour DIR``: the demo's parser is terminal.commands'; the tour is ours."""
+    demo = sub.choices.get("demo")
+    if demo is None:
+        return
+    demo.add_argument("--tour", metavar="DIR",
+                      help="play one employee's whole visit on the simulators offscreen and write a numbered "
+                           "storyboard of PNGs to DIR, then exit")
+    run_demo = demo.get_default("run")
+
+    def run(args):
+        if args.tour:
+            from terminal.demo import run_tour
+            return run_tour(args.dir, args.tour)
+        return run_demo(args)
+
+    demo.set_defaults(run=run)
+    demo.epilog = (demo.epilog or "") + "\n  terminal demo --tour /tmp/tour"
+
+
+def _run(args) -> int:
+    if args.screenshots:
+        from ui.screenshots import render_all
+        written = render_all(args.screenshots, size=args.size)
+        print(f"{len(written)} screenshots ({args.size[0]}x{args.size[1]}) in {args.screenshots}")
+        return 0
+    from terminal.config import resolve_path
+    from terminal.schema import load_config
+
+    cfg = load_config(resolve_path(args.config))
+    if cfg.role != "kiosk":
+        raise TerminalError(f"this terminal's role is {cfg.role!r}; terminal kiosk needs role = \"kiosk\" "
+                            f"in {resolve_path(args.config)}", exit_code=2)
+    check_display()
+    return run_kiosk(cfg, windowed=args.windowed, size=args.size)
+
+
+def check_display() -> None:
+    """Raise TerminalError (exit 2) when Qt would have nowhere to draw, naming the ways to give it one."""
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY"):
+        return
+    raise TerminalError("no display: run the kiosk under cage (see systemd/terminal-kiosk.service), set "
+                        "QT_QPA_PLATFORM=offscreen for a headless trial, or render the screens with "
+                        "terminal kiosk --screenshots DIR", exit_code=2)
+
+
+def run_kiosk(cfg, *, windowed: bool = False, size: tuple[int, int] = (1280, 800)) -> int:
+    """Open the store and devices, bind the flow to the window and run until SIGTERM/SIGINT; return 0."""
+    from kiosk.clock import KioskClock
+    from kiosk.devices import Devices
+    from kiosk.flow import KioskFlow
+    from sync.store import open_store
+    from sync.store_cli import store_path
+    from terminal.migrations import all_migrations
+    from ui.app import KioskWindow, application
+
+    app = application()
+    with open_store(store_path(cfg), all_migrations()) as store:
+        devices = Devices.open(cfg, store)
+        flow = KioskFlow(store, cfg, clock=KioskClock(store), devices=devices)
+        window = None
+        try:
+            window = KioskWindow(flow, size=size, kiosk=not windowed)
+            _quit_on_signals(app)
+            window.show()
+            log.info("kiosk.started", windowed=windowed, screen=flow.view().get("screen"))
+            app.exec()
+        finally:
+            if window is not None:
+                window.close()
+            flow.close()
+            devices.close()
+    log.info("kiosk.stopped")
+    return 0
+
+
+def _quit_on_signals(app) -> None:
+    """SIGTERM (systemd) and SIGINT quit the Qt loop; a 200 ms timer lets Python see them while Qt waits."""
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    app._signal_timer = timer  # keep it alive with the app
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run it as: terminal kiosk")
