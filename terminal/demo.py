@@ -126,7 +126,29 @@ def demo_services(layout: DemoLayout) -> list[Service]:
     for role in ("kiosk", "dropbox"):
         services.append(Service(f"sync-{role}", terminal_argv("sync", "run", "--config",
                                                               str(layout.config_path(role)))))
+    services += _dropbox_services(layout)
     return services
+
+
+def _dropbox_services(layout: DemoLayout) -> list[Service]:
+    """The drop-box agent and its demo visitors (dropbox/visitor.py) holding central-signed forms to its camera.
+
+    The forms are the demo central's own codes for its claims awaiting an envelope (printable PDFs
+    in <demo>/forms), and a courier's collection code; call after central is prepared.
+    """
+    import json
+
+    from sync.central.demo import demo_collection_code, demo_form_codes
+
+    cfg = load_config(layout.config_path("dropbox"))
+    codes = {"forms": list(demo_form_codes(layout.root, pdf_dir=layout.root / "forms").values()),
+             "collection": demo_collection_code(layout.root, cfg.device_id, ttl_s=7 * 86400)}
+    visitors = layout.terminal_dir("dropbox") / "visitors.json"
+    visitors.write_text(json.dumps(codes, indent=1) + "\n")
+    agent = Service("dropbox", terminal_argv("dropbox", "--config", str(layout.config_path("dropbox"))))
+    people = Service("dropbox-visitors", [sys.executable, "-m", "dropbox.visitor", "--camera",
+                                          cfg.camera.sim_source, "--codes", str(visitors)])
+    return [agent, people]
 
 
 def _central_services(layout: DemoLayout) -> list[Service]:
@@ -185,7 +207,12 @@ def prepare(root: str | os.PathLike, ports: DemoPorts = DemoPorts()) -> DemoLayo
         _point_at_ports(path, ports)
         cfg = load_config(path)
         _prepare_sim_devices(cfg)
-        with open_store(store_path(cfg), all_migrations()) as store:
+        migrations = all_migrations()
+        if role == "dropbox":  # the agent's tables too (a no-op once terminal.migrations lists them)
+            from dropbox.journal import store_migrations
+
+            migrations = store_migrations()
+        with open_store(store_path(cfg), migrations) as store:
             health = store.health()
             url = f"http://127.0.0.1:{ports.central}"
             if get_state(store.conn, "central_url") not in (None, url):  # enrolled on an earlier run's port
