@@ -26,7 +26,7 @@ class FetchPhoto:
 
 @dataclass(frozen=True)
 class CheckFace:
-    """Grab ``frames`` camera frames and check them with ``matcher``; answers FaceResult."""
+    """Grab ``frames`` camera frames and check them with ``matcher``; answers FaceChecked."""
     matcher: Any = field(repr=False)
     frames: int = 5
 

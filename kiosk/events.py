@@ -153,7 +153,7 @@ class PhotoFailed:
 
 
 @dataclass(frozen=True)
-class FaceResult:
+class FaceChecked:
     """One face check: ``reason`` 'match' | 'no_face' | 'two_faces' | 'no_match' | 'not_live' | 'error'."""
     ok: bool
     reason: str

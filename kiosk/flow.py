@@ -557,7 +557,7 @@ class KioskFlow:
             self._show("face_capture")
             self.runner.submit(cmd.CheckFace(s.matcher, self.settings.face_frames))
 
-    def _on_FaceResult(self, e) -> None:
+    def _on_FaceChecked(self, e) -> None:
         s, st = self.session, self.settings
         if s is None or self.screen != "face_capture":
             return

@@ -147,11 +147,11 @@ class Runner:
             return ev.PhotoLoaded(d.matcher_factory(bytes(d.fetch_photo(c.employee_no))))
         if isinstance(c, cmd.CheckFace):
             if d.camera is None:
-                return ev.FaceResult(False, "error")
+                return ev.FaceChecked(False, "error")
             frames = [d.camera.capture() for _ in range(c.frames)]
             r = c.matcher.check(frames)
             del frames
-            return ev.FaceResult(bool(r.ok), str(r.reason), getattr(r, "distance", None))
+            return ev.FaceChecked(bool(r.ok), str(r.reason), getattr(r, "distance", None))
         if isinstance(c, cmd.LoadRecords):
             if d.fetch_records is None:
                 return ev.RecordsLoaded((), False)
@@ -170,7 +170,7 @@ class Runner:
         if isinstance(c, cmd.FetchPhoto):
             return ev.PhotoFailed(mask_text(str(exc)))
         if isinstance(c, cmd.CheckFace):
-            return ev.FaceResult(False, "error")
+            return ev.FaceChecked(False, "error")
         if isinstance(c, cmd.LoadRecords):
             return ev.RecordsLoaded((), False)
         if isinstance(c, cmd.LoadHealth):
