@@ -112,9 +112,14 @@ class KioskFlow:
                     event = self._queue.popleft()
                 try:
                     self._step(event)
-                except Exception as exc:  # a bug must not leave personal data on screen or freeze the kiosk
+                except Exception as exc:  # a bug or a full disk must not leave personal data on screen
                     log.error("kiosk.flow_error", event=type(event).__name__, error=type(exc).__name__)
-                    self._end_session("error", goodbye=False)
+                    try:
+                        self._end_session("error", goodbye=False)
+                    except Exception:     # the store refused even the session_ended event: wipe anyway
+                        if self.session is not None:
+                            self.session.wipe()
+                        self.session = None
                     self._show("attract", "attract")
                 del event
                 n += 1
