@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "terminal.selftest",
     "sync.central.cli",
     "ui.cli",  # after terminal.commands: adds --tour to "terminal demo"
+    "images.cli",
     "images.provision_cli",
 ]
 
