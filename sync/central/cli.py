@@ -75,6 +75,10 @@ def register(sub, common) -> None:
     p.add_argument("file", metavar="FILE.jsonl")
     p.add_argument("--replace", action="store_true", help="the file is the whole dataset: delete ids not in it")
 
+    p = _action(actions, "photos", "load HR photos (for the kiosk's face check) from a folder of <employee_no>.jpg",
+                _photos, "terminal central photos --db central.db /srv/hr/photos")
+    p.add_argument("folder", metavar="DIR", help="JPEG or PNG files named by employee number, e.g. E1001.jpg")
+
     p = _action(actions, "resync", "make every device pull a dataset afresh (their cursors get 410)", _resync,
                 "terminal central resync --db central.db --dataset directory")
     p.add_argument("--dataset", required=True, metavar="NAME")
@@ -142,6 +146,9 @@ def _serve_parser(actions) -> None:
     p.add_argument("--header-timeout", default=str(HEADER_TIMEOUT_S), metavar="S",
                    help=f"seconds a connection may take to send a request head, or sit idle (default "
                         f"{HEADER_TIMEOUT_S:g})")
+    p.add_argument("--sms-outbox", metavar="FILE",
+                   help="serve POST /v1/sms with a simulated gateway that appends each message to FILE as a JSON "
+                        "line (demo and tests; without it central answers 503 no_gateway)")
     p.set_defaults(service=True)
 
 
@@ -229,7 +236,7 @@ def _serve(args) -> int:
     storage = _storage(args)
     try:
         app = create_app(storage, max_active=max(1, args.max_active), max_waiting=max(0, args.max_waiting),
-                         public_status=args.public_status)
+                         public_status=args.public_status, sms_outbox=args.sms_outbox)
         # Every connection is a descriptor: a soft limit of 1024 would cap central far below what it can hold.
         fds_before, fds = raise_fd_limit()
         limits = ConnectionLimits(header_timeout_s=header_timeout_s, max_per_client=args.max_connections_per_client)
@@ -238,7 +245,8 @@ def _serve(args) -> int:
         log.info("central.serving", listen=f"{host}:{port}", engine=storage.name,
                  scheme="https" if tls else "http", public_status=args.public_status,
                  max_connections=limits.max_total, max_per_client=limits.max_per_client or "no cap",
-                 fd_limit=fds, fd_limit_raised_from=fds_before if fds != fds_before else None)
+                 fd_limit=fds, fd_limit_raised_from=fds_before if fds != fds_before else None,
+                 sms_outbox=args.sms_outbox)
         # uvicorn handles SIGTERM/SIGINT: stop accepting, finish requests in flight, return.
         server.run(sockets=[sock])
     finally:
@@ -354,6 +362,19 @@ def _events(args) -> int:
             after = int(items[-1]["cursor"])
     finally:
         storage.close()
+    return 0
+
+
+def _photos(args) -> int:
+    """Store every <employee_no>.jpg|.png of ``args.folder``; 0, or PhotoRefused (exit 2) naming the file."""
+    from sync.central.routes.photo import load_photos
+
+    storage = _storage(args)
+    try:
+        loaded = load_photos(storage, args.folder)
+    finally:
+        storage.close()
+    print(f"{len(loaded)} HR photo(s) loaded from {args.folder}")
     return 0
 
 

@@ -149,3 +149,23 @@ def test_demo_photos_come_from_the_test_portraits(storage, tmp_path):
     assert seed_demo_photos(storage, ["E1001", "E1002"]) == 0       # idempotent: an existing photo is kept
     synthetic = demo_photo("E1001", faces=tmp_path)                  # no test data: a drawn picture
     assert image_type(synthetic) == "image/jpeg"
+
+
+def test_terminal_central_photos_loads_a_folder(run_cli, tmp_path):
+    from sync.central.storage import open_storage
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "E1001.jpg").write_bytes(JPEG)
+    db = tmp_path / "central.db"
+    code, out, err = run_cli("central", "photos", "--db", str(db), str(folder))
+    assert (code, out.strip()) == (0, f"1 HR photo(s) loaded from {folder}"), err
+    storage = open_storage(str(db))
+    try:
+        with storage.engine.connection() as c:
+            assert c.execute("SELECT employee_no FROM hr_photos").fetchall() == [("E1001",)]
+    finally:
+        storage.close()
+    (folder / "E1002.jpg").write_bytes(b"GIF89a")
+    code, out, err = run_cli("central", "photos", "--db", str(db), str(folder))
+    assert code == 2 and "E1002.jpg: the photo for E1002 is not a JPEG or PNG file" in err

@@ -232,3 +232,17 @@ def test_central_keeps_no_code_and_logs_the_number_masked(central, clock, caplog
                                          ("😀" * 36, 2)])
 def test_parts_are_counted_as_the_network_does(text, parts):
     assert sms_parts(text) == parts
+
+
+def test_terminal_central_serve_takes_the_outbox_file(capsys):
+    import argparse
+
+    from sync.central.cli import register
+
+    parser = argparse.ArgumentParser(prog="terminal")
+    register(parser.add_subparsers(dest="command"), None)
+    args = parser.parse_args(["central", "serve", "--db", "c.db", "--sms-outbox", "/tmp/sms.jsonl"])
+    assert args.sms_outbox == "/tmp/sms.jsonl"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["central", "serve", "--help"])
+    assert "--sms-outbox FILE" in capsys.readouterr().out
