@@ -48,7 +48,10 @@ ERROR_SCREENS = frozenset({"unknown_person", "employee_left", "card_expired", "i
 class KioskFlow:
     """One kiosk's flow.  See the module docstring and kiosk/README.md for the interface."""
 
-    def __init__(self, store, cfg, *, clock, devices, threaded: bool = False):
+    def __init__(self, store, cfg, *, clock, devices, threaded: bool = True):
+        """``threaded`` True (the kiosk): devices on worker threads and the reader polled on its own;
+        False (tests, the screenshot tour): commands run inline and the reader is polled by
+        ``runner.poll_reader()`` only."""
         self.store, self.clock, self.devices = store, clock, devices
         self.settings = kiosk_settings(cfg if cfg is not None else {})
         self.kstore = KioskStore(store, clock)
