@@ -11,7 +11,9 @@ enrolled yet writes a fresh one-time token to ``<demo>/<role>/enrolment-token``
 
 A consumer token for ``/v1/feed`` is kept in ``<demo>/central/feed-token``.
 The directory people are the identities on the ID-card simulator's sample
-cards, so a simulated card read finds its employee.  The drop box's demo takes
+cards, so a simulated card read finds its employee; each has an HR photo (a
+portrait from ../shared/testdata/faces when present, else a drawn one) for the
+kiosk's face check.  The drop box's demo takes
 its generated forms from :func:`demo_form_codes` (one code per claim awaiting an
 envelope, optionally as printable PDFs) and its courier from
 :func:`demo_collection_code`.
@@ -80,6 +82,7 @@ def central_db(root: Path) -> Path:
 def prepare_central(root: Path, devices: dict[str, str]) -> Path:
     """Seed the demo database and write enrolment tokens; ``devices`` maps role -> device id."""
     from sync.central.reference import to_item
+    from sync.central.routes.photo import seed_demo_photos
     from sync.central.storage import open_storage
 
     root = Path(root)
@@ -89,6 +92,7 @@ def prepare_central(root: Path, devices: dict[str, str]) -> Path:
         key = storage.deployment_key()
         for dataset, lines in DATASETS.items():
             storage.load_reference(dataset, [to_item(dataset, dict(x), deployment_key=key) for x in lines])
+        seed_demo_photos(storage, [person["employee_no"] for person in DIRECTORY])
         for role, device_id in devices.items():
             path = root / role / TOKEN_FILE
             if storage.is_enrolled(device_id):

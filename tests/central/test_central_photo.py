@@ -169,3 +169,24 @@ def test_terminal_central_photos_loads_a_folder(run_cli, tmp_path):
     (folder / "E1002.jpg").write_bytes(b"GIF89a")
     code, out, err = run_cli("central", "photos", "--db", str(db), str(folder))
     assert code == 2 and "E1002.jpg: the photo for E1002 is not a JPEG or PNG file" in err
+
+
+def test_the_demo_central_has_a_usable_photo_for_every_demo_employee(tmp_path):
+    """make demo: each directory person's HR photo is a face the kiosk's matcher accepts as a reference."""
+    from kiosk.face import FaceMatcher
+    from sync.central.demo import DIRECTORY, prepare_central
+    from sync.central.storage import open_storage
+
+    db = prepare_central(tmp_path, {"kiosk": "KSK-DEMO-0001"})
+    storage = open_storage(str(db))
+    try:
+        with storage.engine.connection() as c:
+            rows = dict(c.execute("SELECT employee_no, data FROM hr_photos").fetchall())
+    finally:
+        storage.close()
+    assert sorted(rows) == sorted(p["employee_no"] for p in DIRECTORY)
+    from sync.central.routes.photo import testdata_faces
+
+    if testdata_faces().is_dir():          # without the test portraits the photos are drawn: no face on purpose
+        for data in rows.values():
+            FaceMatcher(base64.b64decode(data)).wipe()
