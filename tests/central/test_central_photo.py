@@ -190,3 +190,28 @@ def test_the_demo_central_has_a_usable_photo_for_every_demo_employee(tmp_path):
     if testdata_faces().is_dir():          # without the test portraits the photos are drawn: no face on purpose
         for data in rows.values():
             FaceMatcher(base64.b64decode(data)).wipe()
+
+
+def test_fetch_photo_with_the_kiosk_s_enrolment_and_config(run_cli, sim_config, make_central):
+    """The kiosk's own path: the store's enrolment and the [sync] settings, against the reference central."""
+    import argparse
+
+    from sync.cli import _open
+    from sync.client import CentralCallFailed, fetch_photo
+
+    central = make_central()
+    put_photo(central.storage, "E1001", JPEG)
+    config = sim_config("kiosk")
+    args = argparse.Namespace(config=str(config))
+    cfg, store = _open(args)
+    with store:
+        with pytest.raises(CentralCallFailed, match="not enrolled"):
+            fetch_photo(store, cfg, "E1001")
+    token = central.storage.create_token(cfg.device_id, ttl_s=600)
+    code, out, err = run_cli("sync", "enroll", "--config", str(config), "--central", central.url, "--token", token)
+    assert code == 0, err
+    cfg, store = _open(args)
+    with store:
+        assert fetch_photo(store, cfg, "E1001") == JPEG
+        with pytest.raises(NoPhoto):
+            fetch_photo(store, cfg, "E1002")
