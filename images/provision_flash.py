@@ -82,13 +82,14 @@ class _Recorder:
 
 
 def flash(image_path: str | os.PathLike, target: str | os.PathLike, *, force: bool = False,
-          out: TextIO = sys.stderr, view: SystemView = SystemView()) -> FlashResult:
+          out: TextIO | None = None, view: SystemView = SystemView()) -> FlashResult:
     """Verify ``image_path``, write it to ``target`` (a whole disk or a file) and verify what was written.
 
     ``force`` lets a mounted, system or non-removable disk be written.  Progress goes to
     ``out``.  Returns a FlashResult; raises ProvisionError (nothing written when the image
     or the target is refused; the written copy named as bad when the read-back differs).
     """
+    out = sys.stderr if out is None else out
     target = Path(target)
     kind = check_target(target, force=force, view=view)
     image = TerminalImage(image_path)

@@ -31,8 +31,9 @@ class Progress:
     unknown; ``clock`` is monotonic seconds.  ``done()`` ends the line.
     """
 
-    def __init__(self, label: str, total: int | None, *, out: TextIO = sys.stderr,
+    def __init__(self, label: str, total: int | None, *, out: TextIO | None = None,
                  clock: Callable[[], float] = time.monotonic, fraction: Callable[[], float] | None = None):
+        out = sys.stderr if out is None else out  # looked up now: tests and callers swap sys.stderr
         self.label, self.total, self.out, self.clock, self.fraction = label, total, out, clock, fraction
         self.bytes = 0
         self.started = clock()
@@ -57,7 +58,10 @@ class Progress:
     def done(self) -> None:
         """Draw the final line (rate over the whole run) and end it."""
         share = self._share()
-        self.out.write(("\r" if self._tty else "") + self.line(share) + "\n")
+        if self._tty:
+            self.out.write("\r" + self.line(share) + "\n")
+        elif self._tenth < 10 or share is None:  # into a pipe the last tenth's line already said it
+            self.out.write(self.line(share) + "\n")
         self.out.flush()
 
     def seconds(self) -> float:
