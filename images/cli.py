@@ -13,7 +13,11 @@ from terminal.cliopts import example, out_option, whole
 
 
 def register(sub, common) -> None:
-    """Add ``terminal images ACTION`` (payload, finish, os-list) to ``sub``; they read no terminal config."""
+    """Add ``terminal images ACTION`` (payload, finish, os-list) to ``sub``.
+
+    They run on a build host and read no terminal config, so ``common`` (``--config``) is not
+    used; each action takes ``--log-level`` itself.
+    """
     images = sub.add_parser("images", help="device image build steps: payload, checksums and bmap, Imager list")
     example(images, "terminal images payload --role kiosk --out /tmp/payload",
             "images/build.sh --role kiosk --ssh-key ~/.ssh/id_ed25519.pub   # the whole image, around pi-gen")
@@ -28,6 +32,7 @@ def register(sub, common) -> None:
     payload.add_argument("--no-wheel", dest="wheel", action="store_false", help="skip building the wheel")
     out_option(payload, default=None, required=True, help="folder laid out like the image's root")
     example(payload, "terminal images payload --role dropbox --out /tmp/payload")
+    _log_level(payload)
     payload.set_defaults(run=_payload)
 
     finish = s.add_parser("finish", help="write IMAGE.sha256 and IMAGE.bmap (and IMAGE.xz) for a built image")
@@ -36,6 +41,7 @@ def register(sub, common) -> None:
                         help="first append an N MiB ext4 state partition (read-only root images)")
     finish.add_argument("--xz", action="store_true", help="also write IMAGE.xz (what Imager downloads)")
     example(finish, "terminal images finish deploy/2026-11-30-service-terminals-kiosk.img --xz")
+    _log_level(finish)
     finish.set_defaults(run=_finish)
 
     listing = s.add_parser("os-list", help="print the Raspberry Pi Imager os_list JSON for images")
@@ -46,7 +52,13 @@ def register(sub, common) -> None:
     listing.add_argument("--icon", default="", metavar="URL", help="icon URL shown in Imager")
     example(listing, "terminal images os-list deploy/*.img.xz --url-base https://files.example.cn/images "
                      "> os_list.json")
+    _log_level(listing)
     listing.set_defaults(run=_os_list)
+
+
+def _log_level(parser) -> None:
+    parser.add_argument("--log-level", metavar="LEVEL", default=None,
+                        help="debug | info | warning | error (default warning)")
 
 
 def _payload(args) -> int:
