@@ -20,6 +20,7 @@ from typing import Callable
 
 from terminal import TerminalError
 from terminal.config_init import render_config
+from terminal.demo_console import ReadableLines, relay
 from terminal.logs import get_logger
 from terminal.ports import port_free, port_holder
 from terminal.schema import load_config
@@ -127,7 +128,21 @@ def demo_services(layout: DemoLayout) -> list[Service]:
         services.append(Service(f"sync-{role}", terminal_argv("sync", "run", "--config",
                                                               str(layout.config_path(role)))))
     services += _dropbox_services(layout)
+    services.append(_kiosk_service(layout))
     return services
+
+
+def has_display() -> bool:
+    """True when Qt can open a window here (Wayland or X), or QT_QPA_PLATFORM says where to draw."""
+    return bool(os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def _kiosk_service(layout: DemoLayout) -> Service:
+    """The kiosk's screens on the simulators: a window where there is a display, else offscreen."""
+    argv = terminal_argv("kiosk", "--config", str(layout.config_path("kiosk")), "--windowed")
+    if has_display():
+        return Service("kiosk", argv)
+    return Service("kiosk", argv, env={"QT_QPA_PLATFORM": "offscreen"})
 
 
 def _dropbox_services(layout: DemoLayout) -> list[Service]:
@@ -259,6 +274,10 @@ def run_demo(root: str | os.PathLike, *, timeout_s: float | None = None, ports: 
     when a port is taken, and terminal.config.ConfigError when a config it
     wrote earlier was edited into an invalid one.
     """
+    # On a terminal: one readable line per event; under journald or a pipe the services' JSON as is.
+    console = sys.stdout.isatty()
+    if console:
+        _readable_own_log()
     ports.check_free()
     layout = prepare(root, ports)
     services = demo_services(layout)
@@ -269,12 +288,19 @@ def run_demo(root: str | os.PathLike, *, timeout_s: float | None = None, ports: 
 
     old_int = signal.signal(signal.SIGINT, request_stop)
     old_term = signal.signal(signal.SIGTERM, request_stop)
+    if not has_display():
+        print("no display here: the kiosk runs offscreen. See its screens with "
+              "'terminal demo --tour DIR' or 'terminal kiosk --screenshots DIR'", file=sys.stderr, flush=True)
     try:
         for service in services:
             if stop["requested"]:
                 break
             service.process = subprocess.Popen(service.argv, env={**os.environ, **service.env},
-                                               start_new_session=True)
+                                               start_new_session=True,
+                                               stdout=subprocess.PIPE if console else None,
+                                               stderr=subprocess.STDOUT if console else None)
+            if console:
+                relay(service.process.stdout, service.name, sys.stdout)
             log.info("demo.started", service=service.name, pid=service.process.pid)
             if service.ready_url:
                 _wait_ready(service, stop)
@@ -295,6 +321,37 @@ def run_demo(root: str | os.PathLike, *, timeout_s: float | None = None, ports: 
         signal.signal(signal.SIGINT, old_int)
         signal.signal(signal.SIGTERM, old_term)
     print("demo stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def _readable_own_log() -> None:
+    """The demo's own events (demo.started, ...) in the console's readable form too."""
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_service_terminals", False):
+            handler.setFormatter(ReadableLines(handler.formatter))
+
+
+def run_tour(root: str | os.PathLike, out: str | os.PathLike) -> int:
+    """``terminal demo --tour DIR``: one kiosk visit, then one drop and one collection, as numbered PNGs.
+
+    Runs on its own simulators in scratch folders (``root``, the demo's state
+    folder, is not touched), offscreen.  Prints one line per picture; returns 0.
+    Raises TerminalError (exit 1) naming the step that did not happen.
+    """
+    from ui.tour import kiosk_tour
+
+    written = kiosk_tour(out)
+    try:
+        from dropbox.storyboard import dropbox_tour
+    except ImportError:  # the drop box's part is optional: the kiosk's storyboard stands alone
+        dropbox_tour = None
+    if dropbox_tour is not None:
+        written += dropbox_tour(out, first=len(written) + 1)
+    for path in written:
+        print(path)
+    print(f"{len(written)} pictures in {out}", file=sys.stderr)
     return 0
 
 

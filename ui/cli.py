@@ -57,8 +57,10 @@ def _add_tour(sub) -> None:
     run_demo = demo.get_default("run")
 
     def run(args):
-        if args.tour:
+        if args.tour:  # a one-shot command: warnings only, on stderr, unless --log-level says otherwise
             from terminal.demo import run_tour
+            from terminal.logs import setup_logging
+            setup_logging(args.log_level or "warning", sys.stderr)
             return run_tour(args.dir, args.tour)
         return run_demo(args)
 
@@ -103,7 +105,7 @@ def run_kiosk(cfg, *, windowed: bool = False, size: tuple[int, int] = (1280, 800
     from ui.app import KioskWindow, application
 
     app = application()
-    with open_store(store_path(cfg), all_migrations()) as store:
+    with open_store(store_path(cfg), _with_kiosk_tables(all_migrations())) as store:
         devices = Devices.open(cfg, store)
         flow = KioskFlow(store, cfg, clock=KioskClock(store), devices=devices)
         window = None
@@ -120,6 +122,14 @@ def run_kiosk(cfg, *, windowed: bool = False, size: tuple[int, int] = (1280, 800
             devices.close()
     log.info("kiosk.stopped")
     return 0
+
+
+def _with_kiosk_tables(migrations: list) -> list:
+    """``migrations`` plus the kiosk's own (a no-op once terminal.migrations lists them)."""
+    from kiosk.store import MIGRATIONS
+
+    have = {(m.module, m.version) for m in migrations}
+    return migrations + [m for m in MIGRATIONS if (m.module, m.version) not in have]
 
 
 def _quit_on_signals(app) -> None:

@@ -148,12 +148,12 @@
         <translation>The text message usually arrives within a minute</translation>
     </message>
     <message id="code_entry">
-        <source>Enter the 6-digit code sent to %1</source>
-        <translation>Enter the 6-digit code sent to %1</translation>
+        <source>Enter the code from the text message</source>
+        <translation>Enter the code from the text message</translation>
     </message>
     <message id="code_entry.next">
-        <source>The code is valid for 5 minutes</source>
-        <translation>The code is valid for 5 minutes</translation>
+        <source>6 digits, sent to %1, valid for 5 minutes</source>
+        <translation>6 digits, sent to %1, valid for 5 minutes</translation>
     </message>
     <message id="code_entry.wrong">
         <source>That code is not correct</source>
@@ -172,12 +172,12 @@
         <translation>Tap “Send again” for a new code</translation>
     </message>
     <message id="code_entry.resent">
-        <source>A new code was sent to %1</source>
-        <translation>A new code was sent to %1</translation>
+        <source>A new code was sent</source>
+        <translation>A new code was sent</translation>
     </message>
     <message id="code_entry.resent.next">
-        <source>Enter the newest code you received</source>
-        <translation>Enter the newest code you received</translation>
+        <source>Sent to %1: enter the newest code you received</source>
+        <translation>Sent to %1: enter the newest code you received</translation>
     </message>
     <message id="code_locked">
         <source>Too many wrong codes</source>

@@ -148,12 +148,12 @@
         <translation>短信通常在一分钟内到达</translation>
     </message>
     <message id="code_entry">
-        <source>Enter the 6-digit code sent to %1</source>
-        <translation>请输入发送到 %1 的 6 位验证码</translation>
+        <source>Enter the code from the text message</source>
+        <translation>请输入短信验证码</translation>
     </message>
     <message id="code_entry.next">
-        <source>The code is valid for 5 minutes</source>
-        <translation>验证码 5 分钟内有效</translation>
+        <source>6 digits, sent to %1, valid for 5 minutes</source>
+        <translation>6 位验证码已发送到 %1，5 分钟内有效</translation>
     </message>
     <message id="code_entry.wrong">
         <source>That code is not correct</source>
@@ -172,12 +172,12 @@
         <translation>请点击“重新发送”获取新验证码</translation>
     </message>
     <message id="code_entry.resent">
-        <source>A new code was sent to %1</source>
-        <translation>新验证码已发送到 %1</translation>
+        <source>A new code was sent</source>
+        <translation>新的验证码已发送</translation>
     </message>
     <message id="code_entry.resent.next">
-        <source>Enter the newest code you received</source>
-        <translation>请输入最新收到的验证码</translation>
+        <source>Sent to %1: enter the newest code you received</source>
+        <translation>已发送到 %1，请输入最新收到的验证码</translation>
     </message>
     <message id="code_locked">
         <source>Too many wrong codes</source>
