@@ -3,7 +3,7 @@
 Threads: the camera loop decodes every frame at the camera's rate (dropbox.qr) and queues new scans;
 the GPIO debounce threads queue beam and door events; the agent's own loop (:meth:`Agent.run`) takes
 one event at a time, steps the machine and runs its commands, so the machine never sees two events at
-once.  Time reaches the machine as Tick events (monotonic seconds).
+once.  Time reaches the machine as TimePassed events (monotonic seconds).
 
 Boot (:meth:`Agent.start`): the lock is put in its fail-secure state (de-energised) before anything
 else, then :func:`dropbox.journal.reconcile` closes a visit a power cut left open, then the sensors
@@ -62,7 +62,7 @@ class Agent:
         self.events: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.reconciled: list[dict] = []
-        self.last_batch: journal.Batch | None = None
+        self.last_batch: journal.CollectedBatch | None = None
         self.scans = 0
         self._passes = 0
         self._camera_thread: threading.Thread | None = None
@@ -156,7 +156,7 @@ class Agent:
     # -- the loop ----------------------------------------------------------------------------------------
     def run(self, *, timeout_s: float | None = None, tick_s: float = 0.05,
             on_tick: Callable[[], None] | None = None) -> None:
-        """Take events until :attr:`stop` is set or ``timeout_s`` seconds pass; a Tick every ``tick_s``.
+        """Take events until :attr:`stop` is set or ``timeout_s`` seconds pass; a TimePassed every ``tick_s``.
 
         ``on_tick`` runs once per pass (the service pings the systemd watchdog there).
         """
@@ -171,7 +171,7 @@ class Agent:
                     self.dispatch(event)
                 finally:
                     self.events.task_done()
-            self.dispatch(m.Tick(self.clock()))
+            self.dispatch(m.TimePassed(self.clock()))
             if on_tick is not None:
                 on_tick()
 
@@ -221,7 +221,7 @@ class Agent:
             self.stop.wait()   # only a signal ends it: the kill -9 test's seam
 
     # -- commands ----------------------------------------------------------------------------------------
-    def _run(self, command: m.Command):
+    def _run(self, command: m.BoxCommand):
         a = command.args
         name = command.name
         if name == "check":

@@ -68,7 +68,7 @@ def batch_qr(batch_id: str, box_id: str, claim_ids) -> str:
 
 
 def manifest(batch, box_id: str, *, width: int = 42) -> Receipt:
-    """The courier's manifest for a :class:`dropbox.journal.Batch`: batch id, count, claim ids, batch QR."""
+    """The courier's manifest for a :class:`dropbox.journal.CollectedBatch`: batch id, count, claim ids, batch QR."""
     r = Receipt(width=width).title("取件清单 MANIFEST")
     r.pair("Batch", batch.id).pair("Box", box_id).pair("Collected", local_time(batch.collected_at))
     r.pair("Envelopes", str(batch.count)).rule()

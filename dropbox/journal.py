@@ -231,7 +231,7 @@ def received_claim(conn, claim_id: str) -> float | None:
 
 
 @dataclass(frozen=True)
-class Batch:
+class CollectedBatch:
     """One collection: ``id``, ``claim_ids`` and ``envelope_ids`` in drop order, when and by whom."""
 
     id: str
@@ -251,7 +251,7 @@ def nonce_used(conn, nonce: str) -> bool:
     return conn.execute("SELECT 1 FROM dropbox_batches WHERE nonce = ?", (nonce,)).fetchone() is not None
 
 
-def collect(store, *, box_id: str, authorised_by: str, nonce: str | None = None) -> Batch:
+def collect(store, *, box_id: str, authorised_by: str, nonce: str | None = None) -> CollectedBatch:
     """Every envelope since the last collection becomes one batch, with ``dropbox.collected``; the count resets.
 
     One commit.  An empty box still gives a batch (count 0): the courier's visit is on record.
@@ -272,4 +272,4 @@ def collect(store, *, box_id: str, authorised_by: str, nonce: str | None = None)
         record(db, "dropbox.collected", {"batch_id": batch_id, "count": len(claims), "claim_ids": list(claims),
                                          "authorised_by": authorised_by, "box_id": box_id},
                key=f"dropbox.collected:{batch_id}")
-    return Batch(batch_id, claims, envelopes, authorised_by, now)
+    return CollectedBatch(batch_id, claims, envelopes, authorised_by, now)

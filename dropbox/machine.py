@@ -2,8 +2,8 @@
 
 Facts read from the store (is the claim awaiting, is the box full, is the
 signature good) arrive as the :class:`Checked` event the ``Check`` command
-produced, and time arrives as :class:`Tick` (monotonic seconds), so a test
-drives every path with plain values.  Side effects are :class:`Command`
+produced, and time arrives as :class:`TimePassed` (monotonic seconds), so a test
+drives every path with plain values.  Side effects are :class:`BoxCommand`
 objects the agent (dropbox/agent.py) runs in order; a command may answer
 with the next event (``OpenVisit`` -> ``VisitOpened``).
 
@@ -135,21 +135,21 @@ class DoorClosed:
 
 
 @dataclass(frozen=True)
-class Tick:
+class TimePassed:
     """Time passes: monotonic ``now`` seconds; deadlines are checked against it."""
     now: float
 
 
 # -- commands ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Command:
+class BoxCommand:
     """One side effect for the agent: ``name`` and its arguments ``args``."""
     name: str
     args: dict[str, Any] = field(default_factory=dict)
 
 
-def _cmd(name: str, **args: Any) -> Command:
-    return Command(name, args)
+def _cmd(name: str, **args: Any) -> BoxCommand:
+    return BoxCommand(name, args)
 
 
 # Feedback names (dropbox/feedback.py maps each to LEDs, buzzer and display text).
@@ -184,7 +184,7 @@ def replace_state(box: Box, state: str) -> Box:
     return replace(box, state=state, verdict=None, envelope_id="", outcome="", deadline=None, door_opened=False)
 
 
-def step(box: Box, event: Any) -> tuple[Box, list[Command]]:
+def step(box: Box, event: Any) -> tuple[Box, list[BoxCommand]]:
     """The next state and the commands to run, for ``event`` in ``box``; never raises.
 
     An event a state does not expect leaves it unchanged with no commands (a scan while the slot
@@ -203,7 +203,7 @@ def step(box: Box, event: Any) -> tuple[Box, list[Command]]:
         return box, [_cmd("alarm", kind="door_forced", detail=f"collection door opened without authority "
                                                               f"(box {box.state})"),
                      _cmd("feedback", what=FB_ALARM)]
-    if isinstance(event, Tick) and _beam_stuck(box, event.now) and box.state not in (FAULT, UNLOCKED):
+    if isinstance(event, TimePassed) and _beam_stuck(box, event.now) and box.state not in (FAULT, UNLOCKED):
         return _stuck(box)
     handler = _HANDLERS.get(box.state)
     return handler(box, event) if handler else (box, [])
@@ -213,7 +213,7 @@ def _beam_stuck(box: Box, now: float) -> bool:
     return box.beam_broken_at is not None and now - box.beam_broken_at >= box.beam_stuck_s
 
 
-def _stuck(box: Box) -> tuple[Box, list[Command]]:
+def _stuck(box: Box) -> tuple[Box, list[BoxCommand]]:
     """Keep locked, raise the fault once (the box refuses scans until the beam clears)."""
     if box.state in (IDLE, COLLECTING, RECORDED):
         return replace(box, state=FAULT), [_cmd("alarm", kind="beam_stuck",
@@ -223,7 +223,7 @@ def _stuck(box: Box) -> tuple[Box, list[Command]]:
     return box, []
 
 
-def _idle(box: Box, event) -> tuple[Box, list[Command]]:
+def _idle(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, Scanned):
         return replace(box, state=SCANNED), [_cmd("check", payload=event.payload, seen_at=event.seen_at)]
     if isinstance(event, BeamPassed):
@@ -233,7 +233,7 @@ def _idle(box: Box, event) -> tuple[Box, list[Command]]:
     return box, []
 
 
-def _scanned(box: Box, event) -> tuple[Box, list[Command]]:
+def _scanned(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if not isinstance(event, Checked):
         return _idle_like_alarm(box, event)
     v = event.verdict
@@ -246,47 +246,47 @@ def _scanned(box: Box, event) -> tuple[Box, list[Command]]:
                                                     _cmd("feedback", what=FB_REFUSED, verdict=v)]
 
 
-def _idle_like_alarm(box: Box, event) -> tuple[Box, list[Command]]:
+def _idle_like_alarm(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     """Between scan and unlock the slot is still locked: a beam pass is the same alarm as in idle."""
     if isinstance(event, BeamPassed):
         return box, _idle(box, event)[1]
     return box, []
 
 
-def _validated(box: Box, event) -> tuple[Box, list[Command]]:
+def _validated(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, VisitOpened):
         return (replace(box, state=UNLOCKED, envelope_id=event.envelope_id, deadline=event.now + box.window_s),
                 [_cmd("unlock", hold_s=box.window_s), _cmd("feedback", what=FB_DROP_NOW, verdict=box.verdict)])
     return _idle_like_alarm(box, event)
 
 
-def _unlocked(box: Box, event) -> tuple[Box, list[Command]]:
+def _unlocked(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, BeamPassed):
         return (replace(box, state=ENVELOPE_SEEN, outcome="received"),
                 [_cmd("record_envelope", envelope_id=box.envelope_id)])
     if isinstance(event, UnlockFailed):
         return (replace(box, state=LOCKED, outcome="lock_fault"),
                 [_cmd("relock"), _cmd("alarm", kind="lock_fault", detail=event.detail)])
-    if isinstance(event, Tick) and box.deadline is not None and event.now >= box.deadline:
+    if isinstance(event, TimePassed) and box.deadline is not None and event.now >= box.deadline:
         outcome = "beam_stuck" if _beam_stuck(box, event.now) else "timeout"
         return replace(box, state=LOCKED, outcome=outcome), [_cmd("relock")]
     return box, []
 
 
-def _envelope_seen(box: Box, event) -> tuple[Box, list[Command]]:
+def _envelope_seen(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, EnvelopeRecorded):
         return replace(box, state=LOCKED), [_cmd("relock")]
     return box, []
 
 
-def _locked(box: Box, event) -> tuple[Box, list[Command]]:
+def _locked(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, Relocked):
         return replace(box, state=RECORDED), [_cmd("close_visit", envelope_id=box.envelope_id,
                                                    outcome=box.outcome, window_s=box.window_s)]
     return box, []
 
 
-def _recorded(box: Box, event) -> tuple[Box, list[Command]]:
+def _recorded(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if not isinstance(event, VisitClosed):
         return box, []
     done = replace(box, state=IDLE, verdict=None, envelope_id="", outcome="", deadline=None)
@@ -299,7 +299,7 @@ def _recorded(box: Box, event) -> tuple[Box, list[Command]]:
     return done, [_cmd("feedback", what=FB_NO_DROP, verdict=box.verdict)]
 
 
-def _collecting(box: Box, event) -> tuple[Box, list[Command]]:
+def _collecting(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, Checked):
         return box, []
     if isinstance(event, DoorOpened):
@@ -307,7 +307,7 @@ def _collecting(box: Box, event) -> tuple[Box, list[Command]]:
     if isinstance(event, DoorClosed) and box.door_opened:
         return replace(box, state=IDLE, verdict=None, door_opened=False, deadline=None), [
             _cmd("feedback", what=FB_READY)]
-    if isinstance(event, Tick):
+    if isinstance(event, TimePassed):
         if box.deadline is None:  # the window starts once the manifest has printed (see agent)
             return replace(box, deadline=event.now + box.collection_window_s), []
         if event.now >= box.deadline and not box.door_opened:
@@ -315,7 +315,7 @@ def _collecting(box: Box, event) -> tuple[Box, list[Command]]:
     return box, []
 
 
-def _fault(box: Box, event) -> tuple[Box, list[Command]]:
+def _fault(box: Box, event) -> tuple[Box, list[BoxCommand]]:
     if isinstance(event, Scanned):
         refusal = Verdict("refused", reason="out_of_order",
                           message="This box is out of order (the slot sensor is blocked); please use another box.")

@@ -35,8 +35,8 @@ TRANSITIONS = [
     (at(m.VALIDATED), m.VisitOpened("ENV-1", now=0.0), m.UNLOCKED, ["unlock", "feedback"]),
     (at(m.VALIDATED), m.BeamPassed(), m.VALIDATED, ["alarm", "feedback"]),
     (at(m.UNLOCKED, deadline=8.0), m.BeamPassed(), m.ENVELOPE_SEEN, ["record_envelope"]),
-    (at(m.UNLOCKED, deadline=8.0), m.Tick(7.9), m.UNLOCKED, []),
-    (at(m.UNLOCKED, deadline=8.0), m.Tick(8.0), m.LOCKED, ["relock"]),
+    (at(m.UNLOCKED, deadline=8.0), m.TimePassed(7.9), m.UNLOCKED, []),
+    (at(m.UNLOCKED, deadline=8.0), m.TimePassed(8.0), m.LOCKED, ["relock"]),
     (at(m.UNLOCKED, deadline=8.0), m.UnlockFailed("cooling"), m.LOCKED, ["relock", "alarm"]),
     (at(m.UNLOCKED, deadline=8.0), m.Scanned("Y"), m.UNLOCKED, []),          # one visit at a time
     (at(m.ENVELOPE_SEEN), m.EnvelopeRecorded(), m.LOCKED, ["relock"]),
@@ -44,8 +44,8 @@ TRANSITIONS = [
     (at(m.RECORDED, outcome="received"), m.VisitClosed(), m.IDLE, ["feedback", "print_receipt"]),
     (at(m.RECORDED, outcome="timeout"), m.VisitClosed(), m.IDLE, ["feedback"]),
     (at(m.RECORDED, outcome="beam_stuck"), m.VisitClosed(), m.FAULT, ["alarm", "feedback"]),
-    (at(m.IDLE, beam_broken_at=0.0), m.Tick(5.0), m.FAULT, ["alarm", "feedback"]),
-    (at(m.IDLE, beam_broken_at=0.0), m.Tick(4.9), m.IDLE, []),
+    (at(m.IDLE, beam_broken_at=0.0), m.TimePassed(5.0), m.FAULT, ["alarm", "feedback"]),
+    (at(m.IDLE, beam_broken_at=0.0), m.TimePassed(4.9), m.IDLE, []),
     (at(m.FAULT, beam_broken_at=0.0), m.Scanned("X"), m.FAULT, ["refuse", "feedback"]),
     (at(m.FAULT, beam_broken_at=0.0), m.BeamPassed(), m.FAULT, []),
     (at(m.FAULT, beam_broken_at=0.0), m.BeamCleared(), m.IDLE, ["alarm", "feedback"]),
@@ -53,8 +53,8 @@ TRANSITIONS = [
     (at(m.UNLOCKED, deadline=8.0), m.DoorOpened(), m.UNLOCKED, ["alarm", "feedback"]),
     (at(m.COLLECTING), m.DoorOpened(), m.COLLECTING, []),
     (at(m.COLLECTING, door_opened=True), m.DoorClosed(), m.IDLE, ["feedback"]),
-    (at(m.COLLECTING, deadline=120.0), m.Tick(120.0), m.IDLE, ["feedback"]),
-    (at(m.COLLECTING, deadline=120.0, door_opened=True), m.Tick(500.0), m.COLLECTING, []),
+    (at(m.COLLECTING, deadline=120.0), m.TimePassed(120.0), m.IDLE, ["feedback"]),
+    (at(m.COLLECTING, deadline=120.0, door_opened=True), m.TimePassed(500.0), m.COLLECTING, []),
     (at(m.COLLECTING), m.Scanned("X"), m.COLLECTING, []),
 ]
 
@@ -69,7 +69,7 @@ def test_each_transition(before, event, after, commands):
 def test_the_window_is_set_when_the_slot_opens_and_its_expiry_is_a_timeout():
     box, cmds = m.step(at(m.VALIDATED), m.VisitOpened("ENV-9", now=100.0))
     assert box.deadline == 108.0 and box.envelope_id == "ENV-9" and cmds[0].args == {"hold_s": 8.0}
-    box, _ = m.step(box, m.Tick(108.0))
+    box, _ = m.step(box, m.TimePassed(108.0))
     assert box.outcome == "timeout"
     box, cmds = m.step(box, m.Relocked())
     assert cmds[0].args == {"envelope_id": "ENV-9", "outcome": "timeout", "window_s": 8.0}
@@ -78,15 +78,15 @@ def test_the_window_is_set_when_the_slot_opens_and_its_expiry_is_a_timeout():
 def test_a_beam_stuck_in_an_open_slot_ends_the_visit_as_beam_stuck():
     box = at(m.UNLOCKED, deadline=8.0)
     box, _ = m.step(box, m.BeamBroken(now=2.0))
-    box, _ = m.step(box, m.Tick(7.5))        # stuck, but the window is still open: wait for it
+    box, _ = m.step(box, m.TimePassed(7.5))        # stuck, but the window is still open: wait for it
     assert box.state == m.UNLOCKED
-    box, cmds = m.step(box, m.Tick(8.0))
+    box, cmds = m.step(box, m.TimePassed(8.0))
     assert (box.state, box.outcome, names(cmds)) == (m.LOCKED, "beam_stuck", ["relock"])
 
 
 def test_the_collection_window_starts_at_the_first_tick_after_the_code():
     box, _ = m.step(at(m.SCANNED), m.Checked(COLLECT))
-    box, _ = m.step(box, m.Tick(10.0))
+    box, _ = m.step(box, m.TimePassed(10.0))
     assert box.deadline == 130.0
 
 
