@@ -48,6 +48,7 @@ DROPBOX = Section(
         "receipt_on_drop": Setting(bool, "print a receipt with the claim id and time after each envelope "
                                          "(needs a [receipt] section)", default=True),
     },
+    roles=("dropbox",),  # every key has a default: the table may be left out
 )
 
 SECTIONS = {"dropbox": DROPBOX}

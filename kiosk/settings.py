@@ -51,6 +51,7 @@ KIOSK = Section(
                                          min=60, max=86_400),
         "card_poll_s": Setting(float, "seconds between reader polls", default=0.3, min=0.05, max=5),
     },
+    roles=("kiosk",),  # every key has a default: the table may be left out
 )
 
 SECTIONS = {"kiosk": KIOSK}

@@ -225,11 +225,13 @@ def _validate_section(
         if isinstance(spec, Section):
             present = key in raw
             if not present:
-                if role in spec.roles or not spec.optional:
+                if (role in spec.roles or not spec.optional) and not _all_defaulted(spec):
                     who = f"role '{role}'" if role in spec.roles else "every terminal"
                     problems.append(f"{path}: [{dotted}]: missing section, required for {who}")
                     continue
-                if spec.optional and not _all_defaulted(spec):
+                if spec.roles and role not in spec.roles:
+                    continue  # another role's table: not configured here
+                if spec.optional and not _all_defaulted(spec) and role not in spec.roles:
                     continue  # absent optional device: not configured
             sub = raw.get(key, {})
             if not isinstance(sub, dict):

@@ -6,13 +6,18 @@ assembled here, at the top, where every area is visible.
 
 from __future__ import annotations
 
+from kiosk import store as kiosk_store
+from sync import state as sync_state
 from sync.store import Migration
 
 
 def all_migrations() -> list[Migration]:
-    """Every area's store migrations, in the order they are applied: a list of sync.store.Migration."""
-    from sync import state as sync_state
+    """Every area's store migrations, in the order they are applied: a list of sync.store.Migration.
 
+    Both roles' tables are made in every store: a terminal's role can change at
+    re-provisioning, and empty tables cost nothing.
+    """
     migrations: list[Migration] = []
     migrations += sync_state.MIGRATIONS
+    migrations += kiosk_store.MIGRATIONS
     return migrations

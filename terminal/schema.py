@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 
 from drivers import settings as drivers_settings
+from dropbox import settings as dropbox_settings
+from kiosk import settings as kiosk_settings
 from sync import settings as sync_settings
 from terminal.config import Config, read_config, validate_config
 from terminal.settings_model import Section, Setting
@@ -57,6 +59,8 @@ TERMINAL = Section(
         "store": STORE,
         **sync_settings.SECTIONS,
         **drivers_settings.SECTIONS,
+        **kiosk_settings.SECTIONS,
+        **dropbox_settings.SECTIONS,
     },
     optional=False,
 )
