@@ -105,9 +105,12 @@ def preload() -> None:
 
 
 def encode(grey: np.ndarray, box) -> tuple[np.ndarray, object]:
-    """(128-d encoding, 5-point landmarks) of the face in ``box`` (a dlib rectangle) of a grey image."""
+    """(128-d encoding, 5-point landmarks) of the face in ``box`` (a dlib rectangle) of a grey image.
+
+    The landmarks are in the coordinates of the face's neighbourhood, which is all that is encoded.
+    """
     _, landmarks, encoder, _ = _Models.get()
-    shape = landmarks(grey, box)
+    grey, shape = _around(grey, box, landmarks)
     rgb = np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
     return np.asarray(encoder.compute_face_descriptor(rgb, shape, 1)), shape
 
@@ -178,7 +181,7 @@ class FaceMatcher:
             return FaceResult(False, "no_face")
         boxes = _follow({i: b[0] for i, b in found.items()}, len(greys))
         landmarks = _Models.get()[1]
-        openness = [eye_openness(g, landmarks(g, b)) for g, b in zip(greys, boxes)]
+        openness = [eye_openness(*_around(g, b, landmarks)) for g, b in zip(greys, boxes)]
         if self.liveness and not blinked(openness):
             return FaceResult(False, "not_live")
         # Encode the searched frame (its box is the detector's own) with the eyes most open, then sharpest.
@@ -225,6 +228,20 @@ def _follow(found: dict, count: int) -> list:
         box = [np.interp(i, keys, edges[:, j]) for j in range(4)]
         out.append(dlib.rectangle(*(int(round(v)) for v in box)))
     return out
+
+
+def _around(grey: np.ndarray, box, landmarks) -> tuple[np.ndarray, object]:
+    """(the face's neighbourhood cut from ``grey``, its landmarks there): dlib copies the whole image it is
+    given on every call, so a 640x480 frame costs more than the face's few thousand pixels."""
+    import dlib
+
+    h, w = grey.shape
+    margin = box.width() // 2 + 2
+    x0, y0 = max(0, box.left() - margin), max(0, box.top() - margin)
+    x1, y1 = min(w, box.right() + margin), min(h, box.bottom() + margin)
+    crop = np.ascontiguousarray(grey[y0:y1, x0:x1])
+    moved = dlib.rectangle(box.left() - x0, box.top() - y0, box.right() - x0, box.bottom() - y0)
+    return crop, landmarks(crop, moved)
 
 
 def _sharpness(grey: np.ndarray, box) -> float:
