@@ -56,7 +56,7 @@ STAGED = ".provision-new"
 
 
 @dataclass
-class Outcome:
+class FirstbootOutcome:
     """What first boot did: ``ok``, the exit code, and lines for the result file."""
 
     ok: bool
@@ -76,8 +76,8 @@ def hostname_for(device_id: str) -> str:
 
 
 def firstboot(boot: str | os.PathLike = BOOT_DIR, root: str | os.PathLike = "/", *, state_dir: str = STATE_DIR,
-              timeout_s: float = 120.0, clock: Callable[[], float] = time.monotonic) -> Outcome:
-    """Apply the seed in ``boot`` to the system at ``root`` (see the module doc); return the Outcome.
+              timeout_s: float = 120.0, clock: Callable[[], float] = time.monotonic) -> FirstbootOutcome:
+    """Apply the seed in ``boot`` to the system at ``root`` (see the module doc); return the FirstbootOutcome.
 
     Exit codes: 0 provisioned or nothing to do, 2 a bad seed, 1 enrolment or another failure.
     Never raises for a bad seed or an unreachable central: the outcome says it.
@@ -91,12 +91,12 @@ def firstboot(boot: str | os.PathLike = BOOT_DIR, root: str | os.PathLike = "/",
         if not read_status(state):
             write_status(state, "not_provisioned", "not provisioned: there is no seed on the boot partition; "
                          "write one with 'terminal provision seed' and restart")
-        return Outcome(True, 0, "nothing to provision (no seed on the boot partition)")
+        return FirstbootOutcome(True, 0, "nothing to provision (no seed on the boot partition)")
     digest = hashlib.sha256(raw).hexdigest()
     before = read_status(state)
     if before.get("state") == "provisioned" and before.get("seed_sha256") == digest:
         _remove(seed_path)  # applied before; only its removal was lost
-        return Outcome(True, 0, "this seed was applied already; it has been removed")
+        return FirstbootOutcome(True, 0, "this seed was applied already; it has been removed")
     write_status(state, "provisioning", "provisioning in progress", seed_sha256=digest)
     try:
         outcome = _apply(boot, root, state, state_dir, seed_path, digest, timeout_s, clock)
@@ -112,7 +112,7 @@ def firstboot(boot: str | os.PathLike = BOOT_DIR, root: str | os.PathLike = "/",
 
 
 def _apply(boot: Path, root: Path, state: Path, state_dir: str, seed_path: Path, digest: str,
-           timeout_s: float, clock) -> Outcome:
+           timeout_s: float, clock) -> FirstbootOutcome:
     wifi_path = boot / WIFI_NAME
     try:
         text = read_text(seed_path)
@@ -149,12 +149,12 @@ def _apply(boot: Path, root: Path, state: Path, state_dir: str, seed_path: Path,
               f"Time zone: {seed.timezone or 'unchanged'}",
               f"Token:     used, and removed from this card with {SEED_NAME}",
               f"Config:    {CONFIG_PATH}"]
-    return Outcome(True, 0, "PROVISIONED", lines)
+    return FirstbootOutcome(True, 0, "PROVISIONED", lines)
 
 
-def _failed(state: Path, digest: str, code: int, what: str, problems: list[str]) -> Outcome:
+def _failed(state: Path, digest: str, code: int, what: str, problems: list[str]) -> FirstbootOutcome:
     write_status(state, "not_provisioned", f"not provisioned: {what}: {problems[0]}", seed_sha256=digest)
-    return Outcome(False, code, f"NOT PROVISIONED ({what})", problems)
+    return FirstbootOutcome(False, code, f"NOT PROVISIONED ({what})", problems)
 
 
 def _under(root: Path, absolute: str) -> Path:
@@ -286,10 +286,10 @@ def _drop_token(seed_path: Path) -> None:
     seed_path.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
-def _write_result(boot: Path, outcome: Outcome) -> None:
+def _write_result(boot: Path, outcome: FirstbootOutcome) -> None:
     """The result file on the boot partition, CRLF so that any editor shows it."""
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    lines = ["service-terminals provisioning result", "", f"When:      {when}", f"Outcome:   {outcome.headline}", ""]
+    lines = ["service-terminals provisioning result", "", f"When:      {when}", f"FirstbootOutcome:   {outcome.headline}", ""]
     lines += outcome.lines
     if not outcome.ok:
         lines += ["", "The terminal shows 'not provisioned' until a seed is applied."]
