@@ -289,7 +289,7 @@ def _drop_token(seed_path: Path) -> None:
 def _write_result(boot: Path, outcome: FirstbootOutcome) -> None:
     """The result file on the boot partition, CRLF so that any editor shows it."""
     when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    lines = ["service-terminals provisioning result", "", f"When:      {when}", f"FirstbootOutcome:   {outcome.headline}", ""]
+    lines = ["service-terminals provisioning result", "", f"When:      {when}", f"Outcome:   {outcome.headline}", ""]
     lines += outcome.lines
     if not outcome.ok:
         lines += ["", "The terminal shows 'not provisioned' until a seed is applied."]
