@@ -61,9 +61,9 @@ def central(make_central, clock, outbox):
     return make_central(now=clock, sms_outbox=str(outbox))
 
 
-def sender(central, clock, device_id="KSK-T-0001", **options):
+def sender(central, clock, device_id="KSK-T-0001", *, device=None, **options):
     """The kiosk's sender as the config builds it: transport central, signed with the enrolment."""
-    device = central.device(device_id)
+    device = device or central.device(device_id)
     section = {"transport": "central", "central_url": central.url}
     return open_sms(section, auth=Signer(device, clock), attempts=2, backoff_s=0.01, **options)
 
@@ -246,3 +246,25 @@ def test_terminal_central_serve_takes_the_outbox_file(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["central", "serve", "--help"])
     assert "--sms-outbox FILE" in capsys.readouterr().out
+
+
+def test_a_send_in_flight_is_waited_for_and_one_cut_short_by_a_crash_is_never_sent_again(central, clock, outbox):
+    """A key still 'sending' (another request of the same key is at the gateway): 503 in_progress with
+    Retry-After.  Still 'sending' long after (central died mid-send): the message may have gone, so the
+    answer is 'duplicate', never a second message."""
+    from sync.central.routes.sms import STALE_SENDING_S
+
+    device = central.device()
+    with sender(central, clock, device=device) as sms:
+        sms.send(OTHER, "验证码 0", key="warm-up")           # creates the table
+        with central.storage.engine.transaction() as c:
+            c.execute(central.storage.engine.sql(
+                "INSERT INTO sms_messages (device_id, key, number_mac, text_hash, id, parts, status, created_at) "
+                "SELECT device_id, 'flight', number_mac, text_hash, 'sms-flight', 1, 'sending', ? "
+                "FROM sms_messages WHERE key = 'warm-up'"), (clock(),))
+        raw = post(central, clock, {"key": "flight", "to": OTHER, "text": "验证码 0"}, device=device)
+        assert raw.status_code == 503 and raw.json()["error"] == "in_progress" and raw.headers["Retry-After"] == "1"
+        clock.t += STALE_SENDING_S + 1
+        result = sms.send(OTHER, "验证码 0", key="flight")
+    assert result.duplicate and result.references == ("sms-flight",)
+    assert len(read_outbox(outbox)) == 1
