@@ -9,6 +9,9 @@ Endpoints (the committed ``sync/central/openapi.json`` has every shape):
 - ``POST /v1/sms``, ``GET /v1/sms/health`` -- signed; central sends a terminal's SMS once per key
   (routes/sms.py; a simulated gateway appends to ``sms_outbox``);
 - ``GET /v1/photo/{employee_no}`` -- signed; the HR photo for the kiosk's face check (routes/photo.py);
+- ``GET /v1/certdata/{employee_no}?kind=K`` -- signed; a certificate's data at request time (routes/certdata.py);
+- ``GET /verify/{code}``, ``GET /verify/keys.json`` -- public, rate-limited: the page a certificate's QR opens
+  (routes/verify.py);
 - ``GET /v1/status`` and ``GET /status`` -- terminals: last seen, backlog, clock offset, last error
   (a consumer token unless ``public_status``);
 - ``GET /healthz``.
@@ -25,8 +28,8 @@ that fails authentication changes no device's state: it is counted apart
     >>> from sync.central.storage import open_storage
     >>> app = create_app(open_storage(tempfile.mkdtemp() + "/central.db"))
     >>> sorted(route.path for route in app.routes if route.path.startswith("/v1"))  # doctest: +NORMALIZE_WHITESPACE
-    ['/v1/enroll', '/v1/events', '/v1/feed', '/v1/photo/{employee_no}', '/v1/reference/{dataset}',
-     '/v1/sms', '/v1/sms/health', '/v1/status']
+    ['/v1/certdata/{employee_no}', '/v1/enroll', '/v1/events', '/v1/feed', '/v1/photo/{employee_no}',
+     '/v1/reference/{dataset}', '/v1/sms', '/v1/sms/health', '/v1/status']
     >>> app.state.storage.close()
 """
 
@@ -45,7 +48,7 @@ from sync import wire
 from sync.central import models
 from sync.central.admission import Admission
 from sync.central.inputs import BodyBudget
-from sync.central.routes import enroll, events, feed, photo, reference, sms, status
+from sync.central.routes import certdata, enroll, events, feed, photo, reference, sms, status, verify
 from sync.central.routes.common import CentralState, error_response
 from sync.central.storage import Storage
 from terminal import __version__
@@ -98,6 +101,8 @@ def create_app(storage: Storage | None, *, now: Callable[[], float] = time.time,
         routes.mount(app)
     sms.mount(app, sms.FileGateway(sms_outbox) if sms_outbox else None)
     photo.mount(app)
+    certdata.mount(app)   # GET /v1/certdata/{employee_no}: a certificate's data at request time
+    verify.mount(app)     # GET /verify/{code}: the public page a certificate's QR opens
     status.mount(app, public_status=public_status)
     app.add_middleware(ServerTimeMiddleware, now=now)
     app.openapi = lambda: _openapi(app)

@@ -98,6 +98,8 @@ def register(sub, common) -> None:
     _action(actions, "openapi", "print the OpenAPI document of the API", _openapi,
             "terminal central openapi > sync/central/openapi.json", db=False)
     _code_parsers(actions)
+    from sync.central.routes.verify import register_actions as certificate_actions
+    certificate_actions(actions, _action)   # revoke-cert
 
 
 def _code_parsers(actions) -> None:

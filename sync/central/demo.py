@@ -24,6 +24,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sync.central.routes.certdata import DEMO_TEMPLATES as CERTIFICATE_TEMPLATES
+
 DEMO_LISTEN = "127.0.0.1:8740"
 DEMO_URL = f"http://{DEMO_LISTEN}"
 TOKEN_FILE = "enrolment-token"
@@ -52,12 +54,10 @@ CLAIMS = [
      "status": "awaiting_envelope", "description": "office supplies"},
 ]
 
+# Certificate templates (Chinese, English optional) and the HR data they print live with the
+# certificate data endpoint: sync/central/routes/certdata.py.
 TEMPLATES = [
-    {"id": "employment-certificate", "kind": "certificate", "version": 1, "title": "Certificate of Employment",
-     "body": "This certifies that {name} (employee no. {employee_no}) has been employed in {department} "
-             "since {hired_on}."},
-    {"id": "income-certificate", "kind": "certificate", "version": 1, "title": "Certificate of Income",
-     "body": "This certifies that {name} (employee no. {employee_no}) is employed by the company."},
+    *CERTIFICATE_TEMPLATES,
     {"id": "staff-badge", "kind": "badge", "version": 1, "title": "Staff badge", "body": "{name}\n{department}"},
 ]
 
@@ -82,6 +82,7 @@ def central_db(root: Path) -> Path:
 def prepare_central(root: Path, devices: dict[str, str]) -> Path:
     """Seed the demo database and write enrolment tokens; ``devices`` maps role -> device id."""
     from sync.central.reference import to_item
+    from sync.central.routes.certdata import publish_terminal_keys, seed_demo_certdata
     from sync.central.routes.photo import seed_demo_photos
     from sync.central.storage import open_storage
 
@@ -92,6 +93,8 @@ def prepare_central(root: Path, devices: dict[str, str]) -> Path:
         key = storage.deployment_key()
         for dataset, lines in DATASETS.items():
             storage.load_reference(dataset, [to_item(dataset, dict(x), deployment_key=key) for x in lines])
+        seed_demo_certdata(storage)      # hire dates, titles, salaries, contribution months
+        publish_terminal_keys(storage)   # terminals enrolled by an earlier run
         seed_demo_photos(storage, [person["employee_no"] for person in DIRECTORY])
         for role, device_id in devices.items():
             path = root / role / TOKEN_FILE
