@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "dropbox.agent_cli",
     "terminal.selftest",
     "sync.central.cli",
+    "kiosk.certificates.cli",  # terminal cert verify / issue
     "ui.cli",  # after terminal.commands: adds --tour to "terminal demo"
     "images.cli",
     "images.provision_cli",
