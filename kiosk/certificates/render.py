@@ -195,12 +195,11 @@ def _rows(text, painter, doc: Document, y: float, left: float, width: float) -> 
     if doc.rows:
         label_w = width * 0.34
         for label, value in doc.rows:
-            top = y
-            text(y + 18, label, 11, x=left + 20, w=label_w - 40, color="#444444")
-            y = max(text(y + 18, value, 11.5, x=left + label_w, w=width - label_w - 20), y + 90) + 18
+            below_label = text(y + 18, label, 11, x=left + 20, w=label_w - 40, color="#444444")
+            below_value = text(y + 18, value, 11.5, x=left + label_w, w=width - label_w - 20)
+            y = max(below_label, below_value, y + 90) + 18       # a wrapped label makes the row taller
             painter.setPen(QPen(QColor("#bbbbbb"), 2))
             painter.drawLine(QLineF(left, y, left + width, y))
-            del top
         y += 50
     if doc.table:
         widths = [0.26, 0.19, 0.19, 0.14, 0.22]
