@@ -313,3 +313,23 @@ def test_stopping_while_unlocked_relocks_and_closes_the_visit(rig):
         (_, no_drop), = r.events("dropbox.no_drop")
         assert no_drop["reason"] == "stopped"
         assert journal.open_visits(r.store.conn) == []
+
+
+def test_a_door_found_open_at_boot_raises_the_alarm(rig):
+    r = rig()
+    r.sim.open_door()          # opened while the box was off
+    with r:
+        (_, alarm), = r.wait_event("dropbox.alarm")
+        assert alarm["kind"] == wire.ALARM_DOOR_FORCED
+
+
+def test_a_beam_found_blocked_at_boot_is_a_fault_not_an_envelope(rig):
+    r = rig(beam_stuck_s=0.5)
+    r.sim.cut_wire("beam")
+    with r:
+        (_, alarm), = r.wait_event("dropbox.alarm")
+        assert alarm["kind"] == wire.ALARM_BEAM_STUCK and r.gpio.lock.locked
+        r.sim.connect("beam")
+        r.wait_idle()
+        assert [a["kind"] for _, a in r.events("dropbox.alarm")] == ["beam_stuck", "beam_stuck"]
+        assert r.events("dropbox.received") == []
