@@ -101,12 +101,15 @@ def firstboot(boot: str | os.PathLike = BOOT_DIR, root: str | os.PathLike = "/",
     try:
         outcome = _apply(boot, root, state, state_dir, seed_path, digest, timeout_s, clock)
     except SeedInvalid as exc:
-        outcome = _failed(state, digest, 2, "the seed is invalid", exc.problems + [
-            f"Fix {SEED_NAME} on this card (or write a new seed with 'terminal provision seed') and restart."])
+        outcome = _failed(state, before, digest, 2, "the seed is invalid", exc.problems + [
+            f"Fix {SEED_NAME} on this card (or write a new seed with 'terminal provision seed') and restart."],
+            role=_role_named(seed_path))
     except TerminalError as exc:
-        outcome = _failed(state, digest, exc.exit_code or 1, "provisioning failed", [str(exc)])
+        outcome = _failed(state, before, digest, exc.exit_code or 1, "provisioning failed", [str(exc)],
+                          role=_role_named(seed_path))
     except OSError as exc:
-        outcome = _failed(state, digest, 1, "provisioning failed", [f"{exc.filename or ''}: {exc.strerror or exc}"])
+        outcome = _failed(state, before, digest, 1, "provisioning failed",
+                          [f"{exc.filename or ''}: {exc.strerror or exc}"], role=_role_named(seed_path))
     _write_result(boot, outcome)
     return outcome
 
@@ -141,6 +144,8 @@ def _apply(boot: Path, root: Path, state: Path, state_dir: str, seed_path: Path,
     for path in staged:
         os.replace(path, str(path)[: -len(STAGED)])
     _remove(seed_path)
+    if root == Path("/"):
+        _activate(seed.role, hostname_for(seed.device_id))
     reason = f"provisioned as {seed.device_id} ({seed.role}) at site {seed.site}, enrolled with {seed.central}"
     write_status(state, "provisioned", reason, seed_sha256=digest, device_id=seed.device_id, role=seed.role,
                  site=seed.site)
@@ -152,9 +157,30 @@ def _apply(boot: Path, root: Path, state: Path, state_dir: str, seed_path: Path,
     return FirstbootOutcome(True, 0, "PROVISIONED", lines)
 
 
-def _failed(state: Path, digest: str, code: int, what: str, problems: list[str]) -> FirstbootOutcome:
-    write_status(state, "not_provisioned", f"not provisioned: {what}: {problems[0]}", seed_sha256=digest)
+def _failed(state: Path, before: dict, digest: str, code: int, what: str, problems: list[str],
+            role: str | None) -> FirstbootOutcome:
+    """Record a failed seed. A terminal provisioned earlier keeps that provisioning (all of it is still in
+    place: nothing was committed) and goes on working; a new one is "not provisioned"."""
+    if before.get("state") == "provisioned":
+        kept = {k: before[k] for k in ("device_id", "role", "site", "seed_sha256") if k in before}
+        write_status(state, "provisioned", str(before.get("reason", "provisioned")),
+                     last_seed_error=f"{what}: {problems[0]}", **kept)
+        return FirstbootOutcome(False, code, f"NOT APPLIED ({what})", problems + [
+            f"The terminal keeps its earlier provisioning ({before.get('device_id')}, {before.get('role')})."])
+    write_status(state, "not_provisioned", f"not provisioned: {what}: {problems[0]}", seed_sha256=digest,
+                 **({"role": role} if role else {}))
     return FirstbootOutcome(False, code, f"NOT PROVISIONED ({what})", problems)
+
+
+def _role_named(seed_path: Path) -> str | None:
+    """The role a failed seed names, when it names a valid one (so that role's unit can show the screen)."""
+    import tomllib
+
+    try:
+        role = tomllib.loads(read_text(seed_path)).get("role")
+    except (OSError, TextFileError, tomllib.TOMLDecodeError):
+        return None
+    return role if role in ROLES else None
 
 
 def _under(root: Path, absolute: str) -> Path:
@@ -274,6 +300,17 @@ def _enroll(root: Path, state: Path, seed, state_dir: str, timeout_s: float, clo
             pause = min(pause * 2, 15.0)
     finally:
         _remove(config)
+
+
+def _activate(role: str, host: str) -> None:
+    """On the running system: the new host name now, and the role's units started this boot (best effort;
+    links made in multi-user.target.wants during boot are only read at the next daemon-reload)."""
+    other = [f"terminal-{r}.service" for r in ROLES if r != role]
+    for argv in (["hostname", host], ["systemctl", "daemon-reload"],
+                 ["systemctl", "stop", "--no-block", *other],
+                 ["systemctl", "start", "--no-block", f"terminal-{role}.service", "terminal-sync.service"]):
+        if shutil.which(argv[0]):
+            subprocess.run(argv, capture_output=True, timeout=60)
 
 
 def _drop_token(seed_path: Path) -> None:

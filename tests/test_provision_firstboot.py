@@ -241,3 +241,28 @@ def test_cli_firstboot_json(card, central, run_cli):
                              "--timeout", "0", "--json")
     assert code == 0, err
     assert json.loads(out)["outcome"] == "PROVISIONED"
+
+
+def test_a_bad_new_seed_on_a_working_terminal_keeps_its_provisioning(card, central):
+    card.seed(central)
+    assert card.run().ok
+    config = (card.root / "etc/service-terminals/terminal.toml").read_bytes()
+    card.seed(central, role="dropbox", device_id="DBX-SHA-0009", token="enr_" + "y" * 32)  # a wrong token
+    outcome = card.run()
+    assert outcome.code == 1 and outcome.headline == "NOT APPLIED (provisioning failed)"
+    assert "keeps its earlier provisioning (KSK-SHA-0001, kiosk)" in card.result()
+    assert (card.root / "etc/service-terminals/terminal.toml").read_bytes() == config
+    ok, reason = status(card.state)
+    assert ok and "KSK-SHA-0001 (kiosk)" in reason
+    from images.provision_state import read_status
+
+    assert "refused the enrolment token" in read_status(card.state)["last_seed_error"]
+
+
+def test_a_failed_seed_still_tells_which_role_should_show_the_screen(card, central):
+    from images.provision_state import read_status
+
+    card.seed(central, role="dropbox")
+    (card.boot / SEED_NAME).write_text((card.boot / SEED_NAME).read_text().replace('site = "sha-hq"', 'site = ""'))
+    assert card.run().code == 2
+    assert read_status(card.state)["role"] == "dropbox" and read_status(card.state)["state"] == "not_provisioned"
