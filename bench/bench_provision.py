@@ -13,8 +13,9 @@ First boot: the reference central runs as its own process (``terminal
 central serve --db FILE --listen 127.0.0.1:PORT``, SQLite); each round seeds
 a fresh copy of a small image with a new token, extracts its boot partition
 with mtools and times ``firstboot()`` from its start to its return
-(validate, stage, enrol over HTTP, commit, result file).  ROUNDS rounds; the
-median and the largest are printed.
+(validate, stage, enrol over HTTP, commit, result file).  The first round
+also imports the enrolment code (as the real first boot does); the median and
+the largest of the others are printed apart from it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import time
 from pathlib import Path
 
 FLASH_MB = int(os.environ.get("BENCH_PROVISION_MB", "200"))
-ROUNDS = 7
+ROUNDS = 11
 
 
 def _sha(path: Path) -> None:
@@ -135,8 +136,10 @@ def bench_firstboot(folder: Path) -> None:
             times.append(time.perf_counter() - started)
             if not outcome.ok:
                 raise RuntimeError(f"firstboot failed: {outcome.lines}")
-        print(f"firstboot to enrolled: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
-              f"({ROUNDS} rounds; reference central, SQLite, loopback)")
+        warm = times[1:]
+        print(f"firstboot to enrolled: median {statistics.median(warm) * 1000:.0f} ms, max {max(warm) * 1000:.0f} ms "
+              f"({len(warm)} rounds; the first, importing the enrolment code, {times[0] * 1000:.0f} ms; "
+              "reference central, SQLite, loopback)")
     finally:
         server.terminate()
         server.wait(timeout=30)
