@@ -7,6 +7,7 @@ assembled here, at the top, where every area is visible.
 from __future__ import annotations
 
 from kiosk import store as kiosk_store
+from kiosk.certificates import store as certificates_store
 from sync import state as sync_state
 from sync.store import Migration
 
@@ -20,4 +21,5 @@ def all_migrations() -> list[Migration]:
     migrations: list[Migration] = []
     migrations += sync_state.MIGRATIONS
     migrations += kiosk_store.MIGRATIONS
+    migrations += certificates_store.MIGRATIONS
     return migrations

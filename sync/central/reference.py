@@ -23,7 +23,7 @@ from sync import wire
 from terminal import TerminalError
 from terminal.textfile import TextFileError, read_text
 
-MANAGED_BY_CENTRAL = ("keys",)
+MANAGED_BY_CENTRAL = ("keys", "terminal_keys")
 # What a card carries: 18 (last may be X) or 15 digits, or 3 letters + 12 digits; ASCII only, because
 # the HMAC of '１１０１…' (full-width) never matches the ASCII number a card read gives.
 _ID_NUMBER = re.compile(r"[0-9]{17}[0-9Xx]|[0-9]{15}|[A-Za-z]{3}[0-9]{12}")

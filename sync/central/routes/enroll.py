@@ -12,6 +12,7 @@ from sync import wire
 from sync.central import models
 from sync.central.auth import DEVICE_ID_RULE, is_device_id, is_token
 from sync.central.inputs import BadInput, ClientGone, json_document, read_body
+from sync.central.routes.certdata import publish_terminal_keys
 from sync.central.routes.common import CentralState, bad_input_response, client_host, error_response, json_response
 from terminal.logs import get_logger
 
@@ -65,6 +66,11 @@ async def enroll(request: Request) -> Response:
                               server_time=central.now())
     central.secrets.forget(device_id)
     log.info("central.enrolled", device_id=device_id)
+    if public_key:  # certificates this terminal signs are checkable offline from its first one on
+        try:
+            await run_in_threadpool(publish_terminal_keys, central.storage)
+        except Exception as exc:  # the enrolment stands; certdata answers publish the key again
+            log.warning("central.terminal_keys_not_published", device_id=device_id, error=str(exc))
     return json_response(200, {"device_id": device_id, "secret": base64.b64encode(secret).decode(),
                                "server_time": central.now(), "last_seq": last_seq})
 
