@@ -121,12 +121,15 @@ def _apply(boot: Path, root: Path, state: Path, state_dir: str, seed_path: Path,
         text = read_text(seed_path)
     except TextFileError as exc:
         raise SeedInvalid([str(exc)]) from None
-    seed = parse_seed(text, seed_path, keyfile=wifi_path.exists())
+    installed = (_under(root, NM_CONNECTIONS) / WIFI_NAME).exists()  # by an earlier, failed attempt
+    seed = parse_seed(text, seed_path, keyfile=wifi_path.exists() or installed)
     keyfile = _keyfile(wifi_path, seed) if (wifi_path.exists() or seed.wifi_psk) else None
     lines = [f"Device:    {seed.device_id} ({seed.role}) at site {seed.site}"]
     if keyfile is not None:
         _install_keyfile(root, keyfile)
         _remove(wifi_path)
+        if seed.wifi_psk:
+            _drop_key(seed_path, "wifi_psk")  # in NetworkManager now; not left on the card if enrolment fails
         lines.append(f"Wi-Fi:     {seed.wifi_ssid or 'from ' + WIFI_NAME} installed; its password was "
                      "removed from this card")
     staged = _stage(root, seed, state_dir)
@@ -136,7 +139,7 @@ def _apply(boot: Path, root: Path, state: Path, state_dir: str, seed_path: Path,
         for path in staged:
             _remove(path)
         if "refused the enrolment token" in str(exc):
-            _drop_token(seed_path)
+            _drop_key(seed_path, "enroll_token")
             raise ProvisionError(f"{exc}. The token was removed from {SEED_NAME}: add "
                                  "enroll_token = \"<new token>\" to it and restart") from None
         raise ProvisionError(f"{exc}. Nothing was changed; the seed stays on the card and is tried again "
@@ -313,13 +316,13 @@ def _activate(role: str, host: str) -> None:
             subprocess.run(argv, capture_output=True, timeout=60)
 
 
-def _drop_token(seed_path: Path) -> None:
-    """Remove the spent token's line from the seed, keeping the person's other lines as they are."""
+def _drop_key(seed_path: Path, key: str) -> None:
+    """Remove a secret's line (the spent token, the Wi-Fi password) from the seed, keeping the other lines."""
     try:
         text = read_text(seed_path)
     except (OSError, TextFileError):
         return
-    kept = [line for line in text.splitlines() if not re.match(r"\s*enroll_token\s*=", line)]
+    kept = [line for line in text.splitlines() if not re.match(rf"\s*{key}\s*=", line)]
     seed_path.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 

@@ -266,3 +266,36 @@ def test_a_failed_seed_still_tells_which_role_should_show_the_screen(card, centr
     (card.boot / SEED_NAME).write_text((card.boot / SEED_NAME).read_text().replace('site = "sha-hq"', 'site = ""'))
     assert card.run().code == 2
     assert read_status(card.state)["role"] == "dropbox" and read_status(card.state)["state"] == "not_provisioned"
+
+
+def test_a_broken_wifi_keyfile_is_a_bad_seed_and_nothing_is_applied(card, central):
+    card.seed(central)
+    (card.boot / WIFI_NAME).write_text("[connection]\ntype=wifi\n\n[wifi]\nmode=infrastructure\n")
+    outcome = card.run()
+    assert outcome.code == 2 and "needs [connection] type=wifi and [wifi] ssid=NAME" in outcome.lines[0]
+    assert not (card.root / "etc/NetworkManager").exists() and (card.boot / WIFI_NAME).exists()
+    (card.boot / WIFI_NAME).write_text("ssid=no section\n")
+    assert "not a NetworkManager keyfile" in card.run().lines[0]
+
+
+def test_a_hand_written_seed_with_the_wifi_password_in_it(card, central):
+    card.seed(central, wifi_ssid=None, wifi_psk=None)
+    (card.boot / SEED_NAME).write_text((card.boot / SEED_NAME).read_text()
+                                       + 'wifi_ssid = "Lobby"\nwifi_psk = "lobby pass 1"\n')
+    assert card.run().ok
+    keyfile = (card.root / "etc/NetworkManager/system-connections" / WIFI_NAME).read_text()
+    assert "ssid=Lobby" in keyfile and "psk=lobby pass 1" in keyfile
+    assert not (card.boot / SEED_NAME).exists()  # the password went with the seed
+
+
+def test_a_wifi_password_in_the_seed_is_removed_even_when_enrolment_fails(card, central):
+    card.seed(central, wifi_ssid=None, wifi_psk=None, token="enr_" + "z" * 32)
+    (card.boot / SEED_NAME).write_text((card.boot / SEED_NAME).read_text()
+                                       + 'wifi_ssid = "Lobby"\nwifi_psk = "lobby pass 1"\n')
+    assert card.run().code == 1
+    seed = (card.boot / SEED_NAME).read_text()
+    assert "lobby pass" not in seed and "enroll_token" not in seed and 'wifi_ssid = "Lobby"' in seed
+    # The next boot asks only for a new token: the Wi-Fi is already in NetworkManager.
+    outcome = card.run()
+    assert outcome.code == 2 and "enroll_token: missing required key" in "\n".join(outcome.lines)
+    assert "wifi" not in "\n".join(outcome.lines)
