@@ -101,7 +101,7 @@ def _to_menu(ui, person=GOOD):
 def test_a_good_card_from_attract_to_menu_records_and_goodbye(ui):
     assert ui.view["screen"] == "attract" and ui.shows("请将身份证放在读卡区")
     _to_code_entry(ui)
-    assert ui.shows("请输入短信验证码") and ui.shows("6 位验证码已发送到 138****8001，5 分钟内有效")
+    assert ui.shows("请输入 6 位短信验证码") and ui.shows("已发送到 138****8001，5 分钟内有效")
     ui.assert_no_personal_data_on_screen(GOOD)
     code = ui.rig.last_code()
     assert ui.screen.type(code[:3])["digits_entered"] == 3
@@ -121,7 +121,7 @@ def test_the_language_switch_changes_every_word(ui):
     ui.tap("lang_en")
     assert ui.view["lang"] == "en" and ui.shows("Place your ID card on the reader")
     _to_code_entry(ui)
-    assert ui.shows("6 digits, sent to 138****8001, valid for 5 minutes")
+    assert ui.shows("Sent to 138****8001, valid for 5 minutes")
     assert ui.rig.modem.messages[-1].text.startswith("Your kiosk code")
 
 
@@ -138,7 +138,7 @@ def test_each_identify_error_says_what_to_do_next(ui, card, screen, words):
     v = ui.place(card)
     assert v["screen"] == screen and ui.shows(words)
     assert ui.shows("服务台")                                   # what to do next
-    assert ui.tap("choice_back")["screen"] == "card_left"       # the card is still there
+    assert ui.tap("choice_back")["screen"] == "card_left" and ui.shows("如果是您的，请取走")  # still there
     assert ui.lift()["screen"] == "attract"
 
 
@@ -189,7 +189,7 @@ def test_resend_waits_for_its_cooldown_on_screen(ui):
     ui.advance(30)
     assert ui.shows("重新发送") and ui.screen.find("resend").property("enabled_")
     v = ui.tap("resend")
-    assert v["text"] == "code_entry.resent" and ui.shows("已发送到 138****8001，请输入最新收到的验证码")
+    assert v["text"] == "code_entry.resent" and ui.shows("已发送到 138****8001，请输入新的验证码")
     assert len(ui.rig.modem.messages) == 2
 
 
@@ -277,7 +277,7 @@ def test_the_technician_pin_by_the_hidden_gesture_is_rate_limited(ui):
     for _ in range(5):
         v = ui.screen.type("1111")
         v = ui.tap("key_ok")
-    assert v["text"] == "technician_pin.locked" and ui.shows("尝试次数过多")
+    assert v["text"] == "technician_pin.locked" and ui.shows("已暂时锁定") and ui.shows("尝试次数过多")
     v = ui.screen.type("246810")
     v = ui.tap("key_ok")
     assert v["screen"] == "technician_pin"                      # even the right PIN waits out the lock

@@ -52,7 +52,8 @@ def _fields(screen: str, key: str) -> dict[str, Any]:
     if screen == "code_locked":
         return {"masked_name": SAMPLE["masked_name"], "locked_until_s": 14 * 60 + 5}
     if screen == "sms_unavailable":
-        return {**SAMPLE, "fallbacks": list(FALLBACKS)}
+        waiting = key.endswith((".rate_limited", ".hourly_limit"))
+        return {**SAMPLE, "fallbacks": list(FALLBACKS), "resend_in_s": 45 if waiting else 0}
     if screen in ("face_capture", "face_failed"):
         return {"masked_name": SAMPLE["masked_name"], "face_attempts_left": 0 if screen == "face_failed" else 2}
     if screen == "menu":

@@ -88,8 +88,8 @@
         <translation>There is a card on the reader</translation>
     </message>
     <message id="card_left.next">
-        <source>If it is yours, lift it and place it again. If not, please hand it to the service desk</source>
-        <translation>If it is yours, lift it and place it again. If not, please hand it to the service desk</translation>
+        <source>If it is yours, please take it. If not, please hand it to the service desk</source>
+        <translation>If it is yours, please take it. If not, please hand it to the service desk</translation>
     </message>
     <message id="card_left.at_start">
         <source>A card was left on the reader</source>
@@ -148,12 +148,12 @@
         <translation>The text message usually arrives within a minute</translation>
     </message>
     <message id="code_entry">
-        <source>Enter the code from the text message</source>
-        <translation>Enter the code from the text message</translation>
+        <source>Enter the 6-digit code</source>
+        <translation>Enter the 6-digit code</translation>
     </message>
     <message id="code_entry.next">
-        <source>6 digits, sent to %1, valid for 5 minutes</source>
-        <translation>6 digits, sent to %1, valid for 5 minutes</translation>
+        <source>Sent to %1, valid for 5 minutes</source>
+        <translation>Sent to %1, valid for 5 minutes</translation>
     </message>
     <message id="code_entry.wrong">
         <source>That code is not correct</source>
@@ -168,16 +168,16 @@
         <translation>The code has expired</translation>
     </message>
     <message id="code_entry.expired.next">
-        <source>Tap “Send again” for a new code</source>
-        <translation>Tap “Send again” for a new code</translation>
+        <source>Tap "Send again" for a new code</source>
+        <translation>Tap "Send again" for a new code</translation>
     </message>
     <message id="code_entry.resent">
         <source>A new code was sent</source>
         <translation>A new code was sent</translation>
     </message>
     <message id="code_entry.resent.next">
-        <source>Sent to %1: enter the newest code you received</source>
-        <translation>Sent to %1: enter the newest code you received</translation>
+        <source>Sent to %1: enter the new code</source>
+        <translation>Sent to %1: enter the new code</translation>
     </message>
     <message id="code_locked">
         <source>Too many wrong codes</source>
@@ -386,12 +386,12 @@ Tries left: %1</translation>
         <translation>Tries left: %2</translation>
     </message>
     <message id="technician_pin.locked">
-        <source>Too many tries: locked for now</source>
-        <translation>Too many tries: locked for now</translation>
+        <source>Locked for now</source>
+        <translation>Locked for now</translation>
     </message>
     <message id="technician_pin.locked.next">
-        <source>Please try again later</source>
-        <translation>Please try again later</translation>
+        <source>Too many tries. Please try again later</source>
+        <translation>Too many tries. Please try again later</translation>
     </message>
     <message id="technician">
         <source>Device status</source>
@@ -446,12 +446,12 @@ Tries left: %1</translation>
         <translation>Coming soon</translation>
     </message>
     <message id="fallback.face_only">
-        <source>Verify by face instead</source>
-        <translation>Verify by face instead</translation>
+        <source>Use a face check</source>
+        <translation>Use a face check</translation>
     </message>
     <message id="fallback.service_desk">
-        <source>Ask at the service desk</source>
-        <translation>Ask at the service desk</translation>
+        <source>Go to the service desk</source>
+        <translation>Go to the service desk</translation>
     </message>
     <message id="record.kind.verification">
         <source>Identity check</source>

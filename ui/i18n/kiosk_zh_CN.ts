@@ -88,8 +88,8 @@
         <translation>读卡区上有一张身份证</translation>
     </message>
     <message id="card_left.next">
-        <source>If it is yours, lift it and place it again. If not, please hand it to the service desk</source>
-        <translation>如果是您的卡，请取下后重新放置；如果不是，请交给服务台</translation>
+        <source>If it is yours, please take it. If not, please hand it to the service desk</source>
+        <translation>如果是您的，请取走；如果不是，请交给服务台</translation>
     </message>
     <message id="card_left.at_start">
         <source>A card was left on the reader</source>
@@ -148,12 +148,12 @@
         <translation>短信通常在一分钟内到达</translation>
     </message>
     <message id="code_entry">
-        <source>Enter the code from the text message</source>
-        <translation>请输入短信验证码</translation>
+        <source>Enter the 6-digit code</source>
+        <translation>请输入 6 位短信验证码</translation>
     </message>
     <message id="code_entry.next">
-        <source>6 digits, sent to %1, valid for 5 minutes</source>
-        <translation>6 位验证码已发送到 %1，5 分钟内有效</translation>
+        <source>Sent to %1, valid for 5 minutes</source>
+        <translation>已发送到 %1，5 分钟内有效</translation>
     </message>
     <message id="code_entry.wrong">
         <source>That code is not correct</source>
@@ -168,7 +168,7 @@
         <translation>验证码已过期</translation>
     </message>
     <message id="code_entry.expired.next">
-        <source>Tap “Send again” for a new code</source>
+        <source>Tap "Send again" for a new code</source>
         <translation>请点击“重新发送”获取新验证码</translation>
     </message>
     <message id="code_entry.resent">
@@ -176,8 +176,8 @@
         <translation>新的验证码已发送</translation>
     </message>
     <message id="code_entry.resent.next">
-        <source>Sent to %1: enter the newest code you received</source>
-        <translation>已发送到 %1，请输入最新收到的验证码</translation>
+        <source>Sent to %1: enter the new code</source>
+        <translation>已发送到 %1，请输入新的验证码</translation>
     </message>
     <message id="code_locked">
         <source>Too many wrong codes</source>
@@ -386,12 +386,12 @@ Tries left: %1</source>
         <translation>还可以再试 %2 次</translation>
     </message>
     <message id="technician_pin.locked">
-        <source>Too many tries: locked for now</source>
-        <translation>尝试次数过多，已暂时锁定</translation>
+        <source>Locked for now</source>
+        <translation>已暂时锁定</translation>
     </message>
     <message id="technician_pin.locked.next">
-        <source>Please try again later</source>
-        <translation>请稍后再试</translation>
+        <source>Too many tries. Please try again later</source>
+        <translation>尝试次数过多，请稍后再试</translation>
     </message>
     <message id="technician">
         <source>Device status</source>
@@ -446,11 +446,11 @@ Tries left: %1</source>
         <translation>即将开放</translation>
     </message>
     <message id="fallback.face_only">
-        <source>Verify by face instead</source>
+        <source>Use a face check</source>
         <translation>改用人脸核验</translation>
     </message>
     <message id="fallback.service_desk">
-        <source>Ask at the service desk</source>
+        <source>Go to the service desk</source>
         <translation>到服务台办理</translation>
     </message>
     <message id="record.kind.verification">

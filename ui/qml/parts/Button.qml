@@ -24,7 +24,13 @@ Rectangle {
         color: !button.enabled_ ? "#6b7580" : (button.primary ? "white" : root.ink)
         font.pixelSize: root.bodySize
         font.bold: button.primary
-        fontSizeMode: Text.HorizontalFit
+        // A long label wraps to a second line, then shrinks, before anything is cut.
+        height: parent.height - root.target * 0.12
+        verticalAlignment: Text.AlignVCenter
+        wrapMode: Text.WordWrap
+        maximumLineCount: 2
+        lineHeight: 0.95
+        fontSizeMode: Text.Fit
         minimumPixelSize: root.smallSize
         elide: Text.ElideRight
     }

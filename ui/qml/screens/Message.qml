@@ -17,11 +17,17 @@ Item {
     }
     // Each choice: [message id of the label, what it sends, primary?]
     function choices() {
-        if (s === "goodbye") return []
+        // Goodbye times out by itself, a card left ends when lifted, a reader fault when the reader
+        // answers again (or a technician comes): no button would help.
+        if (s === "goodbye" || s === "card_left" || s === "reader_fault") return []
         if (s === "sms_unavailable") {
             var out = []
             var fb = v.fallbacks || []
-            for (var i = 0; i < fb.length; i++) out.push(["fallback." + fb[i], "fallback:" + fb[i], i === 0])
+            // A failed send is no send: the flow lets the code be asked for again (resend_in_s 0).
+            // (Not without a phone on file, nor past the hourly cap: sending again cannot help there.)
+            if (v.resend_in_s !== undefined && v.resend_in_s <= 0 && vm.text !== "sms_unavailable.no_phone"
+                    && vm.text !== "sms_unavailable.hourly_limit") out.push(["ui.resend", "resend", true])
+            for (var i = 0; i < fb.length; i++) out.push(["fallback." + fb[i], "fallback:" + fb[i], out.length === 0])
             out.push(["ui.finish", "exit", fb.length === 0])
             return out
         }
@@ -31,6 +37,7 @@ Item {
     function act(what) {
         if (what === "back") vm.back()
         else if (what === "exit") vm.exit()
+        else if (what === "resend") vm.resend()
         else if (what.indexOf("fallback:") === 0) vm.fallback(what.substring(9))
     }
 
@@ -41,7 +48,9 @@ Item {
         spacing: Math.round(30 * root.u)
         Badge {
             anchors.horizontalCenter: parent.horizontalCenter
-            kind: page.problems.indexOf(page.s) >= 0 ? "problem" : page.s === "goodbye" ? "done" : "info"
+            // A tick only for a visit that ended well; "could not verify you" is a problem.
+            kind: page.problems.indexOf(page.s) >= 0 || vm.text === "goodbye.denied" ? "problem"
+                  : vm.text === "goodbye" ? "done" : "info"
         }
         Headline {
             width: parent.width
@@ -50,6 +59,7 @@ Item {
         }
     }
     Row {
+        id: choiceRow
         objectName: "choices"
         anchors { bottom: parent.bottom; bottomMargin: Math.round(40 * root.u); horizontalCenter: parent.horizontalCenter }
         spacing: Math.round(30 * root.u)
@@ -57,6 +67,8 @@ Item {
             model: page.choices()
             delegate: Button {
                 objectName: "choice_" + modelData[1].replace(":", "_")
+                // Up to four choices share the width (the label shrinks to fit before it is cut).
+                width: Math.min(implicitWidth, (page.width * 0.94 - choiceRow.spacing * 3) / Math.max(1, page.choices().length))
                 label: qsTrId(modelData[0])
                 primary: modelData[2]
                 onTapped: page.act(modelData[1])
