@@ -298,4 +298,4 @@ def test_a_wifi_password_in_the_seed_is_removed_even_when_enrolment_fails(card, 
     # The next boot asks only for a new token: the Wi-Fi is already in NetworkManager.
     outcome = card.run()
     assert outcome.code == 2 and "enroll_token: missing required key" in "\n".join(outcome.lines)
-    assert "wifi" not in "\n".join(outcome.lines)
+    assert "wifi_psk" not in "\n".join(outcome.lines) and "Wi-Fi password" not in "\n".join(outcome.lines)
