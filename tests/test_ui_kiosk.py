@@ -425,3 +425,26 @@ def test_three_failed_faces_fall_back_to_sms_only(face_ui):
     _code_then_face(ui)
     ui.tap("try_again")
     assert ui.tap("try_again")["screen"] == "menu"
+
+
+def test_with_threaded_devices_the_screen_follows_the_reader_without_freezing(tmp_path, idcard_sim, modem_sim,
+                                                                              qtbot):
+    """As `terminal kiosk` runs it: the runner polls the reader and sends the SMS on its own threads; their
+    events reach the flow through the waker and are processed on the Qt thread."""
+    import threading
+
+    rig = KioskRig(tmp_path, idcard_sim, modem_sim)
+    rig.restart(threaded=True)
+    ui = UiRig(rig)
+    seen_threads = set()
+    rig.flow.subscribe(lambda view: seen_threads.add(threading.get_ident()))
+    try:
+        idcard_sim.place(sim_card(GOOD))
+        qtbot.waitUntil(lambda: ui.window.vm.screen == "code_entry", timeout=10000)
+        assert ui.shows("已发送到 138****8001，5 分钟内有效")
+        assert seen_threads == {threading.get_ident()}          # views only ever on the Qt thread
+        ui.screen.type(rig.last_code())
+        qtbot.waitUntil(lambda: ui.window.vm.screen == "menu", timeout=10000)
+    finally:
+        ui.close()
+        rig.close()

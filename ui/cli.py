@@ -107,7 +107,8 @@ def run_kiosk(cfg, *, windowed: bool = False, size: tuple[int, int] = (1280, 800
     app = application()
     with open_store(store_path(cfg), _with_kiosk_tables(all_migrations())) as store:
         devices = Devices.open(cfg, store)
-        flow = KioskFlow(store, cfg, clock=KioskClock(store), devices=devices)
+        # threaded: the reader is polled and every device call runs on worker threads, never on Qt's
+        flow = KioskFlow(store, cfg, clock=KioskClock(store), devices=devices, threaded=True)
         window = None
         try:
             window = KioskWindow(flow, size=size, kiosk=not windowed)
