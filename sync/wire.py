@@ -167,14 +167,44 @@ _CERTIFICATES = [
 ]
 
 
+# --- Badges and their payment (kiosk/badges; payload schemas v1); no name, never an ID number ---
+# Every badge is an order at central (a first badge: amount 0, paid at creation).  ``request_id`` is the
+# kiosk's idempotency key for one order (its journal row), known before central answers; ``order_id`` is
+# central's, once it answered.
+# payment.order_created   central made the order: request_id, order_id, employee_no, reason (first | lost |
+#   damaged), amount_cents, currency, badge_id (the new badge), replaces (the badge it replaces, if any).
+# payment.paid            the kiosk saw the order paid: request_id, order_id, amount_cents.
+# payment.cancelled       closed unpaid: request_id, order_id?, reason (cancelled | timed_out | abandoned).
+# payment.refund_requested  paid but no badge will come of it: request_id, order_id?, amount_cents, reason
+#   (print_failed | abandoned | kiosk_restarted | print_interrupted); central refunds a paid order and
+#   cancels one that was not paid yet (a kiosk that could not ask central records this to close either way).
+# badge.printed           the card's print job completed: session_id, employee_no, reason, badge_id, order_id,
+#   request_id, replaces (the old badge, whose access code central then revokes), prints (1, 2 on a reprint).
+_BADGES = [
+    EventType("badge.printed", 1, ("session_id", "employee_no", "reason", "badge_id"), PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("employee_no", "str"), ("reason", "str"), ("badge_id", "str"),
+               ("order_id", "str"), ("request_id", "str"), ("replaces", "str"), ("prints", "int"))),
+    EventType("payment.order_created", 1, ("request_id", "order_id", "employee_no", "reason", "amount_cents"),
+              PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("request_id", "str"), ("order_id", "str"), ("employee_no", "str"),
+               ("reason", "str"), ("amount_cents", "int"), ("currency", "str"), ("badge_id", "str"),
+               ("replaces", "str"))),
+    EventType("payment.paid", 1, ("request_id", "order_id", "amount_cents"), PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("request_id", "str"), ("order_id", "str"), ("amount_cents", "int"))),
+    EventType("payment.cancelled", 1, ("request_id", "reason"), PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("request_id", "str"), ("order_id", "str"), ("reason", "str"))),
+    EventType("payment.refund_requested", 1, ("request_id", "amount_cents", "reason"), PRIORITY_TRANSACTION,
+              (("session_id", "str"), ("request_id", "str"), ("order_id", "str"), ("amount_cents", "int"),
+               ("reason", "str"), ("detail", "str"))),
+]
+
+
 EVENT_TYPES: dict[tuple[str, int], EventType] = {
     (t.name, t.version): t
     for t in [
         *_KIOSK,
         *_CERTIFICATES,
-        EventType("badge.printed", 1, ("session_id", "employee_no", "reason"), PRIORITY_TRANSACTION),
-        EventType("payment.refund_requested", 1, ("session_id", "payment_id", "amount_cents", "reason"),
-                  PRIORITY_TRANSACTION),
+        *_BADGES,
         *_DROPBOX,
         EventType("device.health", 1, ("device", "ok", "summary"), PRIORITY_TELEMETRY),
         EventType("selftest.result", 1, ("results",), PRIORITY_TELEMETRY),
