@@ -10,6 +10,8 @@ Endpoints (the committed ``sync/central/openapi.json`` has every shape):
   (routes/sms.py; a simulated gateway appends to ``sms_outbox``);
 - ``GET /v1/photo/{employee_no}`` -- signed; the HR photo for the kiosk's face check (routes/photo.py);
 - ``GET /v1/certdata/{employee_no}?kind=K`` -- signed; a certificate's data at request time (routes/certdata.py);
+- ``POST /v1/orders``, ``GET /v1/orders/{id}``, ``POST /v1/orders/{id}/cancel``, ``GET /v1/badges/{employee_no}`` --
+  signed; badge orders paid through the (simulated) provider (routes/orders.py);
 - ``GET /verify/{code}``, ``GET /verify/keys.json`` -- public, rate-limited: the page a certificate's QR opens
   (routes/verify.py);
 - ``GET /v1/status`` and ``GET /status`` -- terminals: last seen, backlog, clock offset, last error
@@ -28,7 +30,8 @@ that fails authentication changes no device's state: it is counted apart
     >>> from sync.central.storage import open_storage
     >>> app = create_app(open_storage(tempfile.mkdtemp() + "/central.db"))
     >>> sorted(route.path for route in app.routes if route.path.startswith("/v1"))  # doctest: +NORMALIZE_WHITESPACE
-    ['/v1/certdata/{employee_no}', '/v1/enroll', '/v1/events', '/v1/feed', '/v1/photo/{employee_no}',
+    ['/v1/badges/{employee_no}', '/v1/certdata/{employee_no}', '/v1/enroll', '/v1/events', '/v1/feed',
+     '/v1/orders', '/v1/orders/{order_id}', '/v1/orders/{order_id}/cancel', '/v1/photo/{employee_no}',
      '/v1/reference/{dataset}', '/v1/sms', '/v1/sms/health', '/v1/status']
     >>> app.state.storage.close()
 """
@@ -48,7 +51,7 @@ from sync import wire
 from sync.central import models
 from sync.central.admission import Admission
 from sync.central.inputs import BodyBudget
-from sync.central.routes import certdata, enroll, events, feed, photo, reference, sms, status, verify
+from sync.central.routes import certdata, enroll, events, feed, orders, photo, reference, sms, status, verify
 from sync.central.routes.common import CentralState, error_response
 from sync.central.storage import Storage
 from terminal import __version__
@@ -103,6 +106,7 @@ def create_app(storage: Storage | None, *, now: Callable[[], float] = time.time,
     photo.mount(app)
     certdata.mount(app)   # GET /v1/certdata/{employee_no}: a certificate's data at request time
     verify.mount(app)     # GET /verify/{code}: the public page a certificate's QR opens
+    orders.mount(app)     # POST /v1/orders ...: badge orders and the simulated payment provider
     status.mount(app, public_status=public_status)
     app.add_middleware(ServerTimeMiddleware, now=now)
     app.openapi = lambda: _openapi(app)

@@ -100,6 +100,8 @@ def register(sub, common) -> None:
     _code_parsers(actions)
     from sync.central.routes.verify import register_actions as certificate_actions
     certificate_actions(actions, _action)   # revoke-cert
+    from sync.central.routes.orders import register_actions as order_actions
+    order_actions(actions, _action)         # pay (the simulated payer)
 
 
 def _code_parsers(actions) -> None:

@@ -424,6 +424,8 @@ class Storage:
                     "wall_time, mono_ns, boot_id, clock_synced, received_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows_to_insert)
                 self._settle_claims(c, device_id, [(r[3], r[6]) for r in rows_to_insert])
+                from sync.central.orders import settle_events    # badges: fulfilled orders, revoked codes
+                settle_events(self, c, device_id, [(r[3], r[6]) for r in rows_to_insert])
             rejected = [r for r in results if r["status"] == wire.REJECTED]
             error = (f"{len(rejected)} event(s) rejected, first seq {rejected[0]['seq']}: {rejected[0]['reason']}"
                      if rejected else None)
