@@ -64,10 +64,14 @@ TEMPLATES = [
 CONFIG = [
     {"id": "kiosk", "idle_timeout_s": 60, "sms_code_ttl_s": 300, "max_prints_per_day": 5},
     {"id": "dropbox", "slot_open_s": 10, "collection_window": "09:00-17:00"},   # the issue caps the window at 10 s
+    # Badges (kiosk/badges, sync/central/orders.py): who may (current staff; a first badge only without one),
+    # how often (replacements a year) and the fee per reason; the kiosk shows the fee, central charges it.
+    {"id": "badges", "currency": "CNY", "fees_cents": {"first": 0, "lost": 2000, "damaged": 1000},
+     "max_replacements_per_year": 3, "payment_timeout_s": 180, "access_code": "qr"},
 ]
 
 REVOKED_BADGES = [
-    {"id": "BDG-E1003-1", "employee_no": "E1003", "reason": "reported lost"},
+    {"id": "BDG-E1003-1", "employee_no": "E1003", "reason": "reported lost", "replaced_by": "BDG-E1003-2"},
 ]
 
 DATASETS = {"directory": DIRECTORY, "claims": CLAIMS, "templates": TEMPLATES, "config": CONFIG,
@@ -82,6 +86,7 @@ def central_db(root: Path) -> Path:
 def prepare_central(root: Path, devices: dict[str, str]) -> Path:
     """Seed the demo database and write enrolment tokens; ``devices`` maps role -> device id."""
     from sync.central.reference import to_item
+    from sync.central.orders import seed_demo_badges
     from sync.central.routes.certdata import publish_terminal_keys, seed_demo_certdata
     from sync.central.routes.photo import seed_demo_photos
     from sync.central.storage import open_storage
@@ -96,6 +101,7 @@ def prepare_central(root: Path, devices: dict[str, str]) -> Path:
         seed_demo_certdata(storage)      # hire dates, titles, salaries, contribution months
         publish_terminal_keys(storage)   # terminals enrolled by an earlier run
         seed_demo_photos(storage, [person["employee_no"] for person in DIRECTORY])
+        seed_demo_badges(storage)        # E1001-E1005's badges (E1004 a new hire without one)
         for role, device_id in devices.items():
             path = root / role / TOKEN_FILE
             if storage.is_enrolled(device_id):
