@@ -71,7 +71,7 @@ def measure(trials: int = TRIALS) -> dict:
     from drivers.gpio import open_gpio
     from dropbox import machine as m
     from dropbox.agent import Agent
-    from dropbox.journal import store_migrations
+    from terminal.migrations import all_migrations
     from dropbox.settings import dropbox_values
     from sync import codes
     from sync.state import set_state
@@ -87,7 +87,7 @@ def measure(trials: int = TRIALS) -> dict:
         root = Path(scratch)
         scene = cv2.imread(str(write_scene(root / "scene", frames=1)[0]), cv2.IMREAD_GRAYSCALE)
         pictures = [_frame(root / "forms", text) for text in forms]
-        with open_store(root / "terminal.db", store_migrations()) as store, \
+        with open_store(root / "terminal.db", all_migrations()) as store, \
                 open_gpio({"backend": "sim", "sim_drop_after_unlock_s": 0.05, "lock_cooldown_s": 0}) as gpio:
             with store.write() as db:
                 db.conn.executemany("INSERT INTO sync_ref_items (dataset, id, data) VALUES (?, ?, ?)",

@@ -63,7 +63,7 @@ def _run(args) -> int:
     from drivers.gpio import open_gpio
     from dropbox.agent import Agent
     from dropbox.feedback import Feedback
-    from dropbox.journal import store_migrations
+    from terminal.migrations import all_migrations
     from dropbox.machine import STATES
     from dropbox.settings import dropbox_values
     from sync.sdnotify import Notifier
@@ -88,7 +88,7 @@ def _run(args) -> int:
     notifier = Notifier()
     path = store_path(cfg)
     try:
-        with open_store(path, store_migrations(), busy_timeout_s=cfg.store.busy_timeout_s) as store, \
+        with open_store(path, all_migrations(), busy_timeout_s=cfg.store.busy_timeout_s) as store, \
                 single_agent(path), open_gpio(cfg.gpio) as gpio, open_camera(cfg.camera) as camera:
             feedback = Feedback(gpio, display_path=values["display_path"],
                                 receipt_section=cfg.receipt if "receipt" in cfg else None)

@@ -78,14 +78,6 @@ CREATE TABLE dropbox_batches (
 ]
 
 _clock = SystemClock()
-
-
-def store_migrations() -> list[Migration]:
-    """Every area's migrations (terminal.migrations) plus the drop box's, once, for the agent's store."""
-    from terminal.migrations import all_migrations
-
-    found = all_migrations()
-    return found if any(mig.module == "dropbox" for mig in found) else found + MIGRATIONS
 RECEIVED = "received"
 
 

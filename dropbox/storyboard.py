@@ -44,7 +44,7 @@ def dropbox_tour(out_dir, *, first: int = 1, timeout_s: float = TIMEOUT_S) -> li
     from drivers.receipt import ReceiptSimulator
     from dropbox.agent import Agent
     from dropbox.feedback import Feedback
-    from dropbox.journal import store_migrations
+    from terminal.migrations import all_migrations
     from dropbox.settings import dropbox_values
     from sync import codes
     from sync.state import set_state
@@ -59,7 +59,7 @@ def dropbox_tour(out_dir, *, first: int = 1, timeout_s: float = TIMEOUT_S) -> li
         root = Path(scratch)
         camera_dir, staging = root / "camera", root / "staging"
         write_scene(camera_dir, frames=2)
-        with open_store(root / "terminal.db", store_migrations()) as store, \
+        with open_store(root / "terminal.db", all_migrations()) as store, \
                 ReceiptSimulator(out_dir=root / "receipts") as printer, \
                 open_gpio({"backend": "sim", "sim_drop_after_unlock_s": 0.4, "lock_cooldown_s": 0}) as gpio, \
                 open_camera({"backend": "sim", "sim_source": str(camera_dir), "fps": 30}) as camera:

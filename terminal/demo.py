@@ -222,12 +222,7 @@ def prepare(root: str | os.PathLike, ports: DemoPorts = DemoPorts()) -> DemoLayo
         _point_at_ports(path, ports)
         cfg = load_config(path)
         _prepare_sim_devices(cfg)
-        migrations = all_migrations()
-        if role == "dropbox":  # the agent's tables too (a no-op once terminal.migrations lists them)
-            from dropbox.journal import store_migrations
-
-            migrations = store_migrations()
-        with open_store(store_path(cfg), migrations) as store:
+        with open_store(store_path(cfg), all_migrations()) as store:
             health = store.health()
             url = f"http://127.0.0.1:{ports.central}"
             if get_state(store.conn, "central_url") not in (None, url):  # enrolled on an earlier run's port

@@ -6,6 +6,7 @@ assembled here, at the top, where every area is visible.
 
 from __future__ import annotations
 
+from dropbox import journal as dropbox_journal
 from kiosk import store as kiosk_store
 from kiosk.certificates import store as certificates_store
 from sync import state as sync_state
@@ -22,4 +23,5 @@ def all_migrations() -> list[Migration]:
     migrations += sync_state.MIGRATIONS
     migrations += kiosk_store.MIGRATIONS
     migrations += certificates_store.MIGRATIONS
+    migrations += dropbox_journal.MIGRATIONS
     return migrations

@@ -53,10 +53,10 @@ class Central:
 
 
 def open_box_store(path):
-    from dropbox.journal import store_migrations
+    from terminal.migrations import all_migrations
     from sync.store import open_store
 
-    return open_store(path, store_migrations())
+    return open_store(path, all_migrations())
 
 
 def events(store, event_type: str | None = None) -> list[tuple[str, dict]]:
