@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dropbox import journal as dropbox_journal
 from kiosk import store as kiosk_store
+from kiosk.badges import store as badges_store
 from kiosk.certificates import store as certificates_store
 from sync import state as sync_state
 from sync.store import Migration
@@ -23,5 +24,6 @@ def all_migrations() -> list[Migration]:
     migrations += sync_state.MIGRATIONS
     migrations += kiosk_store.MIGRATIONS
     migrations += certificates_store.MIGRATIONS
+    migrations += badges_store.MIGRATIONS
     migrations += dropbox_journal.MIGRATIONS
     return migrations

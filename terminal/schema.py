@@ -21,6 +21,7 @@ from pathlib import Path
 from drivers import settings as drivers_settings
 from dropbox import settings as dropbox_settings
 from kiosk import settings as kiosk_settings
+from kiosk.badges import settings as badges_settings
 from sync import settings as sync_settings
 from terminal.config import Config, read_config, validate_config
 from terminal.settings_model import Section, Setting
@@ -60,6 +61,7 @@ TERMINAL = Section(
         **sync_settings.SECTIONS,
         **drivers_settings.SECTIONS,
         **kiosk_settings.SECTIONS,
+        **badges_settings.SECTIONS,
         **dropbox_settings.SECTIONS,
     },
     optional=False,
