@@ -152,6 +152,7 @@ def test_a_claim_already_received_is_refused_and_the_display_says_so(rig):
         r.hide()
         r.agent.put(m.Scanned(code))   # shown again later
         (_, refused), = r.wait_event("dropbox.refused")
+        r.wait_idle()   # the feedback follows the record
         assert refused["reason"] == wire.REFUSED_ALREADY_RECEIVED and refused["claim_id"] == "CLM-2026-0003"
         assert "already received" in r.feedback.shown and r.gpio.leds.pattern == "error"
         assert r.gpio.lock.unlocks == 1
@@ -216,6 +217,7 @@ def test_capacity_near_full_at_80_percent_then_full_refuses(rig):
         assert near == {"count": 4, "capacity": 5, "percent": 80}
         r.agent.put(m.Scanned(r.central.form(claims[5]["id"], "E1001", claims[5]["amount_cents"])))
         (_, refused), = r.wait_event("dropbox.refused")
+        r.wait_idle()
         assert refused["reason"] == wire.REFUSED_FULL and "full" in r.feedback.shown
         assert r.gpio.lock.unlocks == 5
 
