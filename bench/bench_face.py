@@ -62,6 +62,33 @@ def timings(faces: Path) -> None:
               f"per attempt ({len(frames)} frames 640x480 grey, {ROUNDS} attempts; budget 250 ms)")
 
 
+def liveness(faces: Path) -> None:
+    """Photo-like bursts judged live, and blinking bursts refused, over the shared portraits."""
+    import cv2
+
+    from kiosk import face, face_sim
+
+    accepted = photo_like = refused = blinking = 0
+    for name in TEST_PEOPLE:
+        matcher = face.FaceMatcher((faces / name).read_bytes(), threshold=2.0)    # liveness only
+        for blink in ((5,), (7, 8), (0,), (29,)):
+            blinking += 1
+            refused += matcher.check(face_sim.visit(faces / name, n=FRAMES, blink_at=blink, seed=blink[0])).ok is False
+        bursts = [face_sim.visit(faces / name, n=FRAMES, blink_at=(), seed=s) for s in range(3)]
+        bursts += [face_sim.photo_attack(faces / name, n=FRAMES, seed=s) for s in range(4)]
+        still = bursts[0]
+        for kernel in ((9, 9), (15, 1), (1, 9), (5, 5)):
+            bursts.append(still[:12] + [cv2.blur(f, kernel) for f in still[12:14]] + still[14:])
+        for gain in (0.5, 0.8, 1.3):
+            bursts.append(still[:12] + [np.clip(still[12] * gain, 0, 255).astype(np.uint8)] + still[13:])
+        for frames in bursts:
+            photo_like += 1
+            accepted += matcher.check(frames).ok
+    print(f"liveness on bursts made from the shared portraits: {accepted} of {photo_like} photo-like bursts "
+          f"(still, moved, tilted, blurred, re-lit) judged live; {refused} of {blinking} blinking bursts refused "
+          f"(painted blinks, {FRAMES} frames each)")
+
+
 def spread(people: dict[Path, str]) -> None:
     """Print same-person and two-people distances (grey reference vs grey camera frame of another picture)."""
     from kiosk import face, face_sim
@@ -105,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"face: skipped, the shared test portraits are not at {SHARED_FACES}")
         return
     timings(SHARED_FACES)
+    liveness(SHARED_FACES)
     spread({SHARED_FACES / name: person for name, person in TEST_PEOPLE.items()})
 
 

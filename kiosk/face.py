@@ -33,10 +33,12 @@ the test set: ``python -m bench face --faces DIR`` measures a site's own).  A
 wrong accept is the costly error here, so a borderline genuine face (a small
 or old ID-card photo) is let to fail to the configured fallback instead.
 
-**Liveness** (:mod:`kiosk.face_liveness`): a blink within the frames.  It stops
-a printed photo or a still on a phone held to the camera, moved, turned or bent;
-it does not stop a replayed video, a photo whose eyes are covered and uncovered,
-a mask with eye holes, or frames injected in place of the camera's.
+**Liveness** (:mod:`kiosk.face_liveness`): a blink within the frames, while the
+face around the nose stays unchanged.  It stops a printed photo or a still on
+a screen held to the camera, moved, turned, tilted, dimmed or jerked; it does
+not stop a replayed video, a photo whose eyes are covered and uncovered, a mask
+with eye holes, or frames injected in place of the camera's.  It needs about
+2 s of frames (30 at 15 fps) and a prompt to blink.
 
 >>> FaceResult(False, "not_live")
 FaceResult(ok=False, reason='not_live', distance=None)
@@ -56,6 +58,9 @@ THRESHOLD = 0.50               # largest Euclidean distance between encodings th
 MAX_FRAMES = 60                # frames one check takes at most (a few seconds of camera)
 DETECT_FRAMES = 3              # frames searched for faces (first, middle, last); the others follow the boxes
 REFERENCE_SIDE_PX = 640        # the HR photo is scaled to this longer side for detection only
+# Camera frames are searched for faces at this scale: half the time of full size, and a face still
+# needs only about 110 px of a 640x480 frame (about a metre from a 60-degree lens; users stand closer).
+DETECT_SCALE = 0.75
 REASONS = ("match", "no_face", "two_faces", "no_match", "not_live")
 
 
@@ -166,7 +171,7 @@ class FaceMatcher:
         the HR photo decides ('match' / 'no_match').  Raises ValueError for frames that are
         not images, FaceError after :meth:`wipe`.
         """
-        from kiosk.face_liveness import blinked, eye_openness
+        from kiosk.face_liveness import blinked, eye_openness, face_control
 
         if self._reference is None:
             raise FaceError("this face matcher was wiped at the end of its session; build a new one")
@@ -174,15 +179,16 @@ class FaceMatcher:
             raise ValueError(f"give 1-{MAX_FRAMES} frames, not {len(frames)}")
         greys = [to_grey(f) for f in frames]
         searched = sorted({0, len(greys) // 2, len(greys) - 1})[:DETECT_FRAMES]
-        found = {i: find_faces(greys[i]) for i in searched}
+        found = {i: _detect(greys[i]) for i in searched}
         if any(len(boxes) > 1 for boxes in found.values()):
             return FaceResult(False, "two_faces")
         if any(not boxes for boxes in found.values()):
             return FaceResult(False, "no_face")
         boxes = _follow({i: b[0] for i, b in found.items()}, len(greys))
         landmarks = _Models.get()[1]
-        openness = [eye_openness(*_around(g, b, landmarks)) for g, b in zip(greys, boxes)]
-        if self.liveness and not blinked(openness):
+        around = [_around(g, b, landmarks) for g, b in zip(greys, boxes)]
+        openness = [eye_openness(*a) for a in around]
+        if self.liveness and not blinked(openness, [face_control(*a) for a in around]):
             return FaceResult(False, "not_live")
         # Encode the searched frame (its box is the detector's own) with the eyes most open, then sharpest.
         best = max(searched, key=lambda i: (round(openness[i], 2), _sharpness(greys[i], boxes[i])))
@@ -215,6 +221,16 @@ def _reference_faces(photo: np.ndarray) -> list:
     boxes = find_faces(sized) or find_faces(sized, upsample=1)
     return [rectangle(int(b.left() / scale), int(b.top() / scale), int(b.right() / scale), int(b.bottom() / scale))
             for b in boxes]
+
+
+def _detect(grey: np.ndarray) -> list:
+    """Face boxes of a camera frame, found on a copy scaled by DETECT_SCALE (in the frame's pixels)."""
+    import cv2
+
+    _, _, _, rectangle = _Models.get()
+    small = cv2.resize(grey, None, fx=DETECT_SCALE, fy=DETECT_SCALE, interpolation=cv2.INTER_AREA)
+    return [rectangle(int(b.left() / DETECT_SCALE), int(b.top() / DETECT_SCALE), int(b.right() / DETECT_SCALE),
+                      int(b.bottom() / DETECT_SCALE)) for b in find_faces(small)]
 
 
 def _follow(found: dict, count: int) -> list:

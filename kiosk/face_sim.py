@@ -84,13 +84,15 @@ def close_eyes(grey: np.ndarray, shape) -> np.ndarray:
         down = np.array([-(b - a)[1], (b - a)[0]]) / max(span, 1)
         if down[1] < 0:
             down = -down
-        below = centre + down * span * 0.55
-        y0, x0 = int(below[1]), int(below[0])
-        skin = float(np.median(grey[max(0, y0 - 2):y0 + 3, max(0, x0 - 4):x0 + 5]))
         angle = float(np.degrees(np.arctan2((b - a)[1], (b - a)[0])))
-        axes = (int(span * 0.62), int(span * 0.32))
+        axes = (int(span * 0.66), int(span * 0.36))
         lid = np.zeros_like(grey, np.uint8)
         cv2.ellipse(lid, tuple(int(v) for v in centre), axes, angle, 0, 360, 255, -1)
+        # The lid takes the colour of the skin around the eye (a ring outside it), as a shut lid does.
+        ring = np.zeros_like(grey, np.uint8)
+        cv2.ellipse(ring, tuple(int(v) for v in centre), (int(axes[0] * 1.4), int(axes[1] * 1.8)), angle, 0, 360,
+                    255, -1)
+        skin = float(np.median(grey[(ring > 0) & (lid == 0)]))
         soft = cv2.GaussianBlur(lid, (0, 0), max(1.0, span * 0.05)).astype(float) / 255
         out = (out * (1 - soft) + skin * soft).astype(np.uint8)
         cv2.ellipse(out, tuple(int(v) for v in centre + down * span * 0.04), (int(span * 0.5), int(span * 0.06)),

@@ -121,11 +121,38 @@ def test_the_threshold_separates_every_pair_of_the_test_portraits(reference, far
 
 # -- liveness --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("portrait, seed", [("obama2.jpg", 0), ("rose_leslie_img1.jpg", 1), ("biden.jpg", 2)])
-def test_a_photo_held_to_the_camera_is_not_live_even_of_the_right_person(portrait, seed):
+@pytest.mark.parametrize("portrait", sorted(PEOPLE))
+def test_a_photo_held_to_the_camera_is_not_live_even_of_the_right_person(portrait):
+    """Moved, turned, scaled, tilted, dimmed and jerked (motion blur): a photo's lids never move."""
     matcher = FaceMatcher(photo(portrait))
-    result = matcher.check(face_sim.photo_attack(FACES / portrait, seed=seed))
+    result = matcher.check(face_sim.photo_attack(FACES / portrait, n=30, seed=len(portrait)))
     assert result == FaceResult(False, "not_live")
+
+
+@pytest.mark.parametrize("change", ["blur 9x9", "blur 15x1", "blur 1x9", "light x0.5", "light x0.8", "light x1.3"])
+def test_a_jerk_of_the_photo_or_a_flick_of_the_light_is_not_a_blink(change):
+    """Two frames of a still photo blurred or re-lit: the eyes' dark run shrinks as in a blink, but the
+    face around the nose changes with it, which a blink never does."""
+    frames = face_sim.visit(FACES / "obama.jpg", n=30, blink_at=())
+    kind, amount = change.split()
+    for i in (12, 13):
+        if kind == "blur":
+            frames[i] = cv2.blur(frames[i], tuple(int(v) for v in amount.split("x")))
+        else:
+            frames[i] = np.clip(frames[i] * float(amount[1:]), 0, 255).astype(np.uint8)
+    assert FaceMatcher(photo("obama2.jpg")).check(frames).reason == "not_live"
+
+
+@pytest.mark.parametrize("portrait", sorted(set(PEOPLE) - {"obama2.jpg"}))
+def test_a_blink_is_seen_on_every_face_of_the_set(portrait):
+    result = FaceMatcher(photo(portrait)).check(face_sim.visit(FACES / portrait, n=30, blink_at=(12,)))
+    assert result.reason == "match"
+
+
+def test_eyes_narrowed_by_a_broad_smile_cannot_show_a_blink():
+    """obama2.jpg smiles with the eyes nearly shut: too little eye to judge, so never live (fail safe)."""
+    result = FaceMatcher(photo("obama.jpg")).check(face_sim.visit(FACES / "obama2.jpg", n=30, blink_at=(12,)))
+    assert result.reason == "not_live"
 
 
 def test_no_blink_in_the_burst_is_not_live(obama_matcher):
@@ -149,9 +176,9 @@ def test_eyes_that_only_wobble_never_blink(level, wobble):
     assert not blinked([level * (1 + w) for w in wobble])
 
 
-@given(level=st.floats(0.1, 0.4), before=st.integers(0, 10), after=st.integers(0, 10),
+@given(level=st.floats(0.2, 0.4), before=st.integers(0, 10), after=st.integers(0, 10),
        depth=st.floats(0.0, 0.45))
-@example(level=0.1, before=0, after=1, depth=0.45)
+@example(level=0.2, before=0, after=1, depth=0.45)      # found: a percentile between two values hid the dip
 def test_a_dip_below_half_then_open_is_a_blink(level, before, after, depth):
     if before + after == 0:
         after = 1
@@ -161,6 +188,7 @@ def test_a_dip_below_half_then_open_is_a_blink(level, before, after, depth):
 
 def test_eyes_never_seen_cannot_blink():
     assert not blinked([0.0, 0.05, 0.0, 0.04])
+    assert not blinked([0.125, 0.1, 0.05, 0.125])       # narrowed eyes: a row of jitter is no blink
 
 
 # -- bad input, and nothing kept -------------------------------------------------------------------
@@ -190,6 +218,12 @@ def test_a_reference_without_a_face_or_with_two_is_refused_by_name():
 def test_frames_that_are_not_camera_frames_are_refused_by_name(obama_matcher, frames, words):
     with pytest.raises(ValueError, match=words):
         obama_matcher.check(frames)
+
+
+def test_a_mirrored_camera_still_matches(obama_matcher, obama_visit):
+    """Some cameras deliver the selfie-view (mirrored) picture; a face is not symmetric, but close enough."""
+    result = obama_matcher.check([np.ascontiguousarray(f[:, ::-1]) for f in obama_visit])
+    assert result.reason == "match"
 
 
 def test_colour_frames_are_taken_too(obama_matcher, obama_visit):
