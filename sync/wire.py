@@ -56,8 +56,8 @@ class EventType:
 
     ``required`` fields must be present; ``fields`` gives the kind of each
     named field (required or optional) when present: "str" (non-empty),
-    "int" (not bool), "number", "bool" or "list[str]".  Fields not named are
-    allowed (a newer terminal may add some).
+    "int" (not bool), "number", "bool", "list[str]" or "list[check]" (selftest
+    rows).  Fields not named are allowed (a newer terminal may add some).
     """
 
     name: str
@@ -207,7 +207,12 @@ EVENT_TYPES: dict[tuple[str, int], EventType] = {
         *_BADGES,
         *_DROPBOX,
         EventType("device.health", 1, ("device", "ok", "summary"), PRIORITY_TELEMETRY),
-        EventType("selftest.result", 1, ("results",), PRIORITY_TELEMETRY),
+        # selftest.result  'terminal selftest' ran (a technician's last step on site): ok (every check
+        #   passed), passed, failed, results (one {"device", "ok", "summary"} per check, the summary
+        #   masked), software (the terminal's version).  Never dropped: it is the record of the install.
+        EventType("selftest.result", 1, ("ok", "results"), PRIORITY_TRANSACTION,
+                  (("ok", "bool"), ("passed", "int"), ("failed", "int"), ("results", "list[check]"),
+                   ("software", "str"))),
         EventType("sync.diagnostic", 1, ("n",), PRIORITY_DIAGNOSTIC),
     ]
 }
@@ -272,7 +277,8 @@ def check_event(event_type: str, version: int, payload) -> str | None:
 
 
 _KIND_WORDS = {"str": "a non-empty string", "int": "a whole number", "number": "a number",
-               "bool": "true or false", "list[str]": "a list of non-empty strings"}
+               "bool": "true or false", "list[str]": "a list of non-empty strings",
+               "list[check]": 'a list of {"device": non-empty string, "ok": true or false, "summary": string}'}
 
 
 def _is_kind(kind: str, value) -> bool:
@@ -289,6 +295,10 @@ def _is_kind(kind: str, value) -> bool:
         return isinstance(value, (int, float)) and value == value and abs(value) != float("inf")
     if kind == "list[str]":
         return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    if kind == "list[check]":
+        return isinstance(value, list) and all(
+            isinstance(v, dict) and isinstance(v.get("device"), str) and v["device"]
+            and isinstance(v.get("ok"), bool) and isinstance(v.get("summary"), str) for v in value)
     raise ValueError(f"unknown schema kind {kind!r}")
 
 
