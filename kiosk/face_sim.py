@@ -2,7 +2,7 @@
 
 A still portrait has no blink, so :func:`visit` closes its eyes in a few
 frames: each eye, between its two corners, is painted over with the skin
-under it and a line of lashes.  That is a synthetic blink (no video of a real
+around it and a line of lashes.  That is a synthetic blink (no video of a real
 one ships with the project); it exercises the whole pipeline, and
 :func:`photo_attack` gives the other side: the same portrait held up as a
 photo, moved, turned, tilted and blurred, never blinking.
@@ -74,7 +74,7 @@ def _portrait(source) -> tuple[np.ndarray, object]:
 
 
 def close_eyes(grey: np.ndarray, shape) -> np.ndarray:
-    """A copy of ``grey`` whose eyes (5-point ``shape``) are shut: lids of the skin below, a lash line."""
+    """A copy of ``grey`` whose eyes (5-point ``shape``) are shut: lids the colour of the skin around, a lash line."""
     out = grey.copy()
     for i, j in ((0, 1), (2, 3)):
         a = np.array([shape.part(i).x, shape.part(i).y], float)
