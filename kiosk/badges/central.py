@@ -104,6 +104,7 @@ def _call(client: CentralClient, method: str, path: str, body: dict | None = Non
 
 
 def _employee(employee_no: str) -> str:
+    """``employee_no`` when it is 1-32 of [A-Za-z0-9_-]; ValueError naming it otherwise."""
     if not isinstance(employee_no, str) or not _EMPLOYEE_NO.fullmatch(employee_no):
         raise ValueError(f"employee number {str(employee_no)[:40]!r} is not 1-32 ASCII letters, digits, _ or -")
     return employee_no

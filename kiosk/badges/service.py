@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.badges import store as journal
-from kiosk.badges.central import BadgesUnavailable, OrderRefused, cancel_order, create_order, get_order
+from kiosk.badges.central import (BadgesUnavailable, OrderRefused, _employee, cancel_order, create_order,
+                                  get_order)
 from kiosk.badges.render import Holder, card_pixels, render_badge
 from sync.pull import reference_item
 from terminal import TerminalError
@@ -23,6 +24,7 @@ from terminal.logs import get_logger
 log = get_logger(__name__)
 
 DEFAULT_TIMEOUT_S = 180
+REASONS = ("first", "lost", "damaged")
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,13 @@ def start(store, client, *, session_id: str, employee_no: str, reason: str) -> j
 
     An employee with an open job gets it back (a paid one prints again, never pays again).  Returns
     the job: ``awaiting_payment`` (show ``job.code_url`` as a QR) or ``paid`` (free, or paid before).
-    Raises OrderRefused (central said no; nothing is open) or BadgesUnavailable (central cannot
-    answer; the journalled request is closed and central cancels whatever it made of it).
+    Raises OrderRefused (central said no; nothing is open), BadgesUnavailable (central cannot
+    answer; the journalled request is closed and central cancels whatever it made of it), or
+    ValueError for a malformed employee number or reason (nothing journalled).
     """
+    _employee(employee_no)                       # bad input is refused before anything is journalled
+    if reason not in REASONS:
+        raise ValueError(f"badge reason {str(reason)[:20]!r} is not one of {', '.join(REASONS)}")
     job = journal.begin(store, session_id=session_id, employee_no=employee_no, reason=reason)
     if job.state != "ordering":
         return job
