@@ -51,15 +51,18 @@ def timings(faces: Path) -> None:
               "two_faces": face_sim.two_faces(faces / "obama.jpg", faces / "biden.jpg", n=n),
               "no_face": face_sim.empty_scene(n=n)}
     for expected, frames in bursts.items():
-        times = []
+        times, cpu = [], []
         for _ in range(ROUNDS):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = matcher.check(frames)
             times.append(_ms(started))
+            cpu.append((time.process_time() - cpu_started) * 1000)
         assert result.reason == expected, (expected, result)
         times.sort()
+        # CPU time too: on a shared machine the wall clock also counts other processes' turns.
         print(f"face check, {expected}: {statistics.median(times):.0f} ms median, {times[-2]:.0f} ms p95 "
-              f"per attempt ({len(frames)} frames 640x480 grey, {ROUNDS} attempts; budget 250 ms)")
+              f"per attempt, {statistics.median(cpu):.0f} ms CPU ({len(frames)} frames 640x480 grey, "
+              f"{ROUNDS} attempts; budget 250 ms)")
 
 
 def liveness(faces: Path) -> None:
