@@ -87,6 +87,7 @@ def kiosk(tmp_path, central, run_cli):
     cfg = load_config(config)
     store = open_store(store_path(cfg), all_migrations())
     k = Kiosk(cfg, store)
+    k.config = config
     k.pull()
     yield k
     store.close()
