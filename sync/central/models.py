@@ -157,6 +157,27 @@ class TerminalStatus(BaseModel):
     last_error: str | None
     last_error_at: float | None
     public_key: str | None = Field(description="the terminal's Ed25519 public key given at enrolment (base64)")
+    selftest: SelftestSummary | None = Field(
+        default=None, description="its latest selftest.result ('terminal selftest'), or null if none came yet")
+
+
+class SelftestCheck(BaseModel):
+    """One failed check of a selftest."""
+
+    device: str
+    summary: str = Field(description="the terminal's one-line reason (personal data masked)")
+
+
+class SelftestSummary(BaseModel):
+    """A terminal's latest selftest, the newest by its sequence number."""
+
+    ok: bool = Field(description="every check passed")
+    passed: int
+    failed: int
+    failing: list[SelftestCheck]
+    software: str | None = Field(description="the terminal's software version")
+    wall_time: float | None = Field(description="when it ran, by the terminal's clock (unix s)")
+    received_at: float = Field(description="when central stored it (unix s)")
 
 
 class FailedAuthSource(BaseModel):

@@ -45,11 +45,26 @@ def _row(t: dict, now: float) -> tuple[int, str]:
     offset_text = "-" if offset is None else f"{offset:+.1f} s" + ("" if t["clock_synced"] else " (not NTP-synced)")
     error_text = "-" if not t["last_error"] else (f"{t['last_error']} ({_age(now - (t['last_error_at'] or now))}"
                                                   + ("; recovered since)" if recovered else ")"))
+    selftest = t.get("selftest")
+    if selftest is not None and not selftest["ok"]:
+        problems.append("selftest")
     cells = [t["device_id"], _age(seen_age), backlog_text, offset_text, str(t["events_total"]),
-             str(t["seq_gaps"]), error_text]
+             str(t["seq_gaps"]), error_text, _selftest_text(selftest, now)]
     css = "bad" if problems else "ok"
     body = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
     return len(problems), f'<tr class="{css}">{body}</tr>'
+
+
+def _selftest_text(s: dict | None, now: float) -> str:
+    """The latest selftest in one cell: PASS or FAIL with the failing checks, and when central got it."""
+    if s is None:
+        return "none yet"
+    when = _age(now - s["received_at"])
+    total = s["passed"] + s["failed"]
+    if s["ok"]:
+        return f"PASS {s['passed']}/{total} ({when})"
+    failing = "; ".join(f"{f['device']}: {f['summary']}" for f in s["failing"])
+    return f"FAIL {s['failed']} of {total} ({when}): {failing}"
 
 
 def _failed_auth(summary: dict | None, now: float) -> str:
@@ -73,7 +88,7 @@ def render_status(terminals: list[dict], *, now: float | None = None, engine: st
     """
     now = time.time() if now is None else now
     rows = sorted((_row(t, now) for t in terminals), key=lambda r: -r[0])
-    table = "\n".join(r[1] for r in rows) or '<tr><td colspan="7">No terminal has enrolled yet.</td></tr>'
+    table = "\n".join(r[1] for r in rows) or '<tr><td colspan="8">No terminal has enrolled yet.</td></tr>'
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="10">
@@ -90,7 +105,7 @@ tr.ok td:first-child {{ border-left: 4px solid #2e7d32; }}
 &middot; refreshes every 10 s &middot; JSON at <a href="/v1/status">/v1/status</a></p>
 {_failed_auth(failed_auth, now)}
 <table><thead><tr><th>terminal</th><th>last seen</th><th>backlog reported</th><th>clock offset</th>
-<th>events</th><th>seq gaps</th><th>last error</th></tr></thead>
+<th>events</th><th>seq gaps</th><th>last error</th><th>latest selftest</th></tr></thead>
 <tbody>
 {table}
 </tbody></table></body></html>

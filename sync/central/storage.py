@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from sync import wire
 from sync.central.engines import Engine, StorageError, engine_for_url
+from sync.central.selftests import DDL as selftests_ddl, record_selftests
 from terminal import TerminalError
 
 SCHEMA_VERSION = 2     # 2: central_keys.retired_at (signing keys rotate and retire)
@@ -98,6 +99,7 @@ def _ddl(engine: Engine) -> list[str]:
             created_at {real} NOT NULL, retired_at {real})""",
         f"""CREATE TABLE IF NOT EXISTS consumers (
             token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at {real} NOT NULL)""",
+        *selftests_ddl,      # each terminal's latest selftest.result (sync/central/selftests.py)
     ]
 
 
@@ -426,6 +428,7 @@ class Storage:
                 self._settle_claims(c, device_id, [(r[3], r[6]) for r in rows_to_insert])
                 from sync.central.orders import settle_events    # badges: fulfilled orders, revoked codes
                 settle_events(self, c, device_id, [(r[3], r[6]) for r in rows_to_insert])
+                record_selftests(self, c, device_id, [(r[1], r[3], r[6], r[8]) for r in rows_to_insert])
             rejected = [r for r in results if r["status"] == wire.REJECTED]
             error = (f"{len(rejected)} event(s) rejected, first seq {rejected[0]['seq']}: {rejected[0]['reason']}"
                      if rejected else None)

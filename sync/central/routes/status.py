@@ -52,12 +52,22 @@ async def healthz(request: Request) -> Response:
     return json_response(200, {"ok": True, "engine": central.storage.name, "server_time": central.now()})
 
 
+def _with_selftests(storage) -> list[dict]:
+    """:meth:`Storage.terminals`, each with ``selftest``: its latest selftest.result summary or None."""
+    from sync.central.selftests import latest_selftests
+
+    terminals, selftests = storage.terminals(), latest_selftests(storage)
+    for t in terminals:
+        t["selftest"] = selftests.get(t["device_id"])
+    return terminals
+
+
 async def _terminals(central: CentralState, request: Request, *, basic: bool):
     """(terminals, None) for an allowed caller, else (None, the response to send)."""
     try:
         if not central.public_status and await central.consumer(request) is None:
             return None, central.unauthorized(client_host(request), request.url.path, basic=basic)
-        return await run_in_threadpool(central.storage.terminals), None
+        return await run_in_threadpool(_with_selftests, central.storage), None
     except StorageFailed as exc:
         return None, central.storage_failed(exc.cause, None, reading=True)
     except Exception as exc:
