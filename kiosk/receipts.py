@@ -52,7 +52,7 @@ def service_receipt(what: str, reference: str, kiosk: str, *, when: float, amoun
 
 
 def badge_receipt(job, kiosk: str, *, when: float):
-    """The receipt of a badge job (kiosk.badges.store.Job): printed, or refund requested; by order number."""
+    """The receipt of a badge job (kiosk.badges.store.BadgeJob): printed, or refund requested; by order number."""
     what = BADGE_WHAT.get(job.reason, "工牌 Badge")
     note = ""
     if job.state == "refund_requested":

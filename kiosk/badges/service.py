@@ -54,13 +54,13 @@ class PrintFailed(TerminalError):
     print again at no charge once the printer is ready, or leave and a refund is requested
     (:func:`close_session`)."""
 
-    def __init__(self, job: journal.Job, cause: str, words: str):
+    def __init__(self, job: journal.BadgeJob, cause: str, words: str):
         super().__init__(f"the badge did not print ({words}); the payment is kept: print again at no charge, "
                          f"or leave and a refund is requested automatically")
         self.job, self.cause = job, cause
 
 
-def start(store, client, *, session_id: str, employee_no: str, reason: str) -> journal.Job:
+def start(store, client, *, session_id: str, employee_no: str, reason: str) -> journal.BadgeJob:
     """Order a badge (``reason`` first | lost | damaged): journal, ask central, journal its answer.
 
     An employee with an open job gets it back (a paid one prints again, never pays again).  Returns
@@ -86,7 +86,7 @@ def start(store, client, *, session_id: str, employee_no: str, reason: str) -> j
     return journal.ordered(store, job.request_id, order)
 
 
-def poll(store, client, request_id: str, *, waited_s: float, timeout_s: float | None = None) -> journal.Job:
+def poll(store, client, request_id: str, *, waited_s: float, timeout_s: float | None = None) -> journal.BadgeJob:
     """Ask central once about a job awaiting payment; the job after (paid, cancelled, or still awaiting).
 
     ``waited_s`` is how long the QR has shown (the caller's monotonic seconds); at ``timeout_s``
@@ -113,7 +113,7 @@ def poll(store, client, request_id: str, *, waited_s: float, timeout_s: float | 
     return job
 
 
-def cancel(store, client, request_id: str) -> journal.Job:
+def cancel(store, client, request_id: str) -> journal.BadgeJob:
     """The employee cancels at the QR screen: cancel at central; a payment that got there first still prints."""
     job = journal.job(store.conn, request_id)
     if job.state != "awaiting_payment":
@@ -127,14 +127,14 @@ def cancel(store, client, request_id: str) -> journal.Job:
     return journal.cancelled(store, request_id, "cancelled")
 
 
-def render_for(job: journal.Job, holder: Holder, photo, size: tuple[int, int]):
+def render_for(job: journal.BadgeJob, holder: Holder, photo, size: tuple[int, int]):
     """The card image of a paid ``job`` (PIL RGB); BadgeJobError when it has no access code (not paid)."""
     if not job.access_code:
         raise journal.BadgeJobError(f"badge job {job.request_id} is {job.state}: nothing to print")
     return render_badge(holder, photo, job.access_code, size)
 
 
-def print_badge(store, printer, request_id: str, holder: Holder, photo=None, *, on_progress=None) -> journal.Job:
+def print_badge(store, printer, request_id: str, holder: Holder, photo=None, *, on_progress=None) -> journal.BadgeJob:
     """Print a paid job's card on the card printer (drivers.printer, media cr80) and follow the job.
 
     Draws the card at the printer's imageable area, journals ``printing``, prints, and journals
@@ -166,12 +166,12 @@ def print_badge(store, printer, request_id: str, holder: Holder, photo=None, *, 
     return journal.printed(store, request_id)
 
 
-def close_session(store, session_id: str, client=None) -> list[journal.Job]:
+def close_session(store, session_id: str, client=None) -> list[journal.BadgeJob]:
     """End every open job of ``session_id`` (the employee left): cancelled if unpaid, else a refund request."""
     return [_close(store, j, "abandoned", client) for j in journal.open_jobs(store.conn, session_id=session_id)]
 
 
-def reconcile(store, client=None) -> list[journal.Job]:
+def reconcile(store, client=None) -> list[journal.BadgeJob]:
     """At kiosk start: close every job a previous run left open (no session survives a restart).
 
     Unpaid orders are cancelled (asked of central when ``client`` reaches it), paid ones get a refund
@@ -183,7 +183,7 @@ def reconcile(store, client=None) -> list[journal.Job]:
     return closed
 
 
-def _close(store, job: journal.Job, reason: str, client) -> journal.Job:
+def _close(store, job: journal.BadgeJob, reason: str, client) -> journal.BadgeJob:
     status = None
     if job.state == "awaiting_payment" and client is not None:
         try:

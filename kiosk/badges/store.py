@@ -63,7 +63,7 @@ class BadgeJobError(TerminalError):
 
 
 @dataclass(frozen=True)
-class Job:
+class BadgeJob:
     """One journalled badge order (a row of ``badge_jobs``); ``amount_cents`` None until central answered."""
 
     request_id: str
@@ -90,18 +90,18 @@ class Job:
         return self.state in FINAL
 
 
-_COLUMNS = ", ".join(f.name for f in fields(Job))
+_COLUMNS = ", ".join(f.name for f in fields(BadgeJob))
 
 
-def job(conn, request_id: str) -> Job:
+def job(conn, request_id: str) -> BadgeJob:
     """The job ``request_id``; :class:`BadgeJobError` when there is none."""
     row = conn.execute(f"SELECT {_COLUMNS} FROM badge_jobs WHERE request_id = ?", (request_id,)).fetchone()
     if row is None:
         raise BadgeJobError(f"no badge job {request_id[:40]!r} on this terminal")
-    return Job(*row)
+    return BadgeJob(*row)
 
 
-def open_jobs(conn, *, session_id: str | None = None, employee_no: str | None = None) -> list[Job]:
+def open_jobs(conn, *, session_id: str | None = None, employee_no: str | None = None) -> list[BadgeJob]:
     """Jobs not yet printed, cancelled or refunded (of one session or employee when given), oldest first."""
     sql = f"SELECT {_COLUMNS} FROM badge_jobs WHERE state NOT IN ({', '.join('?' * len(FINAL))})"
     params: list = list(FINAL)
@@ -109,10 +109,10 @@ def open_jobs(conn, *, session_id: str | None = None, employee_no: str | None = 
         if value is not None:
             sql += f" AND {column} = ?"
             params.append(value)
-    return [Job(*r) for r in conn.execute(sql + " ORDER BY created_wall", params).fetchall()]
+    return [BadgeJob(*r) for r in conn.execute(sql + " ORDER BY created_wall", params).fetchall()]
 
 
-def begin(store, *, session_id: str, employee_no: str, reason: str) -> Job:
+def begin(store, *, session_id: str, employee_no: str, reason: str) -> BadgeJob:
     """Journal a new order (``ordering``) before central is asked; the job (its ``request_id`` is the key).
 
     An employee with an open job on this kiosk gets that job back instead (a paid one is printed
@@ -143,7 +143,7 @@ def _move(store, request_id: str, allowed: tuple[str, ...], changes: dict, event
     return job(store.conn, request_id)
 
 
-def ordered(store, request_id: str, order) -> Job:
+def ordered(store, request_id: str, order) -> BadgeJob:
     """Central made ``order`` (kiosk.badges.central.Order): awaiting payment, or paid when free; payment.order_created."""
     j = job(store.conn, request_id)
     state = "paid" if order.status == "paid" else "awaiting_payment"
@@ -157,7 +157,7 @@ def ordered(store, request_id: str, order) -> Job:
                  ("payment.order_created", payload, f"payment.order_created:{request_id}"))
 
 
-def paid(store, request_id: str) -> Job:
+def paid(store, request_id: str) -> BadgeJob:
     """The order is paid (seen at central): ``paid`` with payment.paid."""
     j = job(store.conn, request_id)
     return _move(store, request_id, ("awaiting_payment",), {"state": "paid", "code_url": None},
@@ -165,14 +165,14 @@ def paid(store, request_id: str) -> Job:
                                    "amount_cents": j.amount_cents}, f"payment.paid:{request_id}"))
 
 
-def printing(store, request_id: str) -> Job:
+def printing(store, request_id: str) -> BadgeJob:
     """A print job is about to be sent (committed first: a restart then knows a card may be coming out)."""
     j = job(store.conn, request_id)
     return _move(store, request_id, ("paid", "print_failed"), {"state": "printing", "attempts": j.attempts + 1},
                  None)
 
 
-def printed(store, request_id: str) -> Job:
+def printed(store, request_id: str) -> BadgeJob:
     """The card's job completed: ``printed`` with badge.printed (central revokes the badge it replaces)."""
     j = job(store.conn, request_id)
     payload = {"session_id": j.session_id, "employee_no": j.employee_no, "reason": j.reason,
@@ -183,12 +183,12 @@ def printed(store, request_id: str) -> Job:
                  ("badge.printed", payload, f"badge.printed:{j.badge_id}"))
 
 
-def print_failed(store, request_id: str, detail: str) -> Job:
+def print_failed(store, request_id: str, detail: str) -> BadgeJob:
     """The job failed (out of cards, jam, ...): ``print_failed``; the same paid order may print again."""
     return _move(store, request_id, ("printing",), {"state": "print_failed", "detail": detail[:300]}, None)
 
 
-def cancelled(store, request_id: str, reason: str) -> Job:
+def cancelled(store, request_id: str, reason: str) -> BadgeJob:
     """Closed unpaid (``cancelled`` | ``timed_out`` | ``abandoned``): payment.cancelled."""
     j = job(store.conn, request_id)
     return _move(store, request_id, UNPAID, {"state": "cancelled", "code_url": None, "access_code": None},
@@ -197,7 +197,7 @@ def cancelled(store, request_id: str, reason: str) -> Job:
                   f"payment.cancelled:{request_id}"))
 
 
-def refund_requested(store, request_id: str, reason: str, detail: str = "") -> Job:
+def refund_requested(store, request_id: str, reason: str, detail: str = "") -> BadgeJob:
     """Paid (or maybe paid) and no badge will come of it: payment.refund_requested; central refunds."""
     j = job(store.conn, request_id)
     return _move(store, request_id, UNPAID + PAID, {"state": "refund_requested", "code_url": None,
@@ -208,7 +208,7 @@ def refund_requested(store, request_id: str, reason: str, detail: str = "") -> J
                   f"payment.refund_requested:{request_id}"))
 
 
-def close_job(store, request_id: str, reason: str, *, central_status: str | None = None) -> Job:
+def close_job(store, request_id: str, reason: str, *, central_status: str | None = None) -> BadgeJob:
     """End a job that will not print, whatever its state (the session ended, or the kiosk restarted).
 
     ``central_status`` is the order's status at central when the caller could ask (after a
