@@ -26,11 +26,9 @@ Every outcome is also written to the boot partition as
 
 from __future__ import annotations
 
-import argparse
 import configparser
 import contextlib
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -279,30 +277,30 @@ def _stage_units(root: Path, role: str) -> list[Path]:
 
 
 def _enroll(root: Path, state: Path, seed, state_dir: str, timeout_s: float, clock) -> str:
-    """Enrol through ``terminal sync enroll``'s code with a config whose state_dir is under ``root``."""
-    from sync.cli import _enroll as sync_enroll
+    """Enrol the store under ``state`` with the seed's central, as ``terminal sync enroll`` does.
+
+    Waits (doubling pauses, up to ``timeout_s`` seconds in all) only while central
+    cannot be reached: the network may still be coming up.  Returns the line
+    ``terminal sync enroll`` prints; raises TerminalError (a refused token at once).
+    """
+    from sync.client import CentralUnreachable
+    from sync.enrolment import enroll_store
+    from sync.store import open_store
+    from terminal.migrations import all_migrations
 
     state.mkdir(parents=True, exist_ok=True, mode=0o700)
-    config = state / ".provision-enroll.toml"
-    config.write_text(render_config(seed.role, state_dir=str(state), device_id=seed.device_id, site=seed.site))
-    args = argparse.Namespace(config=str(config), central=seed.central, token=seed.enroll_token, ca=None,
-                              log_level=None, service=False)
     deadline = clock() + timeout_s
     pause = 1.0
-    try:
-        while True:
-            try:
-                with contextlib.redirect_stdout(io.StringIO()) as said:
-                    sync_enroll(args)
-                return said.getvalue().strip()
-            except TerminalError as exc:
-                # Only "cannot reach" is worth waiting for (the network is still coming up).
-                if not str(exc).startswith("cannot reach central") or clock() + pause > deadline:
-                    raise
-            time.sleep(pause)  # backoff between network attempts, not a stand-in for a condition
-            pause = min(pause * 2, 15.0)
-    finally:
-        _remove(config)
+    while True:
+        try:
+            with open_store(state / "terminal.db", all_migrations()) as store:
+                answer = enroll_store(store, seed.device_id, seed.central, seed.enroll_token, timeout_s=15.0)
+            return f"enrolled {seed.device_id} with {answer['central_url']}; the secret is kept in the local store"
+        except CentralUnreachable:
+            if clock() + pause > deadline:
+                raise
+        time.sleep(pause)  # backoff between network attempts, not a stand-in for a condition
+        pause = min(pause * 2, 15.0)
 
 
 def _activate(role: str, host: str) -> None:

@@ -241,9 +241,7 @@ def _emit(args) -> int:
 
 
 def _enroll(args) -> int:
-    from sync.client import enroll
-    from sync.keys import ensure_terminal_key
-    from sync.state import get_state, set_state
+    from sync.enrolment import enroll_store
 
     cfg, store = _open(args)
     if args.ca:
@@ -251,30 +249,9 @@ def _enroll(args) -> int:
             open(args.ca, "rb").close()
         except OSError as exc:
             raise TerminalError(f"--ca {args.ca}: cannot read it ({exc.strerror})", exit_code=2) from None
-    verify = args.ca or cfg.sync.ca_bundle or True
     with store:
-        public = ensure_terminal_key(store)  # made once; the same key is registered on re-enrolment
-        answer = enroll(args.central, cfg.device_id, args.token, verify=verify, public_key=public,
-                        timeout_s=cfg.sync.connect_timeout_s + cfg.sync.read_timeout_s)
-        with store.write():
-            conn = store.conn
-            numbered_for_central = bool(get_state(conn, "secret")) and get_state(conn, "device_id") == cfg.device_id
-            for key in ("central_url", "device_id", "secret", "enrolled_at"):
-                set_state(conn, key, answer[key])
-            set_state(conn, "ca_file", args.ca or "")
-            last_seq = answer["last_seq"]
-            if last_seq and not numbered_for_central:
-                # Central already holds seqs up to last_seq from an earlier store (this one was
-                # quarantined and started afresh).  What this store recorded before enrolment
-                # has never left it: move it above central's seqs, in order, instead of letting
-                # it collide there and end as 422 dead letters.  (Two steps: SQLite checks the
-                # primary key row by row.)
-                conn.execute("UPDATE sync_outbox SET seq = -(seq + ?)", (last_seq,))
-                conn.execute("UPDATE sync_outbox SET seq = -seq")
-                conn.execute("UPDATE sync_counter SET value = value + ? WHERE name = 'seq'", (last_seq,))
-            elif last_seq is not None:
-                conn.execute("UPDATE sync_counter SET value = MAX(value, ?) WHERE name = 'seq'", (last_seq,))
-            if isinstance(answer.get("server_time"), (int, float)):
-                set_state(store.conn, "clock_offset", answer["server_time"] - time.time())
+        answer = enroll_store(store, cfg.device_id, args.central, args.token,
+                              verify=args.ca or cfg.sync.ca_bundle or True, ca_file=args.ca or "",
+                              timeout_s=cfg.sync.connect_timeout_s + cfg.sync.read_timeout_s)
     print(f"enrolled {cfg.device_id} with {answer['central_url']}; the secret is kept in the local store")
     return 0

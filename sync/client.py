@@ -29,6 +29,14 @@ class CentralCallFailed(TerminalError):
     """A call to central did not succeed."""
 
 
+class CentralUnreachable(CentralCallFailed):
+    """Central could not be reached or was busy (network, TLS handshake timeout, 5xx, 429): worth trying again."""
+
+
+class TokenRefused(CentralCallFailed):
+    """Central refused the one-time enrolment token (wrong, expired, used): a new token is needed."""
+
+
 class Retryable(CentralCallFailed):
     """Try again later: network failure, timeout, 5xx, 429 or an unexpected answer."""
 
@@ -237,8 +245,9 @@ def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str =
     seconds; ``public_key`` (base64 of the raw Ed25519 public key) registers
     the terminal's signing key.  The returned dict holds central_url,
     device_id, secret (base64), enrolled_at, server_time and last_seq.  Raises
-    CentralCallFailed when central cannot be reached, refuses the token or
-    answers with something that is not a valid enrolment.
+    CentralUnreachable when central cannot be reached or is busy (try again),
+    TokenRefused for a refused token, and CentralCallFailed for an answer that
+    is not a valid enrolment.
     """
     url = central_url.rstrip("/") + f"{wire.API_PREFIX}/enroll"
     request = {"device_id": device_id, "token": token}
@@ -249,11 +258,14 @@ def enroll(central_url: str, device_id: str, token: str, *, verify: bool | str =
     except requests.exceptions.SSLError as exc:
         raise CentralCallFailed(f"TLS to {central_url} failed ({_short(exc)}); pass the central's CA with --ca FILE")
     except requests.RequestException as exc:
-        raise CentralCallFailed(f"cannot reach central at {central_url} ({_short(exc)})") from None
+        raise CentralUnreachable(f"cannot reach central at {central_url} ({_short(exc)})") from None
     body = _json(response)
     if response.status_code == 401:
-        raise CentralCallFailed("central refused the enrolment token (invalid_token): it is wrong, expired or "
-                                "already used; ask for a new one with 'terminal central token'")
+        raise TokenRefused("central refused the enrolment token (invalid_token): it is wrong, expired or "
+                           "already used; ask for a new one with 'terminal central token'")
+    if response.status_code == 429 or response.status_code >= 500:
+        raise CentralUnreachable(f"central is busy or failing ({response.status_code} "
+                                 f"{body.get('error') or response.reason}); try again")
     if response.status_code != 200:
         raise CentralCallFailed(f"enrolment failed: central answered {response.status_code} "
                                 f"({body.get('error') or response.text[:120]})")
