@@ -127,6 +127,8 @@ def test_a_form_opens_the_slot_the_envelope_is_recorded_and_a_receipt_prints(rig
                                                                    "envelope_seen", "locked"]
         assert r.gpio.lock.locked and r.sim.drops == 1
         assert "received" in r.feedback.shown and r.gpio.leds.pattern == "ok"
+        assert r.feedback.display_path.read_text() == r.feedback.shown + "\n"   # the small display's text
+        assert r.gpio.buzzer.last_pattern == "ok"
         job = receipt_sim.wait_for_jobs(1)[0]
         assert "CLM-2026-0001" in job.text and received["envelope_id"] in job.text
         assert r.events("dropbox.no_drop") == []
@@ -155,6 +157,7 @@ def test_a_claim_already_received_is_refused_and_the_display_says_so(rig):
         r.wait_idle()   # the feedback follows the record
         assert refused["reason"] == wire.REFUSED_ALREADY_RECEIVED and refused["claim_id"] == "CLM-2026-0003"
         assert "already received" in r.feedback.shown and r.gpio.leds.pattern == "error"
+        assert r.gpio.buzzer.last_pattern == "error" and "already received" in r.feedback.display_path.read_text()
         assert r.gpio.lock.unlocks == 1
 
 
