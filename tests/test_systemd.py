@@ -136,6 +136,26 @@ def test_every_service_may_read_the_ntp_sync_flag_its_events_record(unit):
     assert {"adjtimex", "clock_adjtime"} <= set(one(s, "Service", "SystemCallFilter").split())
 
 
+def test_everything_a_service_writes_is_in_a_directory_systemd_makes_writable():
+    """ProtectSystem=strict leaves only the unit's State/Runtime/CacheDirectory writable: the kiosk's
+    compiled translations (XDG_CACHE_HOME), cage's Wayland socket and the eglfs KMS file
+    (XDG_RUNTIME_DIR), lgpio's notification pipes (working directory and LG_WD) must all be there."""
+    def writable(s):
+        dirs = [f"/var/lib/{d}" for d in s.get(("Service", "StateDirectory"), [])]
+        dirs += [f"/run/{d}" for d in s.get(("Service", "RuntimeDirectory"), [])]
+        return dirs + [f"/var/cache/{d}" for d in s.get(("Service", "CacheDirectory"), [])]
+
+    kiosk = unit_settings(SYSTEMD / "terminal-kiosk.service")
+    env = dict(v.split("=", 1) for v in kiosk[("Service", "Environment")])
+    assert {env["XDG_CACHE_HOME"], env["XDG_RUNTIME_DIR"]} <= set(writable(kiosk))
+    box = unit_settings(SYSTEMD / "terminal-dropbox.service")
+    env = dict(v.split("=", 1) for v in box[("Service", "Environment")])
+    assert one(box, "Service", "WorkingDirectory") == env["LG_WD"] and env["LG_WD"] in writable(box)
+    first = unit_settings(SYSTEMD / "terminal-firstboot.service")
+    assert set(one(first, "Service", "ReadWritePaths").split()) == {"/etc", "/boot/firmware",
+                                                                     "/var/lib/service-terminals"}
+
+
 def test_each_role_enables_first_boot_sync_and_its_own_program():
     assert set(UNITS_BY_ROLE["kiosk"]) == {"terminal-firstboot.service", "terminal-sync.service",
                                            "terminal-kiosk.service"}
@@ -146,7 +166,10 @@ def test_each_role_enables_first_boot_sync_and_its_own_program():
 def test_first_boot_runs_once_per_seed_before_the_role_services():
     s = unit_settings(SYSTEMD / "terminal-firstboot.service")
     assert one(s, "Service", "Type") == "oneshot"
-    assert one(s, "Unit", "ConditionPathExists").startswith("/boot/firmware/")
+    from images.provision import BOOT_DIR, SEED_NAME
+
+    assert one(s, "Unit", "ConditionPathExists") == f"{BOOT_DIR}/{SEED_NAME}"      # what 'provision seed' writes
+    assert one(s, "Service", "ExecStart").split()[3:] == ["--boot", BOOT_DIR, "--root", "/"]
     assert set(one(s, "Unit", "Before").split()) == set(SERVICES)
     assert one(s, "Service", "ExecStart").split()[1:3] == ["provision", "firstboot"]
 
@@ -202,6 +225,7 @@ def test_kiosk_launch_gives_cage_the_card_with_a_display(tmp_path, cards, expect
     done = launch(tmp_path, drm_tree(tmp_path / "sys", cards))
     assert done.returncode == 0, done.stderr
     assert f"WLR_DRM_DEVICES={expected}" in done.stdout.splitlines()
+    assert "QT_QPA_PLATFORM=wayland" in done.stdout.splitlines()
     assert done.stdout.splitlines()[-1].startswith("exec cage -d -- /opt/service-terminals/.venv/bin/terminal kiosk")
 
 

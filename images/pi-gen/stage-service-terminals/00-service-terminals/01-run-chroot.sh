@@ -2,7 +2,6 @@
 # pi-gen, inside the arm64 image: the service user, the venv, the units for this image's role, the
 # kiosk's display packages, SSH by key only, and (--readonly-root) the read-only root's parts.
 prefix=/opt/service-terminals
-role=$(cat /etc/service-terminals/image-role)
 
 # The dedicated service user: no login, no password; the groups are given per unit (SupplementaryGroups).
 if ! id terminal >/dev/null 2>&1; then
@@ -19,19 +18,18 @@ python3 -m venv "${prefix}/.venv"
 wheel=$(ls "${prefix}"/wheels/service_terminals-*.whl)
 "${prefix}/.venv/bin/pip" install --no-cache-dir -q -c "${prefix}/constraints.txt" "${wheel}[pi]"
 "${prefix}/.venv/bin/terminal" --version
+echo "service-terminals: $(cat /etc/service-terminals/image-role) image"
 apt-get purge -y -q gcc swig
 apt-get autoremove -y -q
 
-if [ "${role}" = kiosk ]; then
-	# cage (the Wayland compositor the kiosk runs in) and seatd (its seat, for the video group),
-	# and the libraries PySide6's wheels load.
-	apt-get install -y -q --no-install-recommends cage seatd libegl1 libgl1 libxkbcommon0 \
-		libfontconfig1 libdbus-1-3 libinput10
-	systemctl enable seatd
-	systemctl set-default graphical.target
-fi
+# cage (the Wayland compositor the kiosk runs in; its seat comes from the unit's logind session) and
+# the libraries PySide6's wheels load: in every image, since the seed's role (first boot) may differ
+# from the image's.
+apt-get install -y -q --no-install-recommends cage libegl1 libgl1 libxkbcommon0 libfontconfig1 \
+	libdbus-1-3 libinput10
 
-# The units: every one is installed, only this role's are enabled.
+# The units: every one is installed, only this role's are enabled (first boot re-links them for the
+# seed's role).
 while read -r unit; do
 	[ -n "${unit}" ] && systemctl enable "${unit}"
 done < "${prefix}/enable-units"
