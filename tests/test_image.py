@@ -288,3 +288,21 @@ def test_the_imager_entry_refuses_by_name(tmp_path, name, content, url, message)
     path.write_bytes(content)
     with pytest.raises(TerminalError, match=re.escape(message)):
         os_list_entry(path, url=url, name="n", description="d")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["finish", "{tmp}/nope.img"], "nope.img: no such image file"),
+    (["finish", "{tmp}/a.img", "--state-partition-mb", "8"], "it needs at least 16 MiB"),
+    (["os-list", "{tmp}/a.img", "--url-base", "file:///srv"], "expected an http(s) address"),
+    (["payload", "--role", "kiosk", "--kiosk-display", "x11", "--out", "{tmp}/p"], "invalid choice: 'x11'"),
+])
+def test_terminal_images_refuses_in_one_line_with_exit_2(tmp_path, argv, message, capsys):
+    from terminal.cli import main
+
+    make_image(tmp_path / "a.img")
+    try:
+        code = main(["images", *[a.format(tmp=tmp_path) for a in argv]])
+    except SystemExit as exc:          # argparse's own usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
