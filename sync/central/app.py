@@ -9,6 +9,8 @@ Endpoints (the committed ``sync/central/openapi.json`` has every shape):
 - ``POST /v1/sms``, ``GET /v1/sms/health`` -- signed; central sends a terminal's SMS once per key
   (routes/sms.py; a simulated gateway appends to ``sms_outbox``);
 - ``GET /v1/photo/{employee_no}`` -- signed; the HR photo for the kiosk's face check (routes/photo.py);
+- ``GET /v1/records/{employee_no}?limit=N`` -- signed; an employee's transactions on every terminal, newest
+  first (routes/records.py);
 - ``GET /v1/certdata/{employee_no}?kind=K`` -- signed; a certificate's data at request time (routes/certdata.py);
 - ``POST /v1/orders``, ``GET /v1/orders/{id}``, ``POST /v1/orders/{id}/cancel``, ``GET /v1/badges/{employee_no}`` --
   signed; badge orders paid through the (simulated) provider (routes/orders.py);
@@ -32,7 +34,7 @@ that fails authentication changes no device's state: it is counted apart
     >>> sorted(route.path for route in app.routes if route.path.startswith("/v1"))  # doctest: +NORMALIZE_WHITESPACE
     ['/v1/badges/{employee_no}', '/v1/certdata/{employee_no}', '/v1/enroll', '/v1/events', '/v1/feed',
      '/v1/orders', '/v1/orders/{order_id}', '/v1/orders/{order_id}/cancel', '/v1/photo/{employee_no}',
-     '/v1/reference/{dataset}', '/v1/sms', '/v1/sms/health', '/v1/status']
+     '/v1/records/{employee_no}', '/v1/reference/{dataset}', '/v1/sms', '/v1/sms/health', '/v1/status']
     >>> app.state.storage.close()
 """
 
@@ -51,7 +53,7 @@ from sync import wire
 from sync.central import models
 from sync.central.admission import Admission
 from sync.central.inputs import BodyBudget
-from sync.central.routes import certdata, enroll, events, feed, orders, photo, reference, sms, status, verify
+from sync.central.routes import certdata, enroll, events, feed, orders, photo, records, reference, sms, status, verify
 from sync.central.routes.common import CentralState, error_response
 from sync.central.storage import Storage
 from terminal import __version__
@@ -107,6 +109,7 @@ def create_app(storage: Storage | None, *, now: Callable[[], float] = time.time,
     certdata.mount(app)   # GET /v1/certdata/{employee_no}: a certificate's data at request time
     verify.mount(app)     # GET /verify/{code}: the public page a certificate's QR opens
     orders.mount(app)     # POST /v1/orders ...: badge orders and the simulated payment provider
+    records.mount(app)    # GET /v1/records/{employee_no}: an employee's transactions (the kiosk's my records)
     status.mount(app, public_status=public_status)
     app.add_middleware(ServerTimeMiddleware, now=now)
     app.openapi = lambda: _openapi(app)

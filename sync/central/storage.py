@@ -11,7 +11,8 @@ Plain functions of one :class:`Storage` over a small set of tables:
   tombstones and a generation that invalidates every cursor when bumped;
 - ``central_keys``: the deployment HMAC key and central's Ed25519 keys (the newest
   unretired one signs; the others verify until retired: :mod:`sync.central.signing`);
-- ``consumers``: bearer tokens (SHA-256) of downstream feed consumers.
+- ``consumers``: bearer tokens (SHA-256) of downstream feed consumers;
+- ``employee_records``: each employee's transactions, indexed at ingest (:mod:`sync.central.records`).
 
     >>> import tempfile
     >>> storage = open_storage(tempfile.mkdtemp() + "/central.db")
@@ -36,10 +37,11 @@ from dataclasses import dataclass
 
 from sync import wire
 from sync.central.engines import Engine, StorageError, engine_for_url
+from sync.central.records import backfill as backfill_records, ddl as records_ddl, index_records
 from sync.central.selftests import DDL as selftests_ddl, record_selftests
 from terminal import TerminalError
 
-SCHEMA_VERSION = 2     # 2: central_keys.retired_at (signing keys rotate and retire)
+SCHEMA_VERSION = 3     # 2: central_keys.retired_at (signing keys rotate and retire); 3: employee_records
 _CURSOR_PART = re.compile(r"[0-9]{1,18}")
 NONCE_PRUNE_EVERY_S = 60.0
 
@@ -100,6 +102,7 @@ def _ddl(engine: Engine) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS consumers (
             token_hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at {real} NOT NULL)""",
         *selftests_ddl,      # each terminal's latest selftest.result (sync/central/selftests.py)
+        *records_ddl(ident),  # each employee's transactions, for the kiosk's "my records" (records.py)
     ]
 
 
@@ -172,6 +175,8 @@ class Storage:
                                    f"newer than this software ({SCHEMA_VERSION}); install the newer software")
             if row[0] is not None and row[0] < 2:
                 c.execute("ALTER TABLE central_keys ADD COLUMN retired_at DOUBLE PRECISION")
+            if row[0] is not None and row[0] < 3:
+                backfill_records(self, c)      # the events stored before the index existed
             c.execute(self._q("INSERT INTO central_schema (version, applied_at) VALUES (?, ?) "
                               "ON CONFLICT (version) DO NOTHING"), (SCHEMA_VERSION, self.now()))
             for name in wire.DATASETS:
@@ -429,6 +434,8 @@ class Storage:
                 from sync.central.orders import settle_events    # badges: fulfilled orders, revoked codes
                 settle_events(self, c, device_id, [(r[3], r[6]) for r in rows_to_insert])
                 record_selftests(self, c, device_id, [(r[1], r[3], r[6], r[8]) for r in rows_to_insert])
+                index_records(self, c, device_id, [(r[1], r[3], r[6], r[8], r[10], r[11]) for r in rows_to_insert],
+                              now, batch.sent_at)
             rejected = [r for r in results if r["status"] == wire.REJECTED]
             error = (f"{len(rejected)} event(s) rejected, first seq {rejected[0]['seq']}: {rejected[0]['reason']}"
                      if rejected else None)
