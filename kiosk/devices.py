@@ -53,6 +53,13 @@ class Devices:
     (raises when central is unreachable); ``matcher_factory(photo_bytes)`` a
     kiosk.face.FaceMatcher; ``selftest() -> list[Health]``; ``sync_status()
     -> dict`` (sync.status.collect); ``problems`` {device: why it is None}.
+
+    The services (part 2): ``printers['printer']`` the A4 document printer and
+    ``printers['badge_printer']`` the CR80 card printer (drivers.printer);
+    ``central_client(store)`` the signed central client (default: from the
+    store's enrolment and ``sync_settings``); ``receipt`` the ``[receipt]``
+    section when receipts are on (None: no receipt); ``device_id`` printed on
+    receipts; ``badge_poll_s`` seconds between payment polls.
     """
 
     reader: Any = None
@@ -65,6 +72,11 @@ class Devices:
     selftest: Callable[[], list] | None = None
     sync_status: Callable[[], dict] | None = None
     problems: dict = field(default_factory=dict)
+    central_client: Callable[[Any], Any] | None = None
+    sync_settings: Any = None
+    receipt: Any = None
+    device_id: str = ""
+    badge_poll_s: float = 2.0
 
     @classmethod
     def open(cls, cfg, store=None) -> "Devices":
@@ -93,6 +105,21 @@ class Devices:
         if "camera" in cfg:
             from drivers.camera import open_camera
             d.camera = attempt("camera", lambda: open_camera(cfg.camera))
+        if "printer" in cfg:
+            from drivers.printer import open_printer
+            d.printers["printer"] = attempt("printer", lambda: open_printer(cfg.printer, media="a4",
+                                                                           name="printer"))
+        if "badge_printer" in cfg:
+            from drivers.printer import open_printer
+            d.printers["badge_printer"] = attempt("badge_printer", lambda: open_printer(
+                cfg.badge_printer, media="cr80", name="badge_printer"))
+        badges = cfg.get("badges") if hasattr(cfg, "get") else None
+        badges = badges if badges is not None else {}
+        if "receipt" in cfg and badges.get("receipt", True):
+            d.receipt = dict(cfg.receipt)
+        d.badge_poll_s = float(badges.get("poll_s", 2.0))
+        d.sync_settings = cfg.get("sync") if hasattr(cfg, "get") else None
+        d.device_id = str(getattr(cfg, "device_id", "") or "")
         d.fetch_photo = _photo_fetcher(cfg, store)
         d.matcher_factory = _matcher_factory
         d.selftest = lambda: _selftest(cfg)
@@ -103,7 +130,7 @@ class Devices:
 
     def close(self) -> None:
         """Close every opened device (idempotent)."""
-        for device in (self.reader, self.sms, self.camera, *self.printers.values()):
+        for device in (self.reader, self.sms, self.camera, *self.printers.values()):  # printers may be None
             if device is not None:
                 try:
                     device.close()

@@ -178,3 +178,89 @@ class HealthLoaded:
 class SelftestDone:
     """Selftest finished: ``rows`` list of {device, ok, summary}."""
     rows: tuple = ()
+
+
+# -- part 2: the services (touches) ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReasonChosen:
+    """badge_reason screen: why a replacement is needed, 'lost' or 'damaged'."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class PrintPressed:
+    """Preview screen: print it.  On print_failed: print the same document again (no new serial or charge)."""
+
+
+@dataclass(frozen=True)
+class RatingChosen:
+    """The one-tap rating after a service: 'satisfied' | 'neutral' | 'unsatisfied'."""
+    rating: str
+
+
+# -- part 2: the services (from the runner) --------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServicesLoaded:
+    """What the menu may offer now: ``certificates`` {kind: reason key or ''}; ``badge`` {'id':
+    'badge_first' | 'badge_replacement', 'reason_key': '' or why not, 'fees_cents': {...}, 'currency'}."""
+    certificates: Any = None
+    badge: Any = None
+
+
+@dataclass(frozen=True)
+class CertificateReady:
+    """A certificate was issued (serial allocated, recorded): its PDF (memory only) and the preview PNG path."""
+    serial: str
+    pdf: bytes = field(repr=False)
+    preview: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class ServiceFailed:
+    """A service step could not be done: ``reason`` a service_failed reason (offline, busy, no_data, ...)."""
+    service: str
+    reason: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class BadgeOrdered:
+    """A badge job after ordering / polling / cancelling: ``state`` (kiosk.badges.store states) and what the
+    payment screen shows (``code_url``, ``qr`` PNG path, amount); ``request_id`` names the job."""
+    request_id: str
+    state: str
+    order_id: str = ""
+    amount_cents: int = 0
+    currency: str = "CNY"
+    qr: str = field(default="", repr=False)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BadgePreviewReady:
+    """The paid badge's card was drawn: the preview PNG path."""
+    request_id: str
+    preview: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class PrintProgress:
+    """The printer's state reasons while a job runs (e.g. ['media-empty'])."""
+    job: str
+    reasons: tuple = ()
+
+
+@dataclass(frozen=True)
+class PrintDone:
+    """The job ``job`` (a serial or a badge request id) completed: the document is in the tray."""
+    job: str
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    """The job ``job`` failed: ``cause`` out_of_paper | jam | cover_open | offline | timeout | other."""
+    job: str
+    cause: str
+    message: str = ""

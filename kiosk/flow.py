@@ -28,7 +28,8 @@ from typing import Callable
 from kiosk import commands as cmd
 from kiosk import events as ev
 from kiosk import logring
-from kiosk.messages import FALLBACKS, SERVICES, SMS_TEXT
+from kiosk.flow_services import ServicesMixin
+from kiosk.messages import FALLBACKS, SMS_TEXT
 from kiosk.runner import Runner
 from kiosk.secret import check_code, check_pin, hash_code, new_code
 from kiosk.session import Session
@@ -41,11 +42,13 @@ log = get_logger(__name__)
 
 LEFT_STATUSES = frozenset({"left", "inactive", "terminated", "resigned"})
 # Screens without an idle timer: nobody is being served, or the screen waits for a device.
-NO_IDLE = frozenset({"attract", "reader_fault", "goodbye", "idle_warning", "reading"})
+NO_IDLE = frozenset({"attract", "reader_fault", "goodbye", "idle_warning", "reading", "preparing", "payment",
+                     "printing", "refund_requested", "not_provisioned"})
+END_SCREENS = ("goodbye", "refund_requested")   # a visit's last screen: it times out to attract
 ERROR_SCREENS = frozenset({"unknown_person", "employee_left", "card_expired", "invalid_id"})
 
 
-class KioskFlow:
+class KioskFlow(ServicesMixin):
     """One kiosk's flow.  See the module docstring and kiosk/README.md for the interface."""
 
     def __init__(self, store, cfg, *, clock, devices, threaded: bool = True):
@@ -74,8 +77,9 @@ class KioskFlow:
         self._owner = threading.get_ident()
         self._waker: Callable[[], None] | None = None
         self._changed = threading.Condition()
-        self.runner = Runner(devices, self.handle, threaded=threaded, poll_s=self.settings.card_poll_s)
+        self.runner = Runner(devices, self.handle, threaded=threaded, poll_s=self.settings.card_poll_s, store=store)
         logring.install()   # the technician screen's recent (masked) log lines
+        self._services_init()
 
     # -- the interface -----------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[dict], None]) -> None:
@@ -154,7 +158,8 @@ class KioskFlow:
         v = {"screen": self.screen, "lang": self.lang, "text": self.text}
         s, now = self.session, self.clock.monotonic()
         if s is not None and self.screen in ("code_entry", "sms_sending", "sms_unavailable", "code_locked",
-                                             "face_capture", "face_failed", "menu", "my_records"):
+                                             "face_capture", "face_failed", "menu", "my_records",
+                                             "cert_preview", "badge_preview", "rating"):
             v["masked_name"] = s.masked_name
         if s is not None and self.screen in ("code_entry", "sms_sending", "sms_unavailable"):
             v["masked_phone"] = s.masked_phone
@@ -177,9 +182,7 @@ class KioskFlow:
             v["countdown_s"] = max(0, math.ceil(self.idle_until - now))
         if self.screen in ("face_capture", "face_failed") and s is not None:
             v["face_attempts_left"] = max(0, self.settings.face_attempts - s.face_attempts)
-        if self.screen == "menu":
-            v["services"] = [{"id": i, "title_key": t, "available": i == "my_records",
-                              "reason_key": "" if i == "my_records" else "service.coming_soon"} for i, t in SERVICES]
+        self._services_view(v)
         if self.screen == "my_records":
             v["records"] = list(self.extra.get("records", []))
             v["records_central"] = bool(self.extra.get("records_central", False))
@@ -198,7 +201,8 @@ class KioskFlow:
         now = self.clock.monotonic()
         if isinstance(e, (ev.Touch, ev.KeyPressed, ev.ResendPressed, ev.FallbackChosen, ev.ServiceChosen,
                           ev.PinEntered, ev.SelftestPressed, ev.Back, ev.Exit, ev.LanguageChosen, ev.TryAgain,
-                          ev.TechnicianGesture, ev.CardPlaced)):
+                          ev.TechnicianGesture, ev.CardPlaced, ev.ReasonChosen, ev.PrintPressed,
+                          ev.RatingChosen)):
             self.last_input = now
             if self.screen == "idle_warning":
                 self._leave_idle_warning()
@@ -215,7 +219,7 @@ class KioskFlow:
     # -- time --------------------------------------------------------------------------------------
     def _on_Tick(self, e) -> None:
         now = self.clock.monotonic()
-        if self.screen == "goodbye" and self.goodbye_until is not None and now >= self.goodbye_until:
+        if self.screen in END_SCREENS and self.goodbye_until is not None and now >= self.goodbye_until:
             self.goodbye_until = None
             self._show("card_left" if self.card_present else "attract")
             self.last_input = now
@@ -229,6 +233,7 @@ class KioskFlow:
                 self.idle_until = None
                 self._end_idle()
             return
+        self._payment_tick()
         if self.screen not in NO_IDLE and now - self.last_input >= self._idle_timeout_s():
             self.idle_return = (self.screen, self.text)
             self.idle_until = now + self.settings.idle_countdown_s
@@ -271,13 +276,23 @@ class KioskFlow:
         self.sms_deadline = None
         self.face_mode = None
         self.idle_until, self.idle_return = None, None
+        end = "goodbye"
         if s is not None:
             try:
-                self.kstore.event("kiosk.session_ended", {"session_id": s.id, "reason": reason,
-                                                          "seconds": round(self.clock.monotonic() - s.started, 1)})
+                end = self._close_badges(s)      # every wipe closes the visit's badge orders
+                payload = {"session_id": s.id, "reason": reason,
+                           "seconds": round(self.clock.monotonic() - s.started, 1)}
+                if s.done:       # central's service measures: documents in hand, card to tray (s)
+                    payload["done"] = list(s.done)
+                if s.failures:
+                    payload["failures"] = list(s.failures)
+                self.kstore.event("kiosk.session_ended", payload)
             finally:
                 s.wipe()
-        if goodbye:
+        if end == "refund_requested":   # paid, not printed: say what happens to the money, whatever the exit
+            self.goodbye_until = self.clock.monotonic() + max(15, 4 * self.settings.goodbye_s)
+            self._show("refund_requested")
+        elif goodbye:
             self.goodbye_until = self.clock.monotonic() + self.settings.goodbye_s
             self._show("goodbye", text)
         else:
@@ -295,9 +310,10 @@ class KioskFlow:
             self._show("card_left" if self.card_present else "attract")
 
     def _on_Back(self, e) -> None:
+        if self._services_back():
+            return
         if self.screen == "my_records":
-            self.extra = {}
-            self._show("menu")
+            self._open_menu()
         elif self.screen in ("technician_pin", "technician"):
             self._on_Exit(e)
         elif self.screen in ERROR_SCREENS or self.screen == "card_left":
@@ -594,7 +610,7 @@ class KioskFlow:
             s.matcher = None
         self.kstore.event("kiosk.verified", {"session_id": s.id, "employee_no": s.employee_no, "method": method},
                           history=(s.employee_no, s.id, "verification", "verified"))
-        self._show("menu")
+        self._open_menu()
 
     def _on_ServiceChosen(self, e) -> None:
         if self.session is None or self.screen != "menu":
@@ -606,7 +622,7 @@ class KioskFlow:
             self._show("my_records")
             self.runner.submit(cmd.LoadRecords(self.session.employee_no))
         else:
-            self._show("menu", "menu.unavailable")
+            self._choose_service(e.id)
 
     def _on_RecordsLoaded(self, e) -> None:
         if self.session is None or self.screen != "my_records":

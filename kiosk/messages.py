@@ -15,6 +15,9 @@ SCREENS = (
     "attract", "reading", "unknown_person", "employee_left", "card_expired", "invalid_id", "card_left",
     "reader_fault", "sms_sending", "code_entry", "code_locked", "sms_unavailable", "face_capture",
     "face_failed", "menu", "my_records", "idle_warning", "technician_pin", "technician", "goodbye",
+    # part 2: the services
+    "preparing", "cert_preview", "badge_reason", "payment", "badge_preview", "printing", "print_failed",
+    "service_failed", "refund_requested", "rating", "not_provisioned",
 )
 
 # Reasons shown on a screen besides its own key: "<screen>.<reason>".
@@ -33,13 +36,29 @@ _REASONS = {
     "technician_pin": ("wrong", "locked"),
     "technician": ("selftest_running",),
     "goodbye": ("service_desk", "denied"),
+    "preparing": ("certificate", "order", "badge", "cancel"),
+    "payment": ("checking",),
+    "printing": ("waiting", "out_of_paper", "jam", "cover_open"),
+    "print_failed": ("out_of_paper", "jam", "cover_open", "offline", "timeout", "other"),
+    "service_failed": ("offline", "busy", "no_data", "not_enrolled", "refused", "limit", "data_changed",
+                       "payment_timed_out", "payment_cancelled", "no_printer", "error"),
+    "rating": ("badge", "thanks"),
 }
 
-# Menu services (part 2 fills them in): id -> title key.  'my_records' is always there.
-SERVICES = (("certificate", "service.certificate"), ("badge", "service.badge"), ("payment", "service.payment"),
-            ("my_records", "service.my_records"))
-SERVICE_REASONS = ("service.coming_soon",)
+# Menu services: id -> title key, in menu order.  The certificate kinds central's config turns on
+# (kiosk.certificates.kinds), then one badge tile (first badge for a new hire, else a replacement),
+# then 'my_records', always there.
+CERTIFICATE_SERVICES = (("cert_employment", "service.cert_employment"), ("cert_income", "service.cert_income"),
+                        ("cert_social_insurance", "service.cert_social_insurance"))
+BADGE_SERVICES = (("badge_first", "service.badge_first"), ("badge_replacement", "service.badge_replacement"))
+SERVICES = CERTIFICATE_SERVICES + BADGE_SERVICES + (("my_records", "service.my_records"),)
+# Why a tile is unavailable (``reason_key``).
+SERVICE_REASONS = ("service.checking", "service.offline", "service.not_enrolled", "service.no_template",
+                   "service.no_printer", "service.busy", "service.limit", "service.not_allowed",
+                   "service.open_order")
 FALLBACKS = ("face_only", "service_desk")
+BADGE_REASONS = ("lost", "damaged")          # a replacement's reason (badge_reason screen)
+RATINGS = ("satisfied", "neutral", "unsatisfied")
 
 MESSAGE_KEYS = tuple(SCREENS) + tuple(f"{s}.{r}" for s, rs in _REASONS.items() for r in rs) \
     + tuple(t for _, t in SERVICES) + SERVICE_REASONS + tuple(f"fallback.{f}" for f in FALLBACKS)

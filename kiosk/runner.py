@@ -74,11 +74,19 @@ def sms_failure_kind(exc: BaseException) -> str:
     return "other"
 
 
+_SERVICE_COMMANDS = frozenset({"LoadServices", "IssueCertificate", "PrintCertificate", "StartBadge", "PollBadge",
+                               "CancelBadge", "PrepareBadge", "PrintBadge", "CloseBadges", "ReconcileBadges",
+                               "PrintReceipt"})
+
+
 class Runner:
     """Executes commands for one flow; ``close()`` stops the workers and the reader thread."""
 
-    def __init__(self, devices, post, *, threaded: bool = True, poll_s: float = 0.3):
+    def __init__(self, devices, post, *, threaded: bool = True, poll_s: float = 0.3, store=None):
+        """``store``: the flow's store; inline it is used as is, threaded each service command opens its
+        own connection to the same file (SQLite connections are per thread)."""
         self.devices, self.post, self.threaded, self.poll_s = devices, post, threaded, poll_s
+        self.store = store
         self._reader_state: dict = {}
         self._stop = threading.Event()
         self.first_poll_done = threading.Event()   # set once the reader has been asked (tests wait on it)
@@ -134,6 +142,8 @@ class Runner:
 
     def _execute(self, c):
         d = self.devices
+        if type(c).__name__ in _SERVICE_COMMANDS:
+            return self._service(c)
         if isinstance(c, cmd.SendSms):
             if d.sms is None:
                 return ev.SmsFailed(c.otp_id, "modem_down", mask_text(d.problems.get("sms", "no SMS sender")))
@@ -164,7 +174,23 @@ class Runner:
                                          for h in rows))
         raise TypeError(f"unknown command {type(c).__name__}")
 
+    def _service(self, c):
+        from kiosk import services
+
+        if self.store is None:
+            raise RuntimeError("the services need the kiosk's store")
+        if not self.threaded:
+            return services.execute(c, self.devices, self.store, self.post)
+        store = services.worker_store(self.store.path)
+        try:
+            return services.execute(c, self.devices, store, self.post)
+        finally:
+            store.close()
+
     def _failure(self, c, exc):
+        if type(c).__name__ in _SERVICE_COMMANDS:
+            from kiosk import services
+            return services.failure(c, exc)
         if isinstance(c, cmd.SendSms):
             return ev.SmsFailed(c.otp_id, sms_failure_kind(exc), mask_text(str(exc)))
         if isinstance(c, cmd.FetchPhoto):

@@ -42,6 +42,13 @@ class Session:
     otp_id: int | None = None
     face_attempts: int = 0
     sms_verified: bool = False
+    # part 2: the service under way (ids, state, file paths in the temp folder; no personal data of its own),
+    # the certificate's PDF (memory only), and what the visit did (for kiosk.session_ended's measures).
+    service: dict = field(default_factory=dict, repr=False)
+    document: bytearray = field(default_factory=bytearray, repr=False)
+    holder: Any = field(default=None, repr=False)        # kiosk.badges.render.Holder for the card
+    done: list = field(default_factory=list)             # [{"service", "seconds"}]: documents in hand
+    failures: list = field(default_factory=list)         # ["print_out_of_paper", "offline", ...]
     _tmp: str | None = field(default=None, repr=False)
 
     @classmethod
@@ -74,7 +81,7 @@ class Session:
 
     def wipe(self) -> None:
         """Forget every personal datum of the visit (idempotent)."""
-        for buf in (self.digits, self.photo):
+        for buf in (self.digits, self.photo, self.document):
             buf[:] = bytes(len(buf))
             del buf[:]
         if self.card is not None and dataclasses.is_dataclass(self.card):
@@ -87,6 +94,8 @@ class Session:
                     object.__setattr__(self.card, f.name, None)
         self.card = None
         self.employee.clear()
+        self.service.clear()
+        self.holder = None
         self.id_hmac = ""
         if self.matcher is not None:
             try:

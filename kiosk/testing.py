@@ -49,10 +49,12 @@ PEOPLE = {p.employee_no: p for p in [
 
 
 def kiosk_migrations() -> list:
-    """The sync and kiosk migrations (what terminal.migrations.all_migrations should give a kiosk)."""
+    """The sync, kiosk, certificate and badge migrations (what terminal.migrations.all_migrations gives a kiosk)."""
+    from kiosk.badges.store import MIGRATIONS as BADGES
+    from kiosk.certificates.store import MIGRATIONS as CERTIFICATES
     from kiosk.store import MIGRATIONS as KIOSK
     from sync.state import MIGRATIONS as SYNC
-    return [*SYNC, *KIOSK]
+    return [*SYNC, *KIOSK, *CERTIFICATES, *BADGES]
 
 
 def open_kiosk_store(path: str | Path):

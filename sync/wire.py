@@ -214,6 +214,11 @@ EVENT_TYPES: dict[tuple[str, int], EventType] = {
                   (("ok", "bool"), ("passed", "int"), ("failed", "int"), ("results", "list[check]"),
                    ("software", "str"))),
         EventType("sync.diagnostic", 1, ("n",), PRIORITY_DIAGNOSTIC),
+        # service.rated  the one-tap rating after a kiosk service, anonymous (no session, employee or
+        #   serial): service (cert_employment | cert_income | cert_social_insurance | badge_first |
+        #   badge_replacement), rating (satisfied | neutral | unsatisfied).
+        EventType("service.rated", 1, ("service", "rating"), PRIORITY_TELEMETRY,
+                  (("service", "str"), ("rating", "str"))),
     ]
 }
 

@@ -33,8 +33,11 @@ def test_a_good_card_reaches_the_menu_and_leaves_through_goodbye(rig):
     assert rig.type(code[:3])["digits_entered"] == 3
     v = rig.type(code[3:])
     assert v["screen"] == "menu"
-    assert {s["id"]: s["available"] for s in v["services"]} == {
-        "certificate": False, "badge": False, "payment": False, "my_records": True}
+    # Not enrolled with central (no templates, no orders): each service says why it is unavailable.
+    assert {s["id"]: (s["available"], s["reason_key"]) for s in v["services"]} == {
+        "cert_employment": (False, "service.no_template"), "cert_income": (False, "service.no_template"),
+        "cert_social_insurance": (False, "service.no_template"),
+        "badge_replacement": (False, "service.not_enrolled"), "my_records": (True, "")}
     assert rig.send(ev.Exit())["screen"] == "goodbye"
     assert rig.advance(3)["screen"] == "card_left"          # the card is still on the reader
     assert rig.lift()["screen"] == "attract"
@@ -290,4 +293,4 @@ def test_my_records_without_central_shows_local_history(tmp_path, idcard_sim, mo
 
 def test_a_service_not_built_yet_says_so(rig):
     _to_menu(rig)
-    assert rig.send(ev.ServiceChosen("certificate"))["text"] == "menu.unavailable"
+    assert rig.send(ev.ServiceChosen("cert_income"))["text"] == "menu.unavailable"
