@@ -312,7 +312,7 @@ def _short(exc: Exception) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
-# -- central's answers at request time: the HR photo (kiosk face check) ------------------------------
+# -- central's answers at request time: the HR photo (kiosk face check), an employee's records --------
 
 PHOTO_TIMEOUT_S = 10.0          # the kiosk waits no longer for a photo: the flow falls back instead
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
@@ -351,6 +351,37 @@ def get_photo(client: CentralClient, employee_no: str) -> bytes:
     return data
 
 
+RECORDS_MAX_LIMIT = 100         # central serves at most this many records per call
+_RECORD_TEXT = {"when": 40, "kind": 64, "status": 40, "device_id": 64}
+
+
+def get_records(client: CentralClient, employee_no: str, limit: int = 20) -> list[dict]:
+    """``employee_no``'s past transactions on every terminal, newest first, over ``client``'s signed channel.
+
+    Each is {when (ISO 8601 UTC, central's clock), kind (event type), status, device_id, ref (str or
+    None)}; at most ``limit`` (1-100).  Raises ValueError for an employee number that is not 1-32 of
+    [A-Za-z0-9_-] or a limit out of range; :class:`Retryable` (network, timeout, 429, 5xx, or an answer
+    that is not a list of such records); :class:`CredentialsRejected`.
+    """
+    if not isinstance(employee_no, str) or not _EMPLOYEE_NO.fullmatch(employee_no):
+        raise ValueError(f"employee number {str(employee_no)[:40]!r} is not 1-32 ASCII letters, digits, _ or -")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= RECORDS_MAX_LIMIT:
+        raise ValueError(f"limit {limit!r} is not a whole number from 1 to {RECORDS_MAX_LIMIT}")
+    answer = client._signed("GET", f"{wire.API_PREFIX}/records/{employee_no}?limit={limit}", b"", {})
+    rows = answer.get("records") if isinstance(answer, dict) else None
+    if not isinstance(rows, list) or len(rows) > limit or answer.get("employee_no") != employee_no \
+            or not all(_is_record(r) for r in rows):
+        raise Retryable("central's records answer is not a list of {when, kind, status, device_id, ref}",
+                        status=200)
+    return [{k: r[k] for k in ("when", "kind", "status", "device_id", "ref")} for r in rows]
+
+
+def _is_record(row) -> bool:
+    if not isinstance(row, dict) or not (row.get("ref") is None or isinstance(row.get("ref"), str)):
+        return False
+    return all(isinstance(row.get(k), str) and 0 < len(row[k]) <= n for k, n in _RECORD_TEXT.items())
+
+
 def fetch_photo(store, cfg, employee_no: str, *, timeout_s: float = PHOTO_TIMEOUT_S) -> bytes:
     """:func:`get_photo` with this terminal's enrolment (``store``) and ``[sync]`` settings (``cfg``).
 
@@ -370,5 +401,32 @@ def fetch_photo(store, cfg, employee_no: str, *, timeout_s: float = PHOTO_TIMEOU
                            clock_offset_s=state.get("clock_offset"))
     try:
         return get_photo(client, employee_no)
+    finally:
+        client.close()
+
+
+RECORDS_TIMEOUT_S = 10.0        # the kiosk shows its own records meanwhile; past this, "central unavailable"
+
+
+def fetch_records(store, cfg, employee_no: str, *, limit: int = 20,
+                  timeout_s: float = RECORDS_TIMEOUT_S) -> list[dict]:
+    """:func:`get_records` with this terminal's enrolment (``store``) and ``[sync]`` settings (``cfg``).
+
+    ``timeout_s`` caps the connect and read timeouts (seconds).  Raises CentralCallFailed when the
+    terminal is not enrolled, and what get_records raises.
+    """
+    from sync.state import all_state
+
+    state = all_state(store.conn)
+    creds = Credentials.from_state(state)
+    if creds is None:
+        raise CentralCallFailed("this terminal is not enrolled with central, so it cannot fetch records; "
+                                "run 'terminal sync enroll --central URL --token T'")
+    client = CentralClient(creds, verify=tls_verify(creds.ca_file, cfg.sync.ca_bundle),
+                           connect_timeout_s=min(cfg.sync.connect_timeout_s, timeout_s),
+                           read_timeout_s=min(cfg.sync.read_timeout_s, timeout_s),
+                           clock_offset_s=state.get("clock_offset"))
+    try:
+        return get_records(client, employee_no, limit)
     finally:
         client.close()
