@@ -37,11 +37,10 @@ _REASONS = {
     "technician": ("selftest_running",),
     "goodbye": ("service_desk", "denied"),
     "preparing": ("certificate", "order", "badge", "cancel"),
-    "payment": ("checking",),
-    "printing": ("waiting", "out_of_paper", "jam", "cover_open"),
+    "printing": ("out_of_paper", "jam", "cover_open"),
     "print_failed": ("out_of_paper", "jam", "cover_open", "offline", "timeout", "other"),
-    "service_failed": ("offline", "busy", "no_data", "not_enrolled", "refused", "limit", "data_changed",
-                       "payment_timed_out", "payment_cancelled", "no_printer", "error"),
+    "service_failed": ("offline", "busy", "no_data", "not_enrolled", "refused", "limit", "payment_timed_out",
+                       "payment_cancelled", "error"),
     "rating": ("badge", "thanks"),
 }
 

@@ -20,7 +20,8 @@ from ui.bridge import PAGES
 
 QML = Path(i18n.__file__).resolve().parent / "qml"
 # Pages that show a second line (what to do next) under the flow's message.
-WITH_NEXT = {"Attract", "Busy", "Message", "CodeEntry", "FaceCapture", "IdleWarning"}
+WITH_NEXT = {"Attract", "Busy", "Message", "CodeEntry", "FaceCapture", "IdleWarning", "Preview", "Choice", "Payment",
+             "Rating"}
 
 
 def _messages(lang: str) -> dict[str, ET.Element]:

@@ -28,6 +28,10 @@ PAGES = {
     "code_entry": "CodeEntry", "technician_pin": "CodeEntry",
     "face_capture": "FaceCapture", "menu": "Menu", "my_records": "Records",
     "idle_warning": "IdleWarning", "technician": "Technician",
+    # part 2: the services
+    "preparing": "Busy", "printing": "Busy", "cert_preview": "Preview", "badge_preview": "Preview",
+    "badge_reason": "Choice", "payment": "Payment", "print_failed": "Message", "service_failed": "Message",
+    "refund_requested": "Message", "rating": "Rating", "not_provisioned": "Message",
 }
 SCREENS = tuple(PAGES)
 
@@ -140,6 +144,21 @@ class ViewModel(QObject):
     @Slot()
     def selftest(self) -> None:
         self.send(_events().SelftestPressed())
+
+    @Slot(str)
+    def chooseReason(self, reason: str) -> None:
+        """badge_reason: 'lost' or 'damaged'."""
+        self.send(_events().ReasonChosen(reason))
+
+    @Slot()
+    def printIt(self) -> None:
+        """Preview: print; print_failed: print the same document again."""
+        self.send(_events().PrintPressed())
+
+    @Slot(str)
+    def rate(self, rating: str) -> None:
+        """The one-tap rating: 'satisfied', 'neutral' or 'unsatisfied'."""
+        self.send(_events().RatingChosen(rating))
 
     @Slot()
     def back(self) -> None:

@@ -9,6 +9,9 @@ data: the same shapes ``kiosk.flow.KioskFlow.view()`` returns.
 
 from __future__ import annotations
 
+import functools
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.messages import FALLBACKS, MESSAGE_KEYS, SCREENS, SERVICES
@@ -57,9 +60,37 @@ def _fields(screen: str, key: str) -> dict[str, Any]:
     if screen in ("face_capture", "face_failed"):
         return {"masked_name": SAMPLE["masked_name"], "face_attempts_left": 0 if screen == "face_failed" else 2}
     if screen == "menu":
+        # one tile unavailable (and why), the others on; a first badge and a replacement are never both shown
+        reasons = {"cert_social_insurance": "service.offline"}
         return {"masked_name": SAMPLE["masked_name"], "services": [
-            {"id": sid, "title_key": title, "available": sid == "my_records",
-             "reason_key": "" if sid == "my_records" else "service.coming_soon"} for sid, title in SERVICES]}
+            {"id": sid, "title_key": title, "available": sid not in reasons, "reason_key": reasons.get(sid, "")}
+            for sid, title in SERVICES if sid != "badge_first"]}
+    a = assets()
+    if screen == "cert_preview":
+        return {"masked_name": SAMPLE["masked_name"], "preview_url": "file://" + a["certificate"],
+                "reference": "KSK-SHA-0001-000042", "service": "cert_employment",
+                "title_key": "service.cert_employment"}
+    if screen == "badge_preview":
+        return {"masked_name": SAMPLE["masked_name"], "preview_url": "file://" + a["badge"],
+                "reference": "ORD-7KQ2M4XP9ABC", "service": "badge_replacement",
+                "title_key": "service.badge_replacement"}
+    if screen == "badge_reason":
+        return {"fees_cents": {"lost": 2000, "damaged": 1000}, "currency": "CNY"}
+    if screen == "payment":
+        return {"qr_url": "file://" + a["qr"], "amount_cents": 2000, "currency": "CNY", "countdown_s": 163,
+                "reference": "ORD-7KQ2M4XP9ABC", "service": "badge_replacement",
+                "title_key": "service.badge_replacement"}
+    if screen in ("printing", "print_failed"):
+        return {"reference": "KSK-SHA-0001-000042", "service": "cert_income", "title_key": "service.cert_income",
+                **({"paid": False} if screen == "print_failed" else {})}
+    if screen == "rating":
+        return {"masked_name": SAMPLE["masked_name"], "rated": key.endswith(".thanks"),
+                "reference": "ORD-7KQ2M4XP9ABC" if key.endswith(".badge") else "KSK-SHA-0001-000042"}
+    if screen == "refund_requested":
+        return {"amount_cents": 2000, "currency": "CNY", "reference": "ORD-7KQ2M4XP9ABC"}
+    if screen == "not_provisioned":
+        return {"detail": "not provisioned: no seed has been applied; write one with 'terminal provision seed' "
+                          "and restart the terminal"}
     if screen == "my_records":
         return {"masked_name": SAMPLE["masked_name"], "records_central": False, "records": [
             {"when": "2026-11-30T09:12:00", "kind": "verification", "status": "verified"},
@@ -86,6 +117,44 @@ def _fields(screen: str, key: str) -> dict[str, Any]:
                 "14:05:03 sync.batch_failed error=timeout after 30 s",
                 "14:06:00 printer.state media-empty"]}
     return {}
+
+
+@functools.lru_cache(maxsize=1)
+def assets() -> dict[str, str]:
+    """Sample pictures the service screens show, drawn once per process into a temporary folder:
+    a certificate page (the real renderer on made-up data, turned to PNG by pdftoppm), a badge card
+    (the real card renderer) and a WeChat-style payment QR.  {name: absolute path}."""
+    import subprocess
+
+    import segno
+
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-gallery-"))
+    out = {}
+    try:
+        from kiosk.certificates.document import TEMPLATE_EXAMPLE, build
+        from kiosk.certificates.render import render_pdf, seal_image
+
+        template = {**TEMPLATE_EXAMPLE, "company": "示例科技有限公司", "company_en": "Example Technology Co., Ltd.",
+                    "rows": [["姓名", "Name", "name"], ["入职日期", "Hired on", "hired_on"]]}
+        doc = build(template, {"name": "张三", "hired_on": "2019-03-01"}, lang="zh+en",
+                    serial="KSK-SHA-0001-000042", issued_on="2026-11-30", terminal="KSK-SHA-0001")
+        pdf, _ = render_pdf(doc, "https://hr.example.com/verify/CV1.SAMPLE", seal_image(template, doc.company[0]))
+        (folder / "certificate.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(folder / "certificate.pdf"),
+                        str(folder / "certificate")], check=True, capture_output=True, timeout=60)
+        out["certificate"] = str(folder / "certificate.png")
+    except Exception:   # no poppler or no CJK font here: a plain page stands in
+        from PIL import Image
+        Image.new("RGB", (496, 702), "white").save(folder / "certificate.png")
+        out["certificate"] = str(folder / "certificate.png")
+    from kiosk.badges.render import Holder, render_badge
+    render_badge(Holder("张三", "E1001", "财务部 Finance"), None, "BDG-E1001-2.K7Q2M4XP9A",
+                 (626, 999)).save(folder / "badge.png")
+    out["badge"] = str(folder / "badge.png")
+    segno.make("weixin://wxpay/bizpayurl?pr=SAMPLE0ORD7KQ2M4XP9ABC", error="m").save(
+        str(folder / "qr.png"), scale=10, border=2)
+    out["qr"] = str(folder / "qr.png")
+    return out
 
 
 def gallery(lang: str) -> list[tuple[str, dict[str, Any]]]:

@@ -425,25 +425,9 @@ Tries left: %1</translation>
         <source>Please take your card and ask at the service desk</source>
         <translation>Please take your card and ask at the service desk</translation>
     </message>
-    <message id="service.certificate">
-        <source>Certificates</source>
-        <translation>Certificates</translation>
-    </message>
-    <message id="service.badge">
-        <source>Staff badge</source>
-        <translation>Staff badge</translation>
-    </message>
-    <message id="service.payment">
-        <source>Payments</source>
-        <translation>Payments</translation>
-    </message>
     <message id="service.my_records">
         <source>My records</source>
         <translation>My records</translation>
-    </message>
-    <message id="service.coming_soon">
-        <source>Coming soon</source>
-        <translation>Coming soon</translation>
     </message>
     <message id="fallback.face_only">
         <source>Use a face check</source>
@@ -552,6 +536,390 @@ Tries left: %1</translation>
     <message id="ui.records.local_only">
         <source>Central's records are not available now: showing this kiosk's only</source>
         <translation>Central's records are not available now: showing this kiosk's only</translation>
+    </message>
+    <message id="preparing">
+        <source>One moment…</source>
+        <translation>One moment…</translation>
+    </message>
+    <message id="preparing.next">
+        <source>Working on it; please stay here</source>
+        <translation>Working on it; please stay here</translation>
+    </message>
+    <message id="preparing.certificate">
+        <source>Preparing your certificate…</source>
+        <translation>Preparing your certificate…</translation>
+    </message>
+    <message id="preparing.certificate.next">
+        <source>Fetching your data from head office and drawing the certificate</source>
+        <translation>Fetching your data from head office and drawing the certificate</translation>
+    </message>
+    <message id="preparing.order">
+        <source>Placing your badge order…</source>
+        <translation>Placing your badge order…</translation>
+    </message>
+    <message id="preparing.order.next">
+        <source>Asking head office for your badge</source>
+        <translation>Asking head office for your badge</translation>
+    </message>
+    <message id="preparing.badge">
+        <source>Making your badge…</source>
+        <translation>Making your badge…</translation>
+    </message>
+    <message id="preparing.badge.next">
+        <source>Preparing the photo and the card</source>
+        <translation>Preparing the photo and the card</translation>
+    </message>
+    <message id="preparing.cancel">
+        <source>Cancelling the order…</source>
+        <translation>Cancelling the order…</translation>
+    </message>
+    <message id="preparing.cancel.next">
+        <source>If you have already paid, your badge is still made</source>
+        <translation>If you have already paid, your badge is still made</translation>
+    </message>
+    <message id="cert_preview">
+        <source>Please check your certificate</source>
+        <translation>Please check your certificate</translation>
+    </message>
+    <message id="cert_preview.next">
+        <source>Serial %1. Tap "Print" when it is right</source>
+        <translation>Serial %1. Tap "Print" when it is right</translation>
+    </message>
+    <message id="badge_preview">
+        <source>Please check your badge</source>
+        <translation>Please check your badge</translation>
+    </message>
+    <message id="badge_preview.next">
+        <source>Order %1 is paid. Tap "Print" to make the card</source>
+        <translation>Order %1 is paid. Tap "Print" to make the card</translation>
+    </message>
+    <message id="badge_reason">
+        <source>Why do you need a new badge?</source>
+        <translation>Why do you need a new badge?</translation>
+    </message>
+    <message id="badge_reason.next">
+        <source>A replacement has a fee: choose, then pay with WeChat</source>
+        <translation>A replacement has a fee: choose, then pay with WeChat</translation>
+    </message>
+    <message id="payment">
+        <source>Scan with WeChat to pay</source>
+        <translation>Scan with WeChat to pay</translation>
+    </message>
+    <message id="payment.next">
+        <source>The kiosk goes on by itself once you have paid. Time left %1</source>
+        <translation>The kiosk goes on by itself once you have paid. Time left %1</translation>
+    </message>
+    <message id="printing">
+        <source>Printing…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message id="printing.next">
+        <source>Take it from the printer tray when it is done</source>
+        <translation>Take it from the printer tray when it is done</translation>
+    </message>
+    <message id="printing.out_of_paper">
+        <source>The printer is out of paper</source>
+        <translation>The printer is out of paper</translation>
+    </message>
+    <message id="printing.out_of_paper.next">
+        <source>Printing goes on once paper is loaded; please wait</source>
+        <translation>Printing goes on once paper is loaded; please wait</translation>
+    </message>
+    <message id="printing.jam">
+        <source>The printer has a paper jam</source>
+        <translation>The printer has a paper jam</translation>
+    </message>
+    <message id="printing.jam.next">
+        <source>Please wait for a member of staff</source>
+        <translation>Please wait for a member of staff</translation>
+    </message>
+    <message id="printing.cover_open">
+        <source>The printer cover is open</source>
+        <translation>The printer cover is open</translation>
+    </message>
+    <message id="printing.cover_open.next">
+        <source>Printing goes on once the cover is closed</source>
+        <translation>Printing goes on once the cover is closed</translation>
+    </message>
+    <message id="print_failed">
+        <source>The print did not finish</source>
+        <translation>The print did not finish</translation>
+    </message>
+    <message id="print_failed.next">
+        <source>You can print again: same number, no second charge</source>
+        <translation>You can print again: same number, no second charge</translation>
+    </message>
+    <message id="print_failed.out_of_paper">
+        <source>The printer ran out of paper</source>
+        <translation>The printer ran out of paper</translation>
+    </message>
+    <message id="print_failed.out_of_paper.next">
+        <source>Once paper is loaded, print again: same number, no second charge</source>
+        <translation>Once paper is loaded, print again: same number, no second charge</translation>
+    </message>
+    <message id="print_failed.jam">
+        <source>The printer jammed</source>
+        <translation>The printer jammed</translation>
+    </message>
+    <message id="print_failed.jam.next">
+        <source>Once the jam is cleared, print again: same number, no second charge</source>
+        <translation>Once the jam is cleared, print again: same number, no second charge</translation>
+    </message>
+    <message id="print_failed.cover_open">
+        <source>The printer cover was open</source>
+        <translation>The printer cover was open</translation>
+    </message>
+    <message id="print_failed.cover_open.next">
+        <source>Close the cover, then print again: same number, no second charge</source>
+        <translation>Close the cover, then print again: same number, no second charge</translation>
+    </message>
+    <message id="print_failed.offline">
+        <source>The printer cannot be reached</source>
+        <translation>The printer cannot be reached</translation>
+    </message>
+    <message id="print_failed.offline.next">
+        <source>Print again in a moment, or ask at the service desk</source>
+        <translation>Print again in a moment, or ask at the service desk</translation>
+    </message>
+    <message id="print_failed.timeout">
+        <source>The printer took too long</source>
+        <translation>The printer took too long</translation>
+    </message>
+    <message id="print_failed.timeout.next">
+        <source>Check the printer, then print again: same number, no second charge</source>
+        <translation>Check the printer, then print again: same number, no second charge</translation>
+    </message>
+    <message id="print_failed.other">
+        <source>The printer reported a problem</source>
+        <translation>The printer reported a problem</translation>
+    </message>
+    <message id="print_failed.other.next">
+        <source>Print again, or ask at the service desk</source>
+        <translation>Print again, or ask at the service desk</translation>
+    </message>
+    <message id="service_failed">
+        <source>This service is not available now</source>
+        <translation>This service is not available now</translation>
+    </message>
+    <message id="service_failed.next">
+        <source>Please try again later, or ask at the service desk</source>
+        <translation>Please try again later, or ask at the service desk</translation>
+    </message>
+    <message id="service_failed.offline">
+        <source>Head office cannot be reached</source>
+        <translation>Head office cannot be reached</translation>
+    </message>
+    <message id="service_failed.offline.next">
+        <source>Certificates and badges need head office; please try again later</source>
+        <translation>Certificates and badges need head office; please try again later</translation>
+    </message>
+    <message id="service_failed.busy">
+        <source>Head office is busy</source>
+        <translation>Head office is busy</translation>
+    </message>
+    <message id="service_failed.busy.next">
+        <source>Please try again in a few minutes</source>
+        <translation>Please try again in a few minutes</translation>
+    </message>
+    <message id="service_failed.no_data">
+        <source>Head office holds no data for this</source>
+        <translation>Head office holds no data for this</translation>
+    </message>
+    <message id="service_failed.no_data.next">
+        <source>Please ask at the HR service desk</source>
+        <translation>Please ask at the HR service desk</translation>
+    </message>
+    <message id="service_failed.not_enrolled">
+        <source>This kiosk is not connected to head office</source>
+        <translation>This kiosk is not connected to head office</translation>
+    </message>
+    <message id="service_failed.not_enrolled.next">
+        <source>Please tell a technician</source>
+        <translation>Please tell a technician</translation>
+    </message>
+    <message id="service_failed.refused">
+        <source>A badge cannot be ordered for you now</source>
+        <translation>A badge cannot be ordered for you now</translation>
+    </message>
+    <message id="service_failed.refused.next">
+        <source>Please ask at the HR service desk</source>
+        <translation>Please ask at the HR service desk</translation>
+    </message>
+    <message id="service_failed.limit">
+        <source>You have used this year's replacements</source>
+        <translation>You have used this year's replacements</translation>
+    </message>
+    <message id="service_failed.limit.next">
+        <source>Please ask at the HR service desk</source>
+        <translation>Please ask at the HR service desk</translation>
+    </message>
+    <message id="service_failed.payment_timed_out">
+        <source>The payment timed out; the order is cancelled</source>
+        <translation>The payment timed out; the order is cancelled</translation>
+    </message>
+    <message id="service_failed.payment_timed_out.next">
+        <source>Nothing was charged. You can start again</source>
+        <translation>Nothing was charged. You can start again</translation>
+    </message>
+    <message id="service_failed.payment_cancelled">
+        <source>The order is cancelled</source>
+        <translation>The order is cancelled</translation>
+    </message>
+    <message id="service_failed.payment_cancelled.next">
+        <source>Nothing was charged</source>
+        <translation>Nothing was charged</translation>
+    </message>
+    <message id="service_failed.error">
+        <source>Something went wrong</source>
+        <translation>Something went wrong</translation>
+    </message>
+    <message id="service_failed.error.next">
+        <source>Please try again, or ask at the service desk</source>
+        <translation>Please try again, or ask at the service desk</translation>
+    </message>
+    <message id="refund_requested">
+        <source>A refund of %1 was requested</source>
+        <translation>A refund of %1 was requested</translation>
+    </message>
+    <message id="refund_requested.next">
+        <source>Your badge could not be made. The money goes back to your WeChat account, usually within 1 to 3 working days; you need do nothing</source>
+        <translation>Your badge could not be made. The money goes back to your WeChat account, usually within 1 to 3 working days; you need do nothing</translation>
+    </message>
+    <message id="rating">
+        <source>Please take your certificate</source>
+        <translation>Please take your certificate</translation>
+    </message>
+    <message id="rating.next">
+        <source>Serial %1. How was this service?</source>
+        <translation>Serial %1. How was this service?</translation>
+    </message>
+    <message id="rating.badge">
+        <source>Please take your badge</source>
+        <translation>Please take your badge</translation>
+    </message>
+    <message id="rating.badge.next">
+        <source>Your old badge no longer opens doors. How was this service?</source>
+        <translation>Your old badge no longer opens doors. How was this service?</translation>
+    </message>
+    <message id="rating.thanks">
+        <source>Thank you for your rating</source>
+        <translation>Thank you for your rating</translation>
+    </message>
+    <message id="rating.thanks.next">
+        <source>Is there anything else?</source>
+        <translation>Is there anything else?</translation>
+    </message>
+    <message id="not_provisioned">
+        <source>This kiosk is not set up yet</source>
+        <translation>This kiosk is not set up yet</translation>
+    </message>
+    <message id="not_provisioned.next">
+        <source>Technician: read terminal-provision-result.txt on the SD card</source>
+        <translation>Technician: read terminal-provision-result.txt on the SD card</translation>
+    </message>
+    <message id="service.cert_employment">
+        <source>Employment certificate</source>
+        <translation>Employment certificate</translation>
+    </message>
+    <message id="service.cert_income">
+        <source>Income certificate</source>
+        <translation>Income certificate</translation>
+    </message>
+    <message id="service.cert_social_insurance">
+        <source>Social insurance certificate</source>
+        <translation>Social insurance certificate</translation>
+    </message>
+    <message id="service.badge_first">
+        <source>First staff badge</source>
+        <translation>First staff badge</translation>
+    </message>
+    <message id="service.badge_replacement">
+        <source>Replacement badge</source>
+        <translation>Replacement badge</translation>
+    </message>
+    <message id="service.checking">
+        <source>Checking…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message id="service.offline">
+        <source>Head office unreachable</source>
+        <translation>Head office unreachable</translation>
+    </message>
+    <message id="service.not_enrolled">
+        <source>Kiosk not connected</source>
+        <translation>Kiosk not connected</translation>
+    </message>
+    <message id="service.no_template">
+        <source>Template not synced yet</source>
+        <translation>Template not synced yet</translation>
+    </message>
+    <message id="service.no_printer">
+        <source>Printer not available</source>
+        <translation>Printer not available</translation>
+    </message>
+    <message id="service.busy">
+        <source>Head office busy</source>
+        <translation>Head office busy</translation>
+    </message>
+    <message id="service.limit">
+        <source>Yearly limit reached</source>
+        <translation>Yearly limit reached</translation>
+    </message>
+    <message id="service.not_allowed">
+        <source>Not available to you</source>
+        <translation>Not available to you</translation>
+    </message>
+    <message id="service.open_order">
+        <source>An order is still open</source>
+        <translation>An order is still open</translation>
+    </message>
+    <message id="ui.print">
+        <source>Print</source>
+        <translation>Print</translation>
+    </message>
+    <message id="ui.print_again">
+        <source>Print again</source>
+        <translation>Print again</translation>
+    </message>
+    <message id="ui.back_to_menu">
+        <source>Back to menu</source>
+        <translation>Back to menu</translation>
+    </message>
+    <message id="ui.badge_lost">
+        <source>Lost %1</source>
+        <translation>Lost %1</translation>
+    </message>
+    <message id="ui.badge_damaged">
+        <source>Damaged %1</source>
+        <translation>Damaged %1</translation>
+    </message>
+    <message id="ui.order_number">
+        <source>Order %1</source>
+        <translation>Order %1</translation>
+    </message>
+    <message id="ui.cancel_payment">
+        <source>Cancel order</source>
+        <translation>Cancel order</translation>
+    </message>
+    <message id="ui.rate_satisfied">
+        <source>Satisfied</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message id="ui.rate_neutral">
+        <source>Neutral</source>
+        <translation>Neutral</translation>
+    </message>
+    <message id="ui.rate_unsatisfied">
+        <source>Not satisfied</source>
+        <translation>Not satisfied</translation>
+    </message>
+    <message id="ui.done">
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message id="ui.leave_refund">
+        <source>Leave without it (refund)</source>
+        <translation>Leave without it (refund)</translation>
     </message>
 </context>
 </TS>

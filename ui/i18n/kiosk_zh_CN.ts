@@ -425,25 +425,9 @@ Tries left: %1</source>
         <source>Please take your card and ask at the service desk</source>
         <translation>请取回身份证，到服务台办理</translation>
     </message>
-    <message id="service.certificate">
-        <source>Certificates</source>
-        <translation>开具证明</translation>
-    </message>
-    <message id="service.badge">
-        <source>Staff badge</source>
-        <translation>补办工牌</translation>
-    </message>
-    <message id="service.payment">
-        <source>Payments</source>
-        <translation>缴费</translation>
-    </message>
     <message id="service.my_records">
         <source>My records</source>
         <translation>我的记录</translation>
-    </message>
-    <message id="service.coming_soon">
-        <source>Coming soon</source>
-        <translation>即将开放</translation>
     </message>
     <message id="fallback.face_only">
         <source>Use a face check</source>
@@ -552,6 +536,390 @@ Tries left: %1</source>
     <message id="ui.records.local_only">
         <source>Central's records are not available now: showing this kiosk's only</source>
         <translation>暂时无法获取总部记录，仅显示本机记录</translation>
+    </message>
+    <message id="preparing">
+        <source>One moment…</source>
+        <translation>请稍候…</translation>
+    </message>
+    <message id="preparing.next">
+        <source>Working on it; please stay here</source>
+        <translation>正在处理，请勿离开</translation>
+    </message>
+    <message id="preparing.certificate">
+        <source>Preparing your certificate…</source>
+        <translation>正在开具证明…</translation>
+    </message>
+    <message id="preparing.certificate.next">
+        <source>Fetching your data from head office and drawing the certificate</source>
+        <translation>正在向总部获取资料并生成证明，请稍候</translation>
+    </message>
+    <message id="preparing.order">
+        <source>Placing your badge order…</source>
+        <translation>正在下单…</translation>
+    </message>
+    <message id="preparing.order.next">
+        <source>Asking head office for your badge</source>
+        <translation>正在向总部申请工牌</translation>
+    </message>
+    <message id="preparing.badge">
+        <source>Making your badge…</source>
+        <translation>正在制作工牌…</translation>
+    </message>
+    <message id="preparing.badge.next">
+        <source>Preparing the photo and the card</source>
+        <translation>正在准备照片和卡面，请稍候</translation>
+    </message>
+    <message id="preparing.cancel">
+        <source>Cancelling the order…</source>
+        <translation>正在取消订单…</translation>
+    </message>
+    <message id="preparing.cancel.next">
+        <source>If you have already paid, your badge is still made</source>
+        <translation>如果您已付款，工牌仍会为您制作</translation>
+    </message>
+    <message id="cert_preview">
+        <source>Please check your certificate</source>
+        <translation>请核对证明内容</translation>
+    </message>
+    <message id="cert_preview.next">
+        <source>Serial %1. Tap "Print" when it is right</source>
+        <translation>编号 %1。内容无误后点击“打印”</translation>
+    </message>
+    <message id="badge_preview">
+        <source>Please check your badge</source>
+        <translation>请核对工牌</translation>
+    </message>
+    <message id="badge_preview.next">
+        <source>Order %1 is paid. Tap "Print" to make the card</source>
+        <translation>订单 %1 已付款。点击“打印”制卡</translation>
+    </message>
+    <message id="badge_reason">
+        <source>Why do you need a new badge?</source>
+        <translation>为什么需要补办工牌？</translation>
+    </message>
+    <message id="badge_reason.next">
+        <source>A replacement has a fee: choose, then pay with WeChat</source>
+        <translation>补办需要付费，选择后用微信扫码支付</translation>
+    </message>
+    <message id="payment">
+        <source>Scan with WeChat to pay</source>
+        <translation>请用微信扫码支付</translation>
+    </message>
+    <message id="payment.next">
+        <source>The kiosk goes on by itself once you have paid. Time left %1</source>
+        <translation>支付完成后会自动继续。剩余时间 %1</translation>
+    </message>
+    <message id="printing">
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message id="printing.next">
+        <source>Take it from the printer tray when it is done</source>
+        <translation>请在打印机出口取走文件</translation>
+    </message>
+    <message id="printing.out_of_paper">
+        <source>The printer is out of paper</source>
+        <translation>打印机缺纸</translation>
+    </message>
+    <message id="printing.out_of_paper.next">
+        <source>Printing goes on once paper is loaded; please wait</source>
+        <translation>工作人员补纸后会继续打印，请稍候</translation>
+    </message>
+    <message id="printing.jam">
+        <source>The printer has a paper jam</source>
+        <translation>打印机卡纸</translation>
+    </message>
+    <message id="printing.jam.next">
+        <source>Please wait for a member of staff</source>
+        <translation>请等待工作人员处理</translation>
+    </message>
+    <message id="printing.cover_open">
+        <source>The printer cover is open</source>
+        <translation>打印机盖板未关</translation>
+    </message>
+    <message id="printing.cover_open.next">
+        <source>Printing goes on once the cover is closed</source>
+        <translation>关好盖板后继续打印</translation>
+    </message>
+    <message id="print_failed">
+        <source>The print did not finish</source>
+        <translation>打印未完成</translation>
+    </message>
+    <message id="print_failed.next">
+        <source>You can print again: same number, no second charge</source>
+        <translation>可以重新打印，编号不变，不会重复收费</translation>
+    </message>
+    <message id="print_failed.out_of_paper">
+        <source>The printer ran out of paper</source>
+        <translation>打印机缺纸，打印未完成</translation>
+    </message>
+    <message id="print_failed.out_of_paper.next">
+        <source>Once paper is loaded, print again: same number, no second charge</source>
+        <translation>补纸后可重新打印，编号不变，不会重复收费</translation>
+    </message>
+    <message id="print_failed.jam">
+        <source>The printer jammed</source>
+        <translation>打印机卡纸，打印未完成</translation>
+    </message>
+    <message id="print_failed.jam.next">
+        <source>Once the jam is cleared, print again: same number, no second charge</source>
+        <translation>清除卡纸后可重新打印，编号不变，不会重复收费</translation>
+    </message>
+    <message id="print_failed.cover_open">
+        <source>The printer cover was open</source>
+        <translation>打印机盖板未关，打印未完成</translation>
+    </message>
+    <message id="print_failed.cover_open.next">
+        <source>Close the cover, then print again: same number, no second charge</source>
+        <translation>关好盖板后可重新打印，编号不变，不会重复收费</translation>
+    </message>
+    <message id="print_failed.offline">
+        <source>The printer cannot be reached</source>
+        <translation>打印机无法连接</translation>
+    </message>
+    <message id="print_failed.offline.next">
+        <source>Print again in a moment, or ask at the service desk</source>
+        <translation>请稍后重新打印，或到服务台办理</translation>
+    </message>
+    <message id="print_failed.timeout">
+        <source>The printer took too long</source>
+        <translation>打印超时</translation>
+    </message>
+    <message id="print_failed.timeout.next">
+        <source>Check the printer, then print again: same number, no second charge</source>
+        <translation>请检查打印机后重新打印，编号不变，不会重复收费</translation>
+    </message>
+    <message id="print_failed.other">
+        <source>The printer reported a problem</source>
+        <translation>打印出错</translation>
+    </message>
+    <message id="print_failed.other.next">
+        <source>Print again, or ask at the service desk</source>
+        <translation>可以重新打印，或到服务台办理</translation>
+    </message>
+    <message id="service_failed">
+        <source>This service is not available now</source>
+        <translation>暂时无法办理</translation>
+    </message>
+    <message id="service_failed.next">
+        <source>Please try again later, or ask at the service desk</source>
+        <translation>请稍后再试，或到服务台办理</translation>
+    </message>
+    <message id="service_failed.offline">
+        <source>Head office cannot be reached</source>
+        <translation>无法连接总部</translation>
+    </message>
+    <message id="service_failed.offline.next">
+        <source>Certificates and badges need head office; please try again later</source>
+        <translation>证明和工牌需要联网办理，请稍后再试</translation>
+    </message>
+    <message id="service_failed.busy">
+        <source>Head office is busy</source>
+        <translation>总部系统繁忙</translation>
+    </message>
+    <message id="service_failed.busy.next">
+        <source>Please try again in a few minutes</source>
+        <translation>请过几分钟再试</translation>
+    </message>
+    <message id="service_failed.no_data">
+        <source>Head office holds no data for this</source>
+        <translation>总部没有您的相关资料</translation>
+    </message>
+    <message id="service_failed.no_data.next">
+        <source>Please ask at the HR service desk</source>
+        <translation>请到人事服务台办理</translation>
+    </message>
+    <message id="service_failed.not_enrolled">
+        <source>This kiosk is not connected to head office</source>
+        <translation>本机尚未接入总部</translation>
+    </message>
+    <message id="service_failed.not_enrolled.next">
+        <source>Please tell a technician</source>
+        <translation>请联系技术人员</translation>
+    </message>
+    <message id="service_failed.refused">
+        <source>A badge cannot be ordered for you now</source>
+        <translation>暂时不能为您办理工牌</translation>
+    </message>
+    <message id="service_failed.refused.next">
+        <source>Please ask at the HR service desk</source>
+        <translation>请到人事服务台咨询</translation>
+    </message>
+    <message id="service_failed.limit">
+        <source>You have used this year's replacements</source>
+        <translation>本年度补办次数已用完</translation>
+    </message>
+    <message id="service_failed.limit.next">
+        <source>Please ask at the HR service desk</source>
+        <translation>请到人事服务台咨询</translation>
+    </message>
+    <message id="service_failed.payment_timed_out">
+        <source>The payment timed out; the order is cancelled</source>
+        <translation>支付已超时，订单已取消</translation>
+    </message>
+    <message id="service_failed.payment_timed_out.next">
+        <source>Nothing was charged. You can start again</source>
+        <translation>没有扣款。可以重新办理</translation>
+    </message>
+    <message id="service_failed.payment_cancelled">
+        <source>The order is cancelled</source>
+        <translation>订单已取消</translation>
+    </message>
+    <message id="service_failed.payment_cancelled.next">
+        <source>Nothing was charged</source>
+        <translation>没有扣款</translation>
+    </message>
+    <message id="service_failed.error">
+        <source>Something went wrong</source>
+        <translation>办理时出错</translation>
+    </message>
+    <message id="service_failed.error.next">
+        <source>Please try again, or ask at the service desk</source>
+        <translation>请重试，或到服务台办理</translation>
+    </message>
+    <message id="refund_requested">
+        <source>A refund of %1 was requested</source>
+        <translation>已为您申请退款 %1</translation>
+    </message>
+    <message id="refund_requested.next">
+        <source>Your badge could not be made. The money goes back to your WeChat account, usually within 1 to 3 working days; you need do nothing</source>
+        <translation>工牌未能制作。款项将原路退回微信，一般 1 至 3 个工作日到账；无需再次办理</translation>
+    </message>
+    <message id="rating">
+        <source>Please take your certificate</source>
+        <translation>请取走您的证明</translation>
+    </message>
+    <message id="rating.next">
+        <source>Serial %1. How was this service?</source>
+        <translation>编号 %1。本次服务您满意吗？</translation>
+    </message>
+    <message id="rating.badge">
+        <source>Please take your badge</source>
+        <translation>请取走您的工牌</translation>
+    </message>
+    <message id="rating.badge.next">
+        <source>Your old badge no longer opens doors. How was this service?</source>
+        <translation>旧工牌已停用。本次服务您满意吗？</translation>
+    </message>
+    <message id="rating.thanks">
+        <source>Thank you for your rating</source>
+        <translation>谢谢您的评价</translation>
+    </message>
+    <message id="rating.thanks.next">
+        <source>Is there anything else?</source>
+        <translation>还需要办理其他业务吗？</translation>
+    </message>
+    <message id="not_provisioned">
+        <source>This kiosk is not set up yet</source>
+        <translation>本机尚未完成配置</translation>
+    </message>
+    <message id="not_provisioned.next">
+        <source>Technician: read terminal-provision-result.txt on the SD card</source>
+        <translation>请技术人员查看 SD 卡上的 terminal-provision-result.txt</translation>
+    </message>
+    <message id="service.cert_employment">
+        <source>Employment certificate</source>
+        <translation>在职证明</translation>
+    </message>
+    <message id="service.cert_income">
+        <source>Income certificate</source>
+        <translation>收入证明</translation>
+    </message>
+    <message id="service.cert_social_insurance">
+        <source>Social insurance certificate</source>
+        <translation>五险一金缴纳证明</translation>
+    </message>
+    <message id="service.badge_first">
+        <source>First staff badge</source>
+        <translation>领取工牌</translation>
+    </message>
+    <message id="service.badge_replacement">
+        <source>Replacement badge</source>
+        <translation>补办工牌</translation>
+    </message>
+    <message id="service.checking">
+        <source>Checking…</source>
+        <translation>正在查询…</translation>
+    </message>
+    <message id="service.offline">
+        <source>Head office unreachable</source>
+        <translation>总部暂时无法连接</translation>
+    </message>
+    <message id="service.not_enrolled">
+        <source>Kiosk not connected</source>
+        <translation>本机未接入总部</translation>
+    </message>
+    <message id="service.no_template">
+        <source>Template not synced yet</source>
+        <translation>模板尚未同步</translation>
+    </message>
+    <message id="service.no_printer">
+        <source>Printer not available</source>
+        <translation>打印机不可用</translation>
+    </message>
+    <message id="service.busy">
+        <source>Head office busy</source>
+        <translation>总部繁忙</translation>
+    </message>
+    <message id="service.limit">
+        <source>Yearly limit reached</source>
+        <translation>本年补办次数已满</translation>
+    </message>
+    <message id="service.not_allowed">
+        <source>Not available to you</source>
+        <translation>暂不可办理</translation>
+    </message>
+    <message id="service.open_order">
+        <source>An order is still open</source>
+        <translation>有未完成的订单</translation>
+    </message>
+    <message id="ui.print">
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message id="ui.print_again">
+        <source>Print again</source>
+        <translation>重新打印</translation>
+    </message>
+    <message id="ui.back_to_menu">
+        <source>Back to menu</source>
+        <translation>返回菜单</translation>
+    </message>
+    <message id="ui.badge_lost">
+        <source>Lost %1</source>
+        <translation>遗失 %1</translation>
+    </message>
+    <message id="ui.badge_damaged">
+        <source>Damaged %1</source>
+        <translation>损坏 %1</translation>
+    </message>
+    <message id="ui.order_number">
+        <source>Order %1</source>
+        <translation>订单号 %1</translation>
+    </message>
+    <message id="ui.cancel_payment">
+        <source>Cancel order</source>
+        <translation>取消订单</translation>
+    </message>
+    <message id="ui.rate_satisfied">
+        <source>Satisfied</source>
+        <translation>满意</translation>
+    </message>
+    <message id="ui.rate_neutral">
+        <source>Neutral</source>
+        <translation>一般</translation>
+    </message>
+    <message id="ui.rate_unsatisfied">
+        <source>Not satisfied</source>
+        <translation>不满意</translation>
+    </message>
+    <message id="ui.done">
+        <source>OK</source>
+        <translation>好的</translation>
+    </message>
+    <message id="ui.leave_refund">
+        <source>Leave without it (refund)</source>
+        <translation>不制卡，申请退款</translation>
     </message>
 </context>
 </TS>

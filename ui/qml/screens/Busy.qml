@@ -26,8 +26,8 @@ Item {
         }
         Headline {
             width: parent.width
-            headline: root.tr(vm.text, page.v.masked_phone || "")
-            next: root.tr(vm.text + ".next", page.v.masked_phone || "")
+            headline: root.tr(vm.text, page.v.masked_phone || page.v.reference || "")
+            next: root.tr(vm.text + ".next", page.v.masked_phone || page.v.reference || "")
         }
     }
     Button {

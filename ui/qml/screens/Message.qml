@@ -9,17 +9,25 @@ Item {
     readonly property var v: vm.view
     readonly property string s: vm.screen
     readonly property var problems: ["unknown_person", "employee_left", "card_expired", "invalid_id",
-                                     "reader_fault", "code_locked", "face_failed", "sms_unavailable", "card_left"]
+                                     "reader_fault", "code_locked", "face_failed", "sms_unavailable", "card_left",
+                                     "print_failed", "service_failed", "not_provisioned"]
 
     function number() {
         if (s === "code_locked") return Math.max(1, Math.ceil((v.locked_until_s || 0) / 60))
+        if (s === "refund_requested") return "¥" + ((v.amount_cents || 0) / 100).toFixed(2)
         return 0
     }
     // Each choice: [message id of the label, what it sends, primary?]
     function choices() {
         // Goodbye times out by itself, a card left ends when lifted, a reader fault when the reader
         // answers again (or a technician comes): no button would help.
-        if (s === "goodbye" || s === "card_left" || s === "reader_fault") return []
+        if (s === "goodbye" || s === "card_left" || s === "reader_fault" || s === "not_provisioned") return []
+        // A failed print goes again as the same document (same serial, no new charge); a paid card left
+        // unprinted is refunded when the visit ends.
+        if (s === "print_failed") return [["ui.print_again", "print", true],
+                                          v.paid ? ["ui.finish", "exit", false] : ["ui.back_to_menu", "back", false]]
+        if (s === "service_failed") return [["ui.back_to_menu", "back", true], ["ui.finish", "exit", false]]
+        if (s === "refund_requested") return [["ui.done", "exit", true]]
         if (s === "sms_unavailable") {
             var out = []
             var fb = v.fallbacks || []
@@ -38,6 +46,7 @@ Item {
         if (what === "back") vm.back()
         else if (what === "exit") vm.exit()
         else if (what === "resend") vm.resend()
+        else if (what === "print") vm.printIt()
         else if (what.indexOf("fallback:") === 0) vm.fallback(what.substring(9))
     }
 
@@ -56,6 +65,18 @@ Item {
             width: parent.width
             headline: root.tr(vm.text, page.number())
             next: root.tr(vm.text + ".next", page.number())
+        }
+        // Not provisioned: the first boot's own words (plain English, no personal data).
+        Text {
+            objectName: "detail"
+            width: parent.width
+            visible: !!page.v.detail
+            horizontalAlignment: Text.AlignHCenter
+            wrapMode: Text.Wrap
+            text: page.v.detail || ""
+            color: root.muted
+            font.pixelSize: root.smallSize
+            font.family: "monospace"
         }
     }
     Row {
