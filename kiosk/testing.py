@@ -159,19 +159,21 @@ class KioskRig:
     """A kiosk on the simulators with fake time: store, reader, SMS sender, flow (inline runner).
 
     ``idcard_sim`` and ``modem_sim`` are the conftest simulators; ``sms`` may
-    be given instead of the modem (another transport, or None).  Every view
+    be given instead of the modem (another transport, or None); other keyword
+    arguments are :class:`kiosk.devices.Devices` fields (printers, receipt, ...).  Every view
     the flow publishes is checked (known screen and message key, JSON-able)
     and kept in ``views``.  ``restart()`` builds a new flow on the same store,
     as a kiosk restart would.
     """
 
     def __init__(self, tmp_path, idcard_sim, modem_sim=None, *, kiosk: dict | None = None, sms=...,
-                 people=None, config: dict | None = None, seed: bool = True, clock=None, **devices):
+                 people=None, config: dict | None = None, seed: bool = True, clock=None, store=None, **devices):
         from drivers.idcard import open_idcard
         from drivers.sms import open_sms
         from kiosk.clock import FakeClock
         self.tmp_path, self.sim, self.modem = Path(tmp_path), idcard_sim, modem_sim
-        self.store = open_kiosk_store(self.tmp_path / "kiosk.db")
+        # ``store``: an enrolled terminal store (the services' tests); else a fresh one with the kiosk's tables
+        self.store = store if store is not None else open_kiosk_store(self.tmp_path / "kiosk.db")
         if seed:
             seed_directory(self.store, people, config=config)
         self.clock = clock or FakeClock()

@@ -82,7 +82,32 @@ def _run(args) -> int:
         raise TerminalError(f"this terminal's role is {cfg.role!r}; terminal kiosk needs role = \"kiosk\" "
                             f"in {resolve_path(args.config)}", exit_code=2)
     check_display()
+    if not args.windowed:        # --windowed is development: no first boot has run there
+        from images.provision_state import status
+
+        ok, reason = status(cfg.state_dir)
+        if not ok:
+            return show_not_provisioned(reason, size=args.size)
     return run_kiosk(cfg, windowed=args.windowed, size=args.size)
+
+
+def show_not_provisioned(reason: str, *, size: tuple[int, int] = (1280, 800), kiosk: bool = True) -> int:
+    """Show only the 'not provisioned' screen (first boot's reason, and where its result file is) until
+    SIGTERM/SIGINT; the flow is not started, so no card is read and nothing is recorded.  Returns 0."""
+    from ui.app import KioskWindow, application
+    from ui.fixtures import FixedFlow
+
+    log.error("kiosk.not_provisioned", reason=reason)
+    app = application()
+    flow = FixedFlow({"screen": "not_provisioned", "lang": "zh", "text": "not_provisioned", "detail": reason})
+    window = KioskWindow(flow, size=size, kiosk=kiosk, tick_s=None)
+    try:
+        _quit_on_signals(app)
+        window.show()
+        app.exec()
+    finally:
+        window.close()
+    return 0
 
 
 def check_display() -> None:
