@@ -58,7 +58,7 @@ THRESHOLD = 0.50               # largest Euclidean distance between encodings th
 MAX_FRAMES = 60                # frames one check takes at most (a few seconds of camera)
 DETECT_FRAMES = 3              # frames searched for faces (first, middle, last); the others follow the boxes
 REFERENCE_SIDE_PX = 640        # the HR photo is scaled to this longer side for detection only
-# Camera frames are searched for faces at this scale: half the time of full size, and a face still
+# Camera frames are searched for faces at this scale: about half the time of full size, and a face still
 # needs only about 110 px of a 640x480 frame (about a metre from a 60-degree lens; users stand closer).
 DETECT_SCALE = 0.75
 REASONS = ("match", "no_face", "two_faces", "no_match", "not_live")
@@ -227,6 +227,8 @@ def _detect(grey: np.ndarray) -> list:
     """Face boxes of a camera frame, found on a copy scaled by DETECT_SCALE (in the frame's pixels)."""
     import cv2
 
+    if DETECT_SCALE == 1.0:
+        return find_faces(grey)
     _, _, _, rectangle = _Models.get()
     small = cv2.resize(grey, None, fx=DETECT_SCALE, fy=DETECT_SCALE, interpolation=cv2.INTER_AREA)
     return [rectangle(int(b.left() / DETECT_SCALE), int(b.top() / DETECT_SCALE), int(b.right() / DETECT_SCALE),

@@ -73,10 +73,14 @@ def _portrait(source) -> tuple[np.ndarray, object]:
     return face, _Models.get()[1](face, box)
 
 
-def close_eyes(grey: np.ndarray, shape) -> np.ndarray:
-    """A copy of ``grey`` whose eyes (5-point ``shape``) are shut: lids the colour of the skin around, a lash line."""
+BOTH_EYES = ((0, 1), (2, 3))     # the 5-point landmarks' corner pairs
+
+
+def close_eyes(grey: np.ndarray, shape, eyes=BOTH_EYES) -> np.ndarray:
+    """A copy of ``grey`` whose ``eyes`` (corner pairs of the 5-point ``shape``) are shut: lids the
+    colour of the skin around, a lash line."""
     out = grey.copy()
-    for i, j in ((0, 1), (2, 3)):
+    for i, j in eyes:
         a = np.array([shape.part(i).x, shape.part(i).y], float)
         b = np.array([shape.part(j).x, shape.part(j).y], float)
         span = np.linalg.norm(b - a)
@@ -119,14 +123,15 @@ def _place(frame: np.ndarray, face: np.ndarray, dx: float, dy: float, *, angle: 
     return np.where(mask > 127, warped, frame)
 
 
-def visit(source, *, n: int = 16, blink_at: tuple[int, ...] = (7, 8), seed: int = 0) -> list[np.ndarray]:
+def visit(source, *, n: int = 16, blink_at: tuple[int, ...] = (7, 8), seed: int = 0,
+          eyes=BOTH_EYES) -> list[np.ndarray]:
     """A live visit: the person of portrait ``source`` in front of the camera, swaying a little, blinking.
 
-    ``blink_at``: the frames whose eyes are shut (empty: no blink).
+    ``blink_at``: the frames whose ``eyes`` are shut (empty: no blink; one pair of corners: a wink).
     """
     rng = np.random.default_rng(seed)
     face, shape = _portrait(source)
-    shut = close_eyes(face, shape)
+    shut = close_eyes(face, shape, eyes)
     frames = []
     for i in range(n):
         dx, dy = 4 * np.sin(i / 3), 2 * np.cos(i / 4)

@@ -143,30 +143,17 @@ def test_a_jerk_of_the_photo_or_a_flick_of_the_light_is_not_a_blink(change):
     assert FaceMatcher(photo("obama2.jpg")).check(frames).reason == "not_live"
 
 
-@pytest.mark.parametrize("portrait", sorted(set(PEOPLE) - {"obama2.jpg"}))
+@pytest.mark.parametrize("portrait", sorted(PEOPLE))
 def test_a_blink_is_seen_on_every_face_of_the_set(portrait):
     result = FaceMatcher(photo(portrait)).check(face_sim.visit(FACES / portrait, n=30, blink_at=(12,)))
     assert result.reason == "match"
 
 
-def test_eyes_narrowed_by_a_broad_smile_cannot_show_a_blink():
-    """obama2.jpg smiles with the eyes nearly shut: too little eye to judge, so never live (fail safe)."""
-    result = FaceMatcher(photo("obama.jpg")).check(face_sim.visit(FACES / "obama2.jpg", n=30, blink_at=(12,)))
-    assert result.reason == "not_live"
-
-
-def test_no_blink_in_the_burst_is_not_live(obama_matcher):
-    assert obama_matcher.check(face_sim.visit(FACES / "obama.jpg", blink_at=())).reason == "not_live"
-
-
-def test_a_blink_in_the_first_or_the_last_frame_counts(obama_matcher):
-    for blink in ((0,), (15,)):
-        assert obama_matcher.check(face_sim.visit(FACES / "obama.jpg", blink_at=blink)).reason == "match"
-
-
-def test_liveness_can_be_left_to_the_flow(obama_visit):
-    matcher = FaceMatcher(photo("obama2.jpg"), liveness=False)
-    assert matcher.check(face_sim.photo_attack(FACES / "obama.jpg")).reason == "match"
+@pytest.mark.parametrize("eye", [(0, 1), (2, 3)])
+def test_one_eye_shutting_is_no_blink(obama_matcher, eye):
+    """A held photo's landmarks jitter one eye at a time; a blink shuts both."""
+    frames = face_sim.visit(FACES / "obama.jpg", n=30, blink_at=(12, 20), eyes=(eye,))
+    assert obama_matcher.check(frames).reason == "not_live"
 
 
 @given(level=st.floats(0.1, 0.4), wobble=st.lists(st.floats(-0.1, 0.1), min_size=2, max_size=40))
