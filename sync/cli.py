@@ -98,7 +98,8 @@ def _run(args) -> int:
     try:
         with store, single_forwarder(store.path):
             forwarder = Forwarder(store, cfg.sync, device_id=cfg.device_id, stop=stop,
-                                  puller=Puller(store, page_limit=cfg.sync.pull_page_limit, stop=stop),
+                                  puller=Puller(store, page_limit=cfg.sync.pull_page_limit, stop=stop,
+                                                 progress=lambda: notifier(watchdog=True)),
                                   notify=notifier)
             try:
                 return forwarder.run(once=args.once)

@@ -48,6 +48,7 @@ log = get_logger(__name__)
 HOUSEKEEPING_EVERY_S = 10.0
 CREDENTIALS_RECHECK_S = 60.0
 ENROLMENT_RECHECK_S = 10.0
+WAIT_SLICE_S = 5.0  # the longest a wait goes without a watchdog ping (WatchdogSec is 30 s or more)
 LONE_REFUSALS_MAX = 10  # single-event 400/413s in a row before central itself is suspected
 
 
@@ -145,6 +146,23 @@ class Forwarder:
         self._lone_refusals = 0  # single-event 400/413s since the last accepted batch
 
     # -- public --------------------------------------------------------------------------------
+    def _wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for stop, pinging systemd's watchdog (when it runs) every slice of the wait.
+
+        Returns True when stop was set.  A backoff or Retry-After may last minutes;
+        without the pings systemd would take the waiting forwarder for a hung one.
+        """
+        every = getattr(self.notify, "watchdog_every_s", None)  # half of systemd's WatchdogSec, or None
+        slice_s = min(WAIT_SLICE_S, every / 2) if every else max(seconds, 0.0)  # no watchdog: one plain wait
+        left = seconds
+        while True:  # counted in slices, not by the clock: a stop event that returns at once still ends it
+            self.notify(watchdog=True)
+            if left <= 0:
+                return self.stop.is_set()
+            if self.stop.wait(min(left, slice_s)):
+                return True
+            left -= slice_s
+
     def run(self, *, once: bool = False) -> int:
         """Forward until stopped (service) or until the outbox is empty (once: 0) or the budget is spent (1)."""
         self.notify(ready=True, status="starting")  # before any wait, so systemd's start never times out
@@ -182,7 +200,7 @@ class Forwarder:
             if delay > 0:
                 log.info("sync.drain_delayed", seconds=round(delay, 2), backlog=self._backlog.depth,
                          reason="random start delay after an outage, so the fleet does not stampede")
-                if self.stop.wait(delay):
+                if self._wait(delay):
                     return 0
         batch = self._next_batch()
         if batch is None:
@@ -191,7 +209,7 @@ class Forwarder:
             if once:
                 return 0
             self.notify(status="idle, outbox empty")
-            self.stop.wait(self.s.idle_poll_s)
+            self._wait(self.s.idle_poll_s)
             return None
         started = time.monotonic()
         try:
@@ -350,7 +368,7 @@ class Forwarder:
         log.warning("sync.retry", error=str(exc), in_s=round(delay, 3), tokens=self.budget.tokens)
         self.notify(status=f"retrying: {exc}")
         self._start_delay_done = True  # the backoff is this outage's spread; no extra start delay
-        self.stop.wait(delay)
+        self._wait(delay)
         return None
 
     def _credentials_rejected(self, exc: CredentialsRejected, once: bool) -> int | None:
@@ -360,7 +378,7 @@ class Forwarder:
         if once:
             raise TerminalError(str(exc))
         self.notify(status="central rejects the credentials: re-enrol")
-        while not self.stop.wait(CREDENTIALS_RECHECK_S):  # wait for a new enrolment, never spin
+        while not self._wait(CREDENTIALS_RECHECK_S):  # wait for a new enrolment, never spin
             creds = Credentials.from_state(all_state(self.store.conn))
             if creds and creds.secret != self.client.creds.secret:
                 self.client.close()
@@ -381,7 +399,7 @@ class Forwarder:
         if self._recovering and rate > 0:
             rest = n / rate - took
             if rest > 0:
-                self.stop.wait(rest)
+                self._wait(rest)
 
     def _housekeeping(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -426,7 +444,7 @@ class Forwarder:
             if once:
                 raise NotEnrolled(message)
             log.error("sync.not_enrolled", action=message)
-            if self.stop.wait(ENROLMENT_RECHECK_S):
+            if self._wait(ENROLMENT_RECHECK_S):
                 raise NotEnrolled(message)
         self.client = CentralClient(
             creds, verify=tls_verify(creds.ca_file, self.s.ca_bundle),

@@ -52,14 +52,16 @@ class Puller:
 
     ``page_limit`` is the most items asked per page; ``datasets`` the names
     pulled (default every one in sync.wire.DATASETS); ``stop`` is checked
-    between pages.
+    between pages; ``progress()`` is called after each page (the service
+    pings systemd's watchdog there, so a long snapshot is not taken for a hang).
     """
     def __init__(self, store, *, page_limit: int = 500, datasets: tuple[str, ...] = wire.DATASETS,
-                 stop: threading.Event | None = None):
+                 stop: threading.Event | None = None, progress=None):
         self.store = store
         self.page_limit = page_limit
         self.datasets = datasets
         self.stop = stop  # checked between pages: every page is committed, so a pull resumes after a stop
+        self.progress = progress or (lambda: None)
 
     def pull_all(self, client: CentralClient) -> dict[str, int]:
         """One pass over every dataset; returns items applied per dataset."""
@@ -102,6 +104,7 @@ class Puller:
                 applied += self._stage(dataset, page, first=not staging)
             else:
                 applied += self._apply_delta(dataset, page)
+            self.progress()
             if not page["more"] or self._stopping():
                 return applied
         raise ReferenceDataError(f"{dataset}: central kept sending pages; stopped after {MAX_PAGES_PER_PASS}")

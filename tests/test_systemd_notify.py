@@ -213,9 +213,6 @@ def test_terminal_sync_run_sends_ready_then_repeated_watchdog_pings(tmp_path, no
     assert "STOPPING=1" in notify_socket.drain()
 
 
-@pytest.mark.xfail(strict=True, reason="sync/forwarder.py waits without pinging (not enrolled: ENROLMENT_RECHECK_S "
-                                       "loop; also backoff, Retry-After, credentials recheck, drain jitter): "
-                                       "see the report for the change")
 def test_an_unenrolled_sync_run_keeps_pinging_while_it_waits_for_enrolment(tmp_path, notify_socket):
     config = write_config(tmp_path / "kiosk")
     log = tmp_path / "sync.log"
