@@ -175,3 +175,50 @@ def test_pyside_keeps_its_references(qapp):
         probe.setObjectName("x")
         qapp.processEvents()
     assert (sys.getrefcount(True), sys.getrefcount(None)) >= (before[0] - 5, before[1] - 5)
+
+
+def test_an_unprovisioned_kiosk_shows_why_and_does_not_start_the_flow(sim_config, tmp_path):
+    """terminal kiosk (not --windowed) on a state directory no first boot has finished: the not-provisioned
+    screen with first boot's reason, no store opened, no card read; SIGTERM stops it cleanly."""
+    import os
+    import selectors
+    import signal
+    import subprocess
+    import time
+
+    config = sim_config("kiosk")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-m", "terminal", "kiosk", "--config", str(config),
+                             "--log-level", "info"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    seen = b""
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + 60
+        while b"kiosk.not_provisioned" not in seen and time.monotonic() < deadline and proc.poll() is None:
+            if selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                seen += os.read(proc.stdout.fileno(), 65536)
+        assert b"kiosk.not_provisioned" in seen, seen.decode(errors="replace")
+        assert b"no seed has been applied" in seen
+        assert b"kiosk.started" not in seen
+        assert not (tmp_path / "kiosk-state" / "terminal.db").exists()     # the flow and its store never opened
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0
+
+
+def test_the_not_provisioned_screen_names_the_result_file(qapp):
+    from ui.app import KioskWindow
+    from ui.driver import ScreenDriver
+
+    flow = FixedFlow({"screen": "not_provisioned", "lang": "en", "text": "not_provisioned",
+                      "detail": "not provisioned: provisioning did not finish (power lost?)"})
+    window = KioskWindow(flow, tick_s=None)
+    try:
+        window.show()
+        shown = ScreenDriver(window).texts()
+        assert "Technician: read terminal-provision-result.txt on the SD card" in shown
+        assert "not provisioned: provisioning did not finish (power lost?)" in shown
+    finally:
+        window.close()

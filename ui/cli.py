@@ -97,13 +97,13 @@ def show_not_provisioned(reason: str, *, size: tuple[int, int] = (1280, 800), ki
     from ui.app import KioskWindow, application
     from ui.fixtures import FixedFlow
 
-    log.error("kiosk.not_provisioned", reason=reason)
     app = application()
     flow = FixedFlow({"screen": "not_provisioned", "lang": "zh", "text": "not_provisioned", "detail": reason})
     window = KioskWindow(flow, size=size, kiosk=kiosk, tick_s=None)
     try:
         _quit_on_signals(app)
         window.show()
+        log.error("kiosk.not_provisioned", reason=reason)   # after the handlers: SIGTERM from here quits cleanly
         app.exec()
     finally:
         window.close()
@@ -159,11 +159,13 @@ def _with_kiosk_tables(migrations: list) -> list:
 
 
 def _quit_on_signals(app) -> None:
-    """SIGTERM (systemd) and SIGINT quit the Qt loop; a 200 ms timer lets Python see them while Qt waits."""
+    """SIGTERM (systemd) and SIGINT end the Qt loop; a 200 ms timer lets Python see them while Qt waits."""
     from PySide6.QtCore import QTimer
 
+    # exit(), not quit(): Qt 6's quit() asks each window to close first, and the locked kiosk window
+    # refuses (it ignores Close so Alt-F4 cannot end it) -- systemd's SIGTERM was refused with it.
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: app.quit())
+        signal.signal(sig, lambda *_: app.exit(0))
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)
     timer.start(200)
