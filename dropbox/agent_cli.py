@@ -16,8 +16,11 @@ import fcntl
 import os
 import signal
 import textwrap
+from pathlib import Path
 
+from images.provision import STATUS_NAME
 from terminal import TerminalError
+from terminal.config import ConfigError
 from terminal.cliopts import example, timeout_option
 from terminal.logs import get_logger
 
@@ -71,7 +74,21 @@ def _run(args) -> int:
     from sync.store_cli import store_path
     from terminal.settings_access import load_for_command
 
-    cfg = load_for_command(args)
+    try:
+        cfg = load_for_command(args)
+    except ConfigError:
+        # A first boot that failed leaves no config: show it on the LEDs (default pins) instead of
+        # crash-looping, as long as the provisioning status says why.
+        from images.provision import STATE_DIR
+        from images.provision_state import status
+
+        ok, reason = status(STATE_DIR)
+        if ok or not (Path(STATE_DIR) / STATUS_NAME).exists():
+            raise
+        return _wait_for_provisioning({"backend": "real"}, STATE_DIR, reason)
+    provisioned, reason = _provisioning(cfg)
+    if not provisioned:
+        return _wait_for_provisioning(cfg.gpio, cfg.state_dir, reason)
     if cfg.role != "dropbox":
         raise TerminalError(f"this terminal's role is {cfg.role!r}; 'terminal dropbox' runs on a dropbox terminal "
                             f"(role = \"dropbox\" in {cfg.source})", exit_code=2)
@@ -106,4 +123,56 @@ def _run(args) -> int:
         notifier(stopping=True)
         for s, handler in old.items():
             signal.signal(s, handler)
+    return 0
+
+
+def _provisioning(cfg) -> tuple[bool, str]:
+    """(ok, reason): a first boot that failed or did not finish leaves the box not provisioned.
+
+    A terminal set up by hand (a config file and 'terminal sync enroll', no first boot) has no
+    status file and counts as provisioned.
+    """
+    from images.provision_state import status
+
+    if not (Path(cfg.state_dir) / STATUS_NAME).exists():
+        return True, "set up by hand (no provisioning status file)"
+    return status(cfg.state_dir)
+
+
+def _wait_for_provisioning(gpio_section, state_dir: str, reason: str, *, check_every_s: float = 5.0) -> int:
+    """Keep the slot locked and show the 'unprovisioned' LEDs until a first boot succeeds; then exit 0.
+
+    systemd restarts the service, which then runs the agent.  SIGTERM ends the wait (exit 0).
+    A board that cannot be opened is logged; the wait goes on (no crash loop).
+    """
+    import threading
+
+    from drivers.errors import DeviceError
+    from drivers.gpio import open_gpio
+    from images.provision_state import status
+    from sync.sdnotify import Notifier
+
+    log.error("dropbox.not_provisioned", reason=reason,
+              action="read terminal-provision-result.txt on the SD card; write a new seed and restart")
+    stop = threading.Event()
+    old = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
+    notifier = Notifier()
+    with contextlib.ExitStack() as held:
+        try:
+            gpio = held.enter_context(open_gpio(gpio_section))   # the lock stays de-energised: fail-secure
+            gpio.leds.show("unprovisioned")
+            gpio.buzzer.sound("unprovisioned")
+        except DeviceError as exc:
+            log.error("dropbox.board_unavailable", error=str(exc))
+        try:
+            notifier(ready=True, status=f"not provisioned: {reason}"[:200])
+            while not stop.wait(min(check_every_s, (notifier.watchdog_every_s or check_every_s) / 2)):
+                notifier(watchdog=True)
+                if status(state_dir)[0]:
+                    log.info("dropbox.provisioned", action="restarting into the agent")
+                    break
+        finally:
+            notifier(stopping=True)
+            for s, handler in old.items():
+                signal.signal(s, handler)
     return 0

@@ -20,7 +20,7 @@ from drivers.errors import ConfigurationError
 from drivers.gpio.contacts import gpio_call
 from drivers.health import Health
 
-PATTERNS = ("off", "ok", "error", "attention")
+PATTERNS = ("off", "ok", "error", "attention", "unprovisioned")
 
 
 def _check(pattern: str, device: str) -> None:
@@ -29,7 +29,8 @@ def _check(pattern: str, device: str) -> None:
 
 
 class StatusLeds(Device):
-    """A green and a red LED.  ok: green steady; error: red fast blink; attention: both blink slowly.
+    """A green and a red LED.  ok: green steady; error: red fast blink; attention: both blink slowly;
+    unprovisioned: green steady with red blinking once a second (the box waits for a provisioning seed).
 
     Args: ``green_pin``, ``red_pin`` (BCM numbers), ``active_high`` (false when
     wired active-low), ``pin_factory`` (a gpiozero pin factory).  Raises
@@ -70,6 +71,9 @@ class StatusLeds(Device):
         elif pattern == "attention":
             self.green.blink(on_time=0.5, off_time=0.5)
             self.red.blink(on_time=0.5, off_time=0.5)
+        elif pattern == "unprovisioned":
+            self.green.on()
+            self.red.blink(on_time=0.5, off_time=0.5)
         self.pattern = pattern
 
     def health(self) -> Health:
@@ -104,7 +108,8 @@ class Buzzer(Device):
     """
 
     name = "buzzer"
-    BEEPS = {"ok": (0.08, 0.0, 1), "error": (0.1, 0.1, 3), "attention": (0.4, 0.3, 2)}
+    BEEPS = {"ok": (0.08, 0.0, 1), "error": (0.1, 0.1, 3), "attention": (0.4, 0.3, 2),
+             "unprovisioned": (0.4, 0.3, 2)}  # once, at start: someone on site should look at the box
 
     def __init__(self, pin: int, *, active_high: bool = True, pin_factory=None):
         super().__init__()
