@@ -210,10 +210,15 @@ def directory_key(conn) -> bytes:
 
 
 def central_public_keys(conn) -> dict[str, str]:
-    """Central's Ed25519 public keys by key id (base64 raw), for checking QR and collection codes."""
+    """Central's Ed25519 public keys that still verify, by key id (base64 raw); retired keys are left out.
+
+    To check a form or collection code, and to say *why* one is refused (a retired
+    key is its own reason), use ``sync.codes.KeyRing(reference_items(conn, "keys"))``.
+    """
     conn = getattr(conn, "conn", conn)
     return {i["id"]: i["public_key"] for i in reference_items(conn, "keys")
-            if i.get("kind") == "ed25519" and isinstance(i.get("public_key"), str)}
+            if i.get("kind") == "ed25519" and isinstance(i.get("public_key"), str)
+            and i.get("status") != "retired" and not i.get("retired_at")}
 
 
 def directory_lookup(conn, id_number: str) -> dict | None:
