@@ -60,9 +60,11 @@ def test_directory_is_looked_up_by_hmac_and_never_holds_an_id_number(setup, cent
     cfg, store, client = setup
     central_double.put_items("keys", [{"id": "deployment-hmac", "kind": "hmac-sha256", "key": base64.b64encode(KEY).decode()}])
     central_double.put_items("directory", employees(3) + [{"id": "E09999", "id_hmac": "ff", "id_number": "110105194912310021"}])
-    central_double.put_items("keys", [{"id": "central-ed25519-abc", "kind": "ed25519", "public_key": "cHVi"}])
+    central_double.put_items("keys", [{"id": "central-ed25519-abc", "kind": "ed25519", "public_key": "cHVi"},
+                                      {"id": "central-ed25519-old", "kind": "ed25519", "public_key": "b2xk",
+                                       "status": "retired", "retired_at": 1764500000}])
     Puller(store).pull_all(client)
-    assert central_public_keys(store.conn) == {"central-ed25519-abc": "cHVi"}
+    assert central_public_keys(store.conn) == {"central-ed25519-abc": "cHVi"}  # a retired key verifies nothing
     found = directory_lookup(store.conn, "11010519491230000 1".replace(" ", ""))
     assert found and found["id"] == "E00001"
     assert directory_lookup(store.conn, "110105194912399999") is None
