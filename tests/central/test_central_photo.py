@@ -185,9 +185,9 @@ def test_the_demo_central_has_a_usable_photo_for_every_demo_employee(tmp_path):
     finally:
         storage.close()
     assert sorted(rows) == sorted(p["employee_no"] for p in DIRECTORY)
-    from sync.central.routes.photo import testdata_faces
+    from sync.central.routes.photo import shared_faces
 
-    if testdata_faces().is_dir():          # without the test portraits the photos are drawn: no face on purpose
+    if shared_faces().is_dir():          # without the test portraits the photos are drawn: no face on purpose
         for data in rows.values():
             FaceMatcher(base64.b64decode(data)).wipe()
 

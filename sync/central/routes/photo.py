@@ -197,7 +197,7 @@ DEMO_FACES = {"E1001": "obama.jpg", "E1002": "rose_leslie_img1.jpg", "E1003": "b
               "E1004": "alex-lacamoire.png", "E1005": "rose_leslie_img2.jpg"}
 
 
-def testdata_faces() -> Path:
+def shared_faces() -> Path:
     """``../shared/testdata/faces`` beside the repository (present on developer machines and in CI)."""
     return Path(__file__).resolve().parents[3].parent / "shared" / "testdata" / "faces"
 
@@ -212,7 +212,7 @@ def demo_photo(employee_no: str, faces: Path | None = None) -> bytes:
     import numpy as np
 
     name = DEMO_FACES.get(employee_no)
-    path = (faces or testdata_faces()) / name if name else None
+    path = (faces or shared_faces()) / name if name else None
     image = cv2.imread(str(path)) if path is not None and path.is_file() else None
     if image is None:
         seed = int(hashlib.sha256(employee_no.encode()).hexdigest()[:8], 16)
