@@ -10,6 +10,9 @@ from sync.central import models
 from sync.central.admission import StorageFailed
 from sync.central.routes.common import CONSUMER, CentralState, client_host, json_response
 from sync.central.status_page import render_status
+from terminal.logs import get_logger
+
+log = get_logger(__name__)
 
 
 def mount(app: FastAPI, *, public_status: bool) -> None:
@@ -42,8 +45,14 @@ async def status_page(request: Request) -> Response:
     terminals, answer = await _terminals(central, request, basic=True)
     if answer is not None:
         return answer
+    try:
+        from sync.central.measures import service_measures
+        measures = await run_in_threadpool(service_measures, central.storage, now=central.now())
+    except Exception as exc:  # the terminals' rows matter more than the charts: show them anyway
+        log.error("central.measures_failed", error=type(exc).__name__)
+        measures = None
     return HTMLResponse(render_status(terminals, now=central.now(), engine=central.storage.name,
-                                      failed_auth=central.failed.summary()))
+                                      failed_auth=central.failed.summary(), measures=measures))
 
 
 async def healthz(request: Request) -> Response:
