@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import requests
 
 from kiosk import events as ev
-from kiosk.testing import PEOPLE, KioskRig, Person, seed_directory
+from kiosk.testing import PEOPLE, KioskRig, Person, live_objects_holding, seed_directory, sim_card
 from sync.central import orders
 from sync.central.demo import CONFIG
 from sync.central.routes.certdata import DEMO_CERT_DATA, DEMO_TEMPLATES, put_certdata
@@ -138,7 +139,7 @@ def test_each_certificate_kind_prints_and_verifies_offline_and_on_the_page(kiosk
     kiosk.login(CERT)
     assert kiosk.tiles()[f"cert_{kind}"] == (True, "")
     before = len(kiosk.a4.kept_jobs())
-    v = kiosk.tap(f"service_cert_{kind}")
+    v = v_preview = kiosk.tap(f"service_cert_{kind}")
     assert v["screen"] == "cert_preview" and v["preview_url"].endswith("-preview.png"), v
     serial = v["reference"]
     assert re.fullmatch(rf"{DEVICE}-\d{{6}}", serial)
@@ -169,9 +170,13 @@ def test_each_certificate_kind_prints_and_verifies_offline_and_on_the_page(kiosk
     receipt = job.text
     assert serial in receipt and "Kiosk" in receipt
     assert CERT.employee_no not in receipt and CERT.name not in receipt and CERT.phone not in receipt
+    preview = v_preview["preview_url"][len("file://"):]
+    assert Path(preview).exists() and live_objects_holding(".1-FDP%")   # the session holds the PDF until...
     kiosk.tap("finish")
     [(_, ended)] = kiosk.events("kiosk.session_ended")
     assert [d["service"] for d in ended["done"]] == [f"cert_{kind}"] and ended["done"][0]["seconds"] >= 0
+    assert not Path(preview).parent.exists()                      # the visit's folder (PDF, preview) went with it
+    assert live_objects_holding(".1-FDP%") == []                  # no copy of the PDF is held anywhere
 
 
 def test_out_of_paper_mid_job_then_a_reprint_with_the_same_serial(kiosk):
@@ -304,3 +309,36 @@ def test_a_paid_badge_left_unprinted_is_refunded_and_the_screen_says_what_happen
     kiosk.forward()
     assert _charged(kiosk.central, "E1001") == ["refunded"]
     assert kiosk.advance(20)["screen"] in ("card_left", "attract")
+
+
+# -- the kiosk's own mode: device and central calls on worker threads, the Qt thread never waits ------
+
+def test_threaded_a_certificate_is_issued_and_printed_off_the_qt_thread(kiosk):
+    """As terminal kiosk runs it: the runner's worker threads (each with its own store connection) issue,
+    render and print; the flow only ever sees their answers as events."""
+    import threading
+
+    rig = kiosk.rig
+    flow = rig.restart(threaded=True)
+    kiosk.rebind()
+    qt_thread = threading.get_ident()
+    waited = []
+    flow.subscribe(lambda view: waited.append(threading.get_ident()))
+
+    def until(screen, timeout_s=60):
+        assert flow.wait_until(lambda v: v["screen"] == screen, timeout_s), flow.view()
+        return kiosk.view
+
+    rig.sim.place(sim_card(CERT))
+    until("code_entry")
+    kiosk.screen.type(rig.last_code())
+    until("menu")
+    assert flow.wait_until(lambda v: all(t["reason_key"] != "service.checking" for t in v["services"]), 60)
+    kiosk.tap("service_cert_income")
+    until("cert_preview")
+    kiosk.tap("print")
+    assert until("rating")["reference"].startswith(DEVICE)
+    kiosk.tap("finish")
+    until("goodbye")
+    assert set(waited) == {qt_thread}                                # every view was made on the Qt thread
+    assert rig.store.conn.execute("SELECT state, prints FROM cert_issued").fetchall() == [("printed", 1)]
