@@ -109,12 +109,13 @@ class Devices:
             from drivers.printer import open_printer
             d.printers["printer"] = attempt("printer", lambda: open_printer(cfg.printer, media="a4",
                                                                            name="printer"))
+        badges = cfg.get("badges") if hasattr(cfg, "get") else None
+        badges = badges if badges is not None else {}
         if "badge_printer" in cfg:
             from drivers.printer import open_printer
             d.printers["badge_printer"] = attempt("badge_printer", lambda: open_printer(
-                cfg.badge_printer, media="cr80", name="badge_printer"))
-        badges = cfg.get("badges") if hasattr(cfg, "get") else None
-        badges = badges if badges is not None else {}
+                cfg.badge_printer, media="cr80", name="badge_printer",
+                job_timeout_s=float(badges.get("print_timeout_s", 90))))
         if "receipt" in cfg and badges.get("receipt", True):
             d.receipt = dict(cfg.receipt)
         d.badge_poll_s = float(badges.get("poll_s", 2.0))
