@@ -13,6 +13,8 @@ number so a test can give its own central.
 
 from __future__ import annotations
 
+import threading
+
 import requests
 
 from dataclasses import dataclass, field
@@ -122,6 +124,7 @@ class Devices:
         d.sync_settings = cfg.get("sync") if hasattr(cfg, "get") else None
         d.device_id = str(getattr(cfg, "device_id", "") or "")
         d.fetch_photo = _photo_fetcher(cfg, store)
+        d.fetch_records = _records_fetcher(cfg, store)
         d.matcher_factory = _matcher_factory
         d.selftest = lambda: _selftest(cfg)
         if store is not None:
@@ -148,12 +151,37 @@ def _credentials(store):
 
 
 def _photo_fetcher(cfg, store):
-    """The face engineer's signed photo call (sync.client), when it exists."""
+    """The signed HR photo call (sync.client.fetch_photo), when it exists."""
+    return _central_call(cfg, store, "fetch_photo")
+
+
+def _records_fetcher(cfg, store):
+    """Central's records of an employee (sync.client.fetch_records), when it exists."""
+    return _central_call(cfg, store, "fetch_records")
+
+
+def _central_call(cfg, store, name: str):
+    """``fn(employee_no)`` calling sync.client.<name>(store, cfg, employee_no) from any thread.
+
+    The runner calls it on a worker thread, and SQLite connections are per thread: each call
+    reads the enrolment through its own short connection to the store's file.
+    """
     import sync.client as client
-    fetch = getattr(client, "fetch_photo", None)
+    fetch = getattr(client, name, None)
     if fetch is None or store is None:
         return None
-    return lambda employee_no: fetch(store, cfg, employee_no)
+    owner = threading.get_ident()
+
+    def call(employee_no: str):
+        if threading.get_ident() == owner:
+            return fetch(store, cfg, employee_no)
+        from kiosk.services import worker_store
+        own = worker_store(store.path)
+        try:
+            return fetch(own, cfg, employee_no)
+        finally:
+            own.close()
+    return call
 
 
 def _matcher_factory(photo: bytes):

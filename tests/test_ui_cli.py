@@ -52,9 +52,12 @@ def test_the_tour_writes_a_numbered_storyboard_of_one_visit(run_cli, tmp_path, q
     code, out, err = run_cli("demo", "--tour", str(tmp_path / "tour"))
     assert code == 0, err
     names = [line.rsplit("/", 1)[1] for line in out.splitlines()]
-    assert names[:9] == ["01-kiosk-attract.png", "02-kiosk-code-sent.png", "03-kiosk-typing-the-code.png",
-                         "04-kiosk-menu.png", "05-kiosk-my-records.png", "06-kiosk-still-there.png",
-                         "07-kiosk-goodbye.png", "08-kiosk-take-your-card.png", "09-kiosk-attract-again.png"]
+    assert names[:16] == ["01-kiosk-attract.png", "02-kiosk-code-sent.png", "03-kiosk-typing-the-code.png",
+                          "04-kiosk-menu.png", "05-kiosk-my-records.png", "06-kiosk-still-there.png",
+                          "07-kiosk-certificate-preview.png", "08-kiosk-certificate-printed.png",
+                          "09-kiosk-rated.png", "10-kiosk-badge-why.png", "11-kiosk-badge-pay.png",
+                          "12-kiosk-badge-preview.png", "13-kiosk-badge-printed.png",
+                          "14-kiosk-goodbye.png", "15-kiosk-take-your-card.png", "16-kiosk-attract-again.png"]
     assert all((tmp_path / "tour" / n).stat().st_size > 5000 for n in names)
     assert "{" not in err                                    # no JSON log lines on a one-shot command
 
