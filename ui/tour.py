@@ -209,6 +209,17 @@ class _Services:
 
         pay(self.storage, order_id)
 
+    def forward(self) -> None:
+        """Send the kiosk's recorded events to central now, as 'terminal sync run --once' does."""
+        from types import SimpleNamespace
+
+        from sync.forwarder import Forwarder
+        from sync.settings import SYNC
+
+        settings = SimpleNamespace(**{k: v.default for k, v in SYNC.settings.items()})
+        settings.drain_start_jitter_s = 0.0
+        Forwarder(self.store, settings, device_id=self.DEVICE).run(once=True)
+
     def close(self) -> None:
         for closing in (self.printer.close, self.badge_printer.close, self.a4.close, self.cr80.close):
             try:
