@@ -70,6 +70,7 @@ class KioskFlow(ServicesMixin):
         self.goodbye_until: float | None = None
         self.face_mode: str | None = None     # 'after_sms' | 'face_only'
         self._pin = bytearray()
+        self._closing = False
         self._subscribers: list[Callable[[dict], None]] = []
         self._queue: deque = deque()
         self._qlock = threading.Lock()
@@ -192,7 +193,9 @@ class KioskFlow(ServicesMixin):
         return v
 
     def close(self) -> None:
-        """End any visit (wiped) and stop the runner."""
+        """End any visit (wiped) and stop the runner.  The visit's badge orders are closed here, on this
+        thread (bounded by central's timeouts): the runner drops queued work when it stops."""
+        self._closing = True
         self._end_session("shutdown", goodbye=False)
         self.runner.close()
 

@@ -95,7 +95,7 @@ class ServicesMixin:
             self.extra["services_loaded"] = {"certificates": {}, "badge": None}
 
     def _services_view(self, v: dict) -> None:
-        s, sv = self.session, (self.session.service if self.session is not None else {})
+        sv = self.session.service if self.session is not None else {}
         if self.screen == "menu":
             v["services"] = self._menu_services()
         if self.screen in ("cert_preview", "badge_preview") and sv.get("preview"):
@@ -129,7 +129,6 @@ class ServicesMixin:
             v["reference"] = refund.get("order_id", "")
         if self.screen == "not_provisioned":
             v["detail"] = self.extra.get("detail", "")
-        del s
 
     # -- the menu ----------------------------------------------------------------------------------
     def _on_ServicesLoaded(self, e) -> None:
@@ -337,7 +336,14 @@ class ServicesMixin:
         """Ask the runner to close the session's open badge orders; the screen the visit ends on."""
         if not self._badges_ready:
             return "goodbye"
-        self.runner.submit(cmd.CloseBadges(s.id))
+        if self._closing:
+            from kiosk import services
+            try:
+                services.execute(cmd.CloseBadges(s.id), self.devices, self.store, None)
+            except Exception as exc:  # the next start's reconcile closes it
+                log.error("kiosk.close_badges_failed", error=type(exc).__name__)
+        else:
+            self.runner.submit(cmd.CloseBadges(s.id))
         sv = s.service
         if sv.get("paid") and sv.get("request_id"):
             self.extra["refund"] = {"amount_cents": sv.get("amount_cents", 0), "currency": sv.get("currency", "CNY"),

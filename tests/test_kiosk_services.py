@@ -342,3 +342,36 @@ def test_threaded_a_certificate_is_issued_and_printed_off_the_qt_thread(kiosk):
     until("goodbye")
     assert set(waited) == {qt_thread}                                # every view was made on the Qt thread
     assert rig.store.conn.execute("SELECT state, prints FROM cert_issued").fetchall() == [("printed", 1)]
+
+
+def test_a_kiosk_killed_after_payment_refunds_the_paid_order_when_it_starts_again(kiosk):
+    """kill -9 between payment and print: nothing closed the visit; the next flow reconciles once."""
+    from kiosk.devices import Devices
+    from kiosk.flow import KioskFlow
+
+    kiosk.login(OLD_HAND)
+    kiosk.tap("service_badge_replacement")
+    order = kiosk.tap("reason_lost")["reference"]
+    orders.pay(kiosk.central.storage, order)
+    assert kiosk.advance(2)["screen"] == "badge_preview"
+    before = len(kiosk.cr80.kept_jobs())
+    # the process is gone without a word: a new flow on the same store, as the restarted kiosk builds it
+    again = KioskFlow(kiosk.rig.store, kiosk.rig.cfg, clock=kiosk.rig.clock,
+                      devices=Devices(printers={"badge_printer": kiosk.cr80.driver}, sync_settings=kiosk.cfg.sync),
+                      threaded=False)
+    try:
+        assert [p["reason"] for _, p in kiosk.events("payment.refund_requested")] == ["kiosk_restarted"]
+        assert len(kiosk.cr80.kept_jobs()) == before                  # never printed
+        kiosk.forward()
+        assert _charged(kiosk.central, "E1001") == ["refunded"]        # refunded once, never charged twice
+    finally:
+        again.runner.close()
+
+
+def test_closing_the_kiosk_mid_payment_cancels_the_order_at_central(kiosk):
+    kiosk.login(OLD_HAND)
+    kiosk.tap("service_badge_replacement")
+    assert kiosk.tap("reason_lost")["screen"] == "payment"
+    kiosk.rig.flow.close()                                             # SIGTERM: the window and flow close
+    assert _charged(kiosk.central, "E1001") == ["cancelled"]
+    assert [p["reason"] for _, p in kiosk.events("payment.cancelled")] == ["abandoned"]
