@@ -22,16 +22,15 @@ import math
 
 from kiosk import commands as cmd
 from kiosk.messages import RATINGS
+from kiosk.services import KIND_OF
 from terminal.logs import get_logger
 
 log = get_logger(__name__)
 
-KIND_OF = {"cert_employment": "employment", "cert_income": "income", "cert_social_insurance": "social_insurance"}
 TITLES = {"employment": "在职证明 Certificate of Employment", "income": "收入证明 Certificate of Income",
           "social_insurance": "五险一金缴纳证明 Social insurance and housing fund"}
 PRINT_WAIT = {"media-empty": "out_of_paper", "media-needed": "out_of_paper", "media-jam": "jam",
               "cover-open": "cover_open", "door-open": "cover_open"}
-FINAL_WAIT = ("printing", "preparing", "payment")     # screens that wait for a device: no idle timer
 
 
 class ServicesMixin:

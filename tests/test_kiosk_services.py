@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk import events as ev
 from kiosk.testing import PEOPLE, KioskRig, Person, live_objects_holding, seed_directory, sim_card
 from sync.central import orders
 from sync.central.demo import CONFIG
