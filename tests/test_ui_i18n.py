@@ -43,6 +43,13 @@ def needed_ids() -> set[str]:
     ids |= {f"{k}.next" for k in MESSAGE_KEYS if k.split(".")[0] in SCREENS and PAGES[k.split(".")[0]] in WITH_NEXT}
     ids |= {t for _, t in SERVICES} | {f"fallback.{f}" for f in FALLBACKS}
     ids |= {"record.kind.verification", "record.status.verified"}   # the flow's own history rows
+    # central's records (sync/central/records.py): the event types that are an employee's transactions
+    ids |= {f"record.kind.{k}" for k in ("kiosk.verified", "kiosk.verification_failed", "kiosk.locked",
+                                         "certificate.issued", "certificate.printed", "badge.printed",
+                                         "payment.order_created", "payment.paid", "payment.cancelled",
+                                         "payment.refund_requested")}
+    ids |= {f"record.status.{s}" for s in ("issued", "printed", "created", "paid", "cancelled", "timed_out",
+                                          "abandoned", "refund_requested", "locked")}
     return ids
 
 

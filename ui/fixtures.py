@@ -95,7 +95,8 @@ def _fields(screen: str, key: str) -> dict[str, Any]:
         return {"masked_name": SAMPLE["masked_name"], "records_central": False, "records": [
             {"when": "2026-11-30T09:12:00", "kind": "verification", "status": "verified"},
             {"when": "2026-11-02T14:40:00", "kind": "verification", "status": "failed"},
-            {"when": "2026-10-18T10:05:00", "kind": "certificate", "status": "printed"}]}
+            {"when": "2026-10-18T10:05:00", "kind": "certificate.printed", "status": "printed"},
+            {"when": "2026-10-02T16:20:00", "kind": "payment.refund_requested", "status": "refund_requested"}]}
     if screen == "idle_warning":
         return {"countdown_s": 9}
     if screen == "technician_pin":

@@ -921,5 +921,73 @@ Tries left: %1</translation>
         <source>Leave without it (refund)</source>
         <translation>Leave without it (refund)</translation>
     </message>
+    <message id="record.kind.kiosk.verified">
+        <source>Identity check</source>
+        <translation>Identity check</translation>
+    </message>
+    <message id="record.kind.kiosk.verification_failed">
+        <source>Identity check</source>
+        <translation>Identity check</translation>
+    </message>
+    <message id="record.kind.kiosk.locked">
+        <source>Code lock-out</source>
+        <translation>Code lock-out</translation>
+    </message>
+    <message id="record.kind.certificate.issued">
+        <source>Certificate issued</source>
+        <translation>Certificate issued</translation>
+    </message>
+    <message id="record.kind.certificate.printed">
+        <source>Certificate printed</source>
+        <translation>Certificate printed</translation>
+    </message>
+    <message id="record.kind.badge.printed">
+        <source>Badge made</source>
+        <translation>Badge made</translation>
+    </message>
+    <message id="record.kind.payment.order_created">
+        <source>Badge order</source>
+        <translation>Badge order</translation>
+    </message>
+    <message id="record.kind.payment.paid">
+        <source>Badge payment</source>
+        <translation>Badge payment</translation>
+    </message>
+    <message id="record.kind.payment.cancelled">
+        <source>Badge order</source>
+        <translation>Badge order</translation>
+    </message>
+    <message id="record.kind.payment.refund_requested">
+        <source>Badge refund</source>
+        <translation>Badge refund</translation>
+    </message>
+    <message id="record.status.issued">
+        <source>Issued</source>
+        <translation>Issued</translation>
+    </message>
+    <message id="record.status.created">
+        <source>Ordered</source>
+        <translation>Ordered</translation>
+    </message>
+    <message id="record.status.cancelled">
+        <source>Cancelled</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message id="record.status.timed_out">
+        <source>Timed out</source>
+        <translation>Timed out</translation>
+    </message>
+    <message id="record.status.abandoned">
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message id="record.status.refund_requested">
+        <source>Refund requested</source>
+        <translation>Refund requested</translation>
+    </message>
+    <message id="record.status.locked">
+        <source>Locked</source>
+        <translation>Locked</translation>
+    </message>
 </context>
 </TS>

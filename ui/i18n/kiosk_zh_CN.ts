@@ -921,5 +921,73 @@ Tries left: %1</source>
         <source>Leave without it (refund)</source>
         <translation>不制卡，申请退款</translation>
     </message>
+    <message id="record.kind.kiosk.verified">
+        <source>Identity check</source>
+        <translation>身份核验</translation>
+    </message>
+    <message id="record.kind.kiosk.verification_failed">
+        <source>Identity check</source>
+        <translation>身份核验</translation>
+    </message>
+    <message id="record.kind.kiosk.locked">
+        <source>Code lock-out</source>
+        <translation>验证码锁定</translation>
+    </message>
+    <message id="record.kind.certificate.issued">
+        <source>Certificate issued</source>
+        <translation>开具证明</translation>
+    </message>
+    <message id="record.kind.certificate.printed">
+        <source>Certificate printed</source>
+        <translation>打印证明</translation>
+    </message>
+    <message id="record.kind.badge.printed">
+        <source>Badge made</source>
+        <translation>制作工牌</translation>
+    </message>
+    <message id="record.kind.payment.order_created">
+        <source>Badge order</source>
+        <translation>工牌订单</translation>
+    </message>
+    <message id="record.kind.payment.paid">
+        <source>Badge payment</source>
+        <translation>工牌付款</translation>
+    </message>
+    <message id="record.kind.payment.cancelled">
+        <source>Badge order</source>
+        <translation>工牌订单</translation>
+    </message>
+    <message id="record.kind.payment.refund_requested">
+        <source>Badge refund</source>
+        <translation>工牌退款</translation>
+    </message>
+    <message id="record.status.issued">
+        <source>Issued</source>
+        <translation>已开具</translation>
+    </message>
+    <message id="record.status.created">
+        <source>Ordered</source>
+        <translation>已下单</translation>
+    </message>
+    <message id="record.status.cancelled">
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message id="record.status.timed_out">
+        <source>Timed out</source>
+        <translation>已超时</translation>
+    </message>
+    <message id="record.status.abandoned">
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message id="record.status.refund_requested">
+        <source>Refund requested</source>
+        <translation>退款中</translation>
+    </message>
+    <message id="record.status.locked">
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
 </context>
 </TS>
