@@ -69,7 +69,7 @@ class IssueCertificate:
 
 @dataclass(frozen=True)
 class PrintCertificate:
-    """Print ``pdf`` (held by the session) on the document printer and record it printed; PrintDone / PrintFailed.
+    """Print ``pdf`` (held by the session) on the document printer and record it printed; PrintDone / PrintJobFailed.
     A reprint is the same command again: same bytes, same serial."""
     session_id: str
     serial: str

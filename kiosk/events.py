@@ -259,7 +259,7 @@ class PrintDone:
 
 
 @dataclass(frozen=True)
-class PrintFailed:
+class PrintJobFailed:
     """The job ``job`` failed: ``cause`` out_of_paper | jam | cover_open | offline | timeout | other."""
     job: str
     cause: str

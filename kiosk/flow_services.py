@@ -220,7 +220,7 @@ class ServicesMixin:
                                                     sv.get("amount_cents") or None))
         self._show("rating", "rating" if sv["id"] in KIND_OF else "rating.badge")
 
-    def _on_PrintFailed(self, e) -> None:
+    def _on_PrintJobFailed(self, e) -> None:
         s = self.session
         if s is None or e.job != self._job():
             return

@@ -108,11 +108,11 @@ def failure(c, exc):
     if isinstance(c, cmd.IssueCertificate):
         return ev.ServiceFailed(SERVICE_OF.get(c.kind, "cert"), "error", words)
     if isinstance(c, cmd.PrintCertificate):
-        return ev.PrintFailed(c.serial, "other", words)
+        return ev.PrintJobFailed(c.serial, "other", words)
     if isinstance(c, (cmd.StartBadge, cmd.PollBadge, cmd.CancelBadge, cmd.PrepareBadge)):
         return ev.ServiceFailed("badge", "error", words)
     if isinstance(c, cmd.PrintBadge):
-        return ev.PrintFailed(c.request_id, "other", words)
+        return ev.PrintJobFailed(c.request_id, "other", words)
     return None
 
 
@@ -214,7 +214,7 @@ def _print_certificate(c: cmd.PrintCertificate, d, store, post):
 
     printer = d.printers.get("printer")
     if printer is None:
-        return ev.PrintFailed(c.serial, "offline", d.problems.get("printer", "no document printer"))
+        return ev.PrintJobFailed(c.serial, "offline", d.problems.get("printer", "no document printer"))
     path = Path(c.folder) / f"{c.serial}.pdf"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -224,7 +224,7 @@ def _print_certificate(c: cmd.PrintCertificate, d, store, post):
                            on_progress=lambda reasons: post(ev.PrintProgress(c.serial, tuple(reasons))))
     except DeviceError as exc:
         log.warning("kiosk.certificate_print_failed", serial=c.serial, reason=exc.reason)
-        return ev.PrintFailed(c.serial, print_cause(exc), mask_text(exc.reason))
+        return ev.PrintJobFailed(c.serial, print_cause(exc), mask_text(exc.reason))
     issuing.printed(store, c.serial, c.session_id)
     return ev.PrintDone(c.serial)
 
@@ -282,13 +282,13 @@ def _prepare_badge(c: cmd.PrepareBadge, d, store):
 
     printer = d.printers.get("badge_printer")
     if printer is None:
-        return ev.PrintFailed(c.request_id, "offline", d.problems.get("badge_printer", "no card printer"))
+        return ev.PrintJobFailed(c.request_id, "offline", d.problems.get("badge_printer", "no card printer"))
     job = journal.job(store.conn, c.request_id)
     photo = _photo(d, job.employee_no)
     try:
         size = card_pixels(printer)
     except DeviceError as exc:
-        return ev.PrintFailed(c.request_id, print_cause(exc), mask_text(exc.reason))
+        return ev.PrintJobFailed(c.request_id, print_cause(exc), mask_text(exc.reason))
     image = service.render_for(job, c.holder, photo, size)
     folder = Path(c.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -307,7 +307,7 @@ def _print_badge(c: cmd.PrintBadge, d, store, post):
 
     printer = d.printers.get("badge_printer")
     if printer is None:
-        return ev.PrintFailed(c.request_id, "offline", d.problems.get("badge_printer", "no card printer"))
+        return ev.PrintJobFailed(c.request_id, "offline", d.problems.get("badge_printer", "no card printer"))
     photo_path = Path(c.folder) / f"photo-{c.request_id}.png" if c.folder else None
     photo = None
     if photo_path is not None and photo_path.exists():
@@ -317,7 +317,7 @@ def _print_badge(c: cmd.PrintBadge, d, store, post):
         service.print_badge(store, printer, c.request_id, c.holder, photo,
                             on_progress=lambda reasons: post(ev.PrintProgress(c.request_id, tuple(reasons))))
     except service.PrintFailed as exc:
-        return ev.PrintFailed(c.request_id, exc.cause, mask_text(str(exc)))
+        return ev.PrintJobFailed(c.request_id, exc.cause, mask_text(str(exc)))
     return ev.PrintDone(c.request_id)
 
 

@@ -70,7 +70,7 @@ def test_answers_that_come_after_the_visit_moved_on_are_dropped(rig):
     _menu(rig)
     v = rig.send(ev.CertificateReady("KSK-T-0001-000001", b"%PDF-1.4 late", "/tmp/nowhere.png"))
     assert v["screen"] == "menu" and len(rig.flow.session.document) == 0
-    for late in (ev.PrintDone("X"), ev.PrintFailed("X", "jam"), ev.BadgeOrdered("R", "paid"),
+    for late in (ev.PrintDone("X"), ev.PrintJobFailed("X", "jam"), ev.BadgeOrdered("R", "paid"),
                  ev.BadgePreviewReady("R", "/tmp/x.png"), ev.ServiceFailed("badge", "offline"),
                  ev.PrintProgress("X", ("media-empty",))):
         assert rig.send(late)["screen"] == "menu", late
@@ -104,7 +104,7 @@ def test_the_printers_waits_show_while_the_job_runs_and_a_failure_offers_the_sam
     assert rig.send(ev.PrintProgress("KSK-T-0001-000009", ("media-empty-error",)))["text"] == "printing.out_of_paper"
     assert rig.send(ev.PrintProgress("KSK-T-0001-000009", ("media-jam",)))["text"] == "printing.jam"
     assert rig.send(ev.PrintProgress("KSK-T-0001-000009", ()))["text"] == "printing"
-    v = rig.send(ev.PrintFailed("KSK-T-0001-000009", "melted"))
+    v = rig.send(ev.PrintJobFailed("KSK-T-0001-000009", "melted"))
     assert (v["screen"], v["text"], v["paid"]) == ("print_failed", "print_failed.other", False)
 
 
