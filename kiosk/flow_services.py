@@ -253,14 +253,14 @@ class ServicesMixin:
         sv["polling"] = False
         now = self.clock.monotonic()
         if e.state == "awaiting_payment":
+            if self.text == "preparing.cancel":
+                return                     # a poll that left before the cancel: the cancel's answer decides
             if self.screen == "preparing" and self.text == "preparing.order":
                 sv.update(qr=e.qr, shown_at=now, next_poll=now + self.devices.badge_poll_s,
                           timeout_s=policy(self.store.conn).payment_timeout_s)
                 self._show("payment")
             else:
                 sv["next_poll"] = now + self.devices.badge_poll_s
-                if self.screen == "preparing":     # a cancel central could not confirm: still awaiting
-                    self._show("payment")
         elif e.state in ("paid", "printing", "print_failed"):
             sv["paid"] = bool(sv.get("amount_cents"))
             self._show("preparing", "preparing.badge")

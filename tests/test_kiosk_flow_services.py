@@ -132,3 +132,36 @@ def test_a_paid_badge_left_on_any_exit_shows_the_refund(rig):
     assert (v["screen"], v["amount_cents"], v["reference"]) == ("refund_requested", 1000, "ORD-ABCDEFGHJKLM")
     assert rig.flow.session is None
     assert rig.advance(15)["screen"] == "card_left"                          # then as after goodbye
+
+
+def _awaiting(rig):
+    s = rig.flow.session
+    rig.flow._show("preparing", "preparing.order")
+    s.service.update(id="badge_replacement", reason="lost")
+    return rig.send(ev.BadgeOrdered("R1", "awaiting_payment", "ORD-ABCDEFGHJKLM", 2000, "CNY", "/tmp/qr.png"))
+
+
+def test_the_payment_screen_counts_down_and_a_poll_answered_after_cancel_does_not_bring_it_back(rig):
+    _menu(rig)
+    v = _awaiting(rig)
+    assert (v["screen"], v["amount_cents"], v["countdown_s"]) == ("payment", 2000, 180)
+    asked = []
+    rig.flow.runner.submit = asked.append                # the runner's answers are given by hand below
+    assert rig.advance(30)["countdown_s"] == 150
+    assert [type(c).__name__ for c in asked] == ["PollBadge"] and asked[0].waited_s == 30
+    v = rig.send(ev.Back())
+    assert (v["screen"], v["text"]) == ("preparing", "preparing.cancel")
+    v = rig.send(ev.BadgeOrdered("R1", "awaiting_payment", "ORD-ABCDEFGHJKLM", 2000))   # a late poll
+    assert (v["screen"], v["text"]) == ("preparing", "preparing.cancel")
+    v = rig.send(ev.BadgeOrdered("R1", "cancelled", "ORD-ABCDEFGHJKLM", 2000))
+    assert (v["screen"], v["text"]) == ("service_failed", "service_failed.payment_cancelled")
+
+
+def test_a_payment_that_came_first_still_makes_the_badge_and_another_orders_answer_is_ignored(rig):
+    _menu(rig)
+    _awaiting(rig)
+    rig.flow.runner.submit = lambda command: None
+    rig.send(ev.Back())
+    assert rig.send(ev.BadgeOrdered("R2", "paid"))["text"] == "preparing.cancel"        # not this order
+    v = rig.send(ev.BadgeOrdered("R1", "paid", "ORD-ABCDEFGHJKLM", 2000))
+    assert (v["screen"], v["text"]) == ("preparing", "preparing.badge")
