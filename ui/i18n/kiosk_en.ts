@@ -12,8 +12,8 @@
         <translation>Then follow the steps on the screen</translation>
     </message>
     <message id="reading">
-        <source>Reading your ID card…</source>
-        <translation>Reading your ID card…</translation>
+        <source>Reading your ID card...</source>
+        <translation>Reading your ID card...</translation>
     </message>
     <message id="reading.next">
         <source>Please keep the card still</source>
@@ -260,8 +260,8 @@
         <translation>Hold still and blink naturally</translation>
     </message>
     <message id="face_capture.loading_photo">
-        <source>Getting ready to check your face…</source>
-        <translation>Getting ready to check your face…</translation>
+        <source>Getting ready to check your face...</source>
+        <translation>Getting ready to check your face...</translation>
     </message>
     <message id="face_capture.loading_photo.next">
         <source>One moment, please</source>
@@ -398,8 +398,8 @@ Tries left: %1</translation>
         <translation>Device status</translation>
     </message>
     <message id="technician.selftest_running">
-        <source>Running the self-test…</source>
-        <translation>Running the self-test…</translation>
+        <source>Running the self-test...</source>
+        <translation>Running the self-test...</translation>
     </message>
     <message id="goodbye">
         <source>Thank you, goodbye!</source>
@@ -538,40 +538,40 @@ Tries left: %1</translation>
         <translation>Central's records are not available now: showing this kiosk's only</translation>
     </message>
     <message id="preparing">
-        <source>One moment…</source>
-        <translation>One moment…</translation>
+        <source>One moment...</source>
+        <translation>One moment...</translation>
     </message>
     <message id="preparing.next">
         <source>Working on it; please stay here</source>
         <translation>Working on it; please stay here</translation>
     </message>
     <message id="preparing.certificate">
-        <source>Preparing your certificate…</source>
-        <translation>Preparing your certificate…</translation>
+        <source>Preparing your certificate...</source>
+        <translation>Preparing your certificate...</translation>
     </message>
     <message id="preparing.certificate.next">
         <source>Fetching your data from head office and drawing the certificate</source>
         <translation>Fetching your data from head office and drawing the certificate</translation>
     </message>
     <message id="preparing.order">
-        <source>Placing your badge order…</source>
-        <translation>Placing your badge order…</translation>
+        <source>Placing your badge order...</source>
+        <translation>Placing your badge order...</translation>
     </message>
     <message id="preparing.order.next">
         <source>Asking head office for your badge</source>
         <translation>Asking head office for your badge</translation>
     </message>
     <message id="preparing.badge">
-        <source>Making your badge…</source>
-        <translation>Making your badge…</translation>
+        <source>Making your badge...</source>
+        <translation>Making your badge...</translation>
     </message>
     <message id="preparing.badge.next">
         <source>Preparing the photo and the card</source>
         <translation>Preparing the photo and the card</translation>
     </message>
     <message id="preparing.cancel">
-        <source>Cancelling the order…</source>
-        <translation>Cancelling the order…</translation>
+        <source>Cancelling the order...</source>
+        <translation>Cancelling the order...</translation>
     </message>
     <message id="preparing.cancel.next">
         <source>If you have already paid, your badge is still made</source>
@@ -610,8 +610,8 @@ Tries left: %1</translation>
         <translation>The kiosk goes on by itself once you have paid. Time left %1</translation>
     </message>
     <message id="printing">
-        <source>Printing…</source>
-        <translation>Printing…</translation>
+        <source>Printing...</source>
+        <translation>Printing...</translation>
     </message>
     <message id="printing.next">
         <source>Take it from the printer tray when it is done</source>
@@ -838,8 +838,8 @@ Tries left: %1</translation>
         <translation>Replacement badge</translation>
     </message>
     <message id="service.checking">
-        <source>Checking…</source>
-        <translation>Checking…</translation>
+        <source>Checking...</source>
+        <translation>Checking...</translation>
     </message>
     <message id="service.offline">
         <source>Head office unreachable</source>

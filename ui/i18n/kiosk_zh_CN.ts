@@ -12,7 +12,7 @@
         <translation>放好后请按屏幕提示操作</translation>
     </message>
     <message id="reading">
-        <source>Reading your ID card…</source>
+        <source>Reading your ID card...</source>
         <translation>正在读取身份证…</translation>
     </message>
     <message id="reading.next">
@@ -260,7 +260,7 @@
         <translation>请保持不动，自然眨眼</translation>
     </message>
     <message id="face_capture.loading_photo">
-        <source>Getting ready to check your face…</source>
+        <source>Getting ready to check your face...</source>
         <translation>正在准备人脸核验…</translation>
     </message>
     <message id="face_capture.loading_photo.next">
@@ -398,7 +398,7 @@ Tries left: %1</source>
         <translation>设备状态</translation>
     </message>
     <message id="technician.selftest_running">
-        <source>Running the self-test…</source>
+        <source>Running the self-test...</source>
         <translation>正在自检…</translation>
     </message>
     <message id="goodbye">
@@ -538,7 +538,7 @@ Tries left: %1</source>
         <translation>暂时无法获取总部记录，仅显示本机记录</translation>
     </message>
     <message id="preparing">
-        <source>One moment…</source>
+        <source>One moment...</source>
         <translation>请稍候…</translation>
     </message>
     <message id="preparing.next">
@@ -546,7 +546,7 @@ Tries left: %1</source>
         <translation>正在处理，请勿离开</translation>
     </message>
     <message id="preparing.certificate">
-        <source>Preparing your certificate…</source>
+        <source>Preparing your certificate...</source>
         <translation>正在开具证明…</translation>
     </message>
     <message id="preparing.certificate.next">
@@ -554,7 +554,7 @@ Tries left: %1</source>
         <translation>正在向总部获取资料并生成证明，请稍候</translation>
     </message>
     <message id="preparing.order">
-        <source>Placing your badge order…</source>
+        <source>Placing your badge order...</source>
         <translation>正在下单…</translation>
     </message>
     <message id="preparing.order.next">
@@ -562,7 +562,7 @@ Tries left: %1</source>
         <translation>正在向总部申请工牌</translation>
     </message>
     <message id="preparing.badge">
-        <source>Making your badge…</source>
+        <source>Making your badge...</source>
         <translation>正在制作工牌…</translation>
     </message>
     <message id="preparing.badge.next">
@@ -570,7 +570,7 @@ Tries left: %1</source>
         <translation>正在准备照片和卡面，请稍候</translation>
     </message>
     <message id="preparing.cancel">
-        <source>Cancelling the order…</source>
+        <source>Cancelling the order...</source>
         <translation>正在取消订单…</translation>
     </message>
     <message id="preparing.cancel.next">
@@ -610,7 +610,7 @@ Tries left: %1</source>
         <translation>支付完成后会自动继续。剩余时间 %1</translation>
     </message>
     <message id="printing">
-        <source>Printing…</source>
+        <source>Printing...</source>
         <translation>正在打印…</translation>
     </message>
     <message id="printing.next">
@@ -838,7 +838,7 @@ Tries left: %1</source>
         <translation>补办工牌</translation>
     </message>
     <message id="service.checking">
-        <source>Checking…</source>
+        <source>Checking...</source>
         <translation>正在查询…</translation>
     </message>
     <message id="service.offline">
