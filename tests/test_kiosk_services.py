@@ -26,6 +26,7 @@ from tests.helpers.sync_helpers import write_config
 from tests.test_ui_kiosk import UiRig
 
 DEVICE = "KSK-T-0001"
+PDF_HEAD = "\u00e2%\n4.1-FDP%"    # Qt's PDF header, "%PDF-1.4\n%\u00e2...", reversed for live_objects_holding
 CERT = PEOPLE["E1002"]                        # central holds certificate data for E1002
 OLD_HAND = PEOPLE["E1001"]                    # has badge BDG-E1001-1: may order a replacement
 NEW_HIRE = Person("E1004", "110105199505050016", "新员丁", "13800138004", "19950505")
@@ -170,12 +171,12 @@ def test_each_certificate_kind_prints_and_verifies_offline_and_on_the_page(kiosk
     assert serial in receipt and "Kiosk" in receipt
     assert CERT.employee_no not in receipt and CERT.name not in receipt and CERT.phone not in receipt
     preview = v_preview["preview_url"][len("file://"):]
-    assert Path(preview).exists() and live_objects_holding(".1-FDP%")   # the session holds the PDF until...
+    assert Path(preview).exists() and live_objects_holding(PDF_HEAD)   # the session holds the PDF until...
     kiosk.tap("finish")
     [(_, ended)] = kiosk.events("kiosk.session_ended")
     assert [d["service"] for d in ended["done"]] == [f"cert_{kind}"] and ended["done"][0]["seconds"] >= 0
     assert not Path(preview).parent.exists()                      # the visit's folder (PDF, preview) went with it
-    assert live_objects_holding(".1-FDP%") == []                  # no copy of the PDF is held anywhere
+    assert live_objects_holding(PDF_HEAD) == []                  # no copy of the PDF is held anywhere
 
 
 def test_out_of_paper_mid_job_then_a_reprint_with_the_same_serial(kiosk):
