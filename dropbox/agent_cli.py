@@ -127,16 +127,10 @@ def _run(args) -> int:
 
 
 def _provisioning(cfg) -> tuple[bool, str]:
-    """(ok, reason): a first boot that failed or did not finish leaves the box not provisioned.
+    """(ok, reason) from images.provision_state.provisioned: no status file means set up by hand."""
+    from images.provision_state import provisioned
 
-    A terminal set up by hand (a config file and 'terminal sync enroll', no first boot) has no
-    status file and counts as provisioned.
-    """
-    from images.provision_state import status
-
-    if not (Path(cfg.state_dir) / STATUS_NAME).exists():
-        return True, "set up by hand (no provisioning status file)"
-    return status(cfg.state_dir)
+    return provisioned(cfg.state_dir)
 
 
 def _wait_for_provisioning(gpio_section, state_dir: str, reason: str, *, check_every_s: float = 5.0) -> int:

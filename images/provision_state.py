@@ -47,6 +47,20 @@ def status(state_dir: str | os.PathLike) -> tuple[bool, str]:
     return False, reason or "not provisioned"
 
 
+def provisioned(state_dir: str | os.PathLike) -> tuple[bool, str]:
+    """(ok, reason) for the kiosk and the drop box at start: like :func:`status`, except that a
+    terminal with no status file at all was set up by hand (a config file and 'terminal sync
+    enroll', no first boot) and counts as provisioned.
+
+    >>> import tempfile
+    >>> provisioned(tempfile.mkdtemp())
+    (True, 'set up by hand (no provisioning status file)')
+    """
+    if not (Path(state_dir) / STATUS_NAME).exists():
+        return True, "set up by hand (no provisioning status file)"
+    return status(state_dir)
+
+
 def read_status(state_dir: str | os.PathLike) -> dict:
     """The whole status record (state, reason, device_id, role, site, seed_sha256, at), or {} when unreadable."""
     try:

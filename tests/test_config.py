@@ -40,7 +40,7 @@ def test_defaults_fill_absent_core_sections():
 
 
 # Other sections a kiosk requires, appended last so that the line numbers above stay put.
-RECEIPT = '\n[receipt]\nbackend = "sim"\nuri = "tcp://127.0.0.1:19100"\n'
+RECEIPT = '\n[receipt]\nbackend = "sim"\nuri = "tcp://127.0.0.1:19100"\n'  # never dialled
 KIOSK_TAIL = ('\n[sms]\nbackend = "sim"\n' + RECEIPT
               + '[printer]\nbackend = "sim"\nuri = "certificates"\n[badge_printer]\nbackend = "sim"\nuri = "badges"\n')
 

@@ -441,7 +441,7 @@ def test_a_file_name_with_a_dollar_sign_prints(a4_sim, tmp_path):
 def test_sim_printer_old_port_and_dir_spellings_still_parse_with_a_deprecation_warning(capsys):
     from terminal.cli import build_parser
 
-    args = build_parser().parse_args(["sim", "printer", "--port", "8632", "--dir", "/tmp/cards"])
+    args = build_parser().parse_args(["sim", "printer", "--port", "8632", "--dir", "/tmp/cards"])  # never dialled
     assert (args.listen, args.out) == (("127.0.0.1", 8632), "/tmp/cards")
     assert capsys.readouterr().err.splitlines() == [
         "terminal sim printer: warning: --port is deprecated and will be removed in the next release; "

@@ -141,10 +141,10 @@ def test_hand_edited_seeds_bom_and_other_encodings(tmp_path):
 
 def test_cli_seed_says_what_it_wrote_and_refuses_bad_values_with_exit_2(run_cli, image):
     code, out, err = run_cli("provision", "seed", str(image), "--role", "dropbox", "--site", "sha-hq",
-                             "--device-id", "DBX-SHA-0002", "--central", "http://127.0.0.1:8740",
+                             "--device-id", "DBX-SHA-0002", "--central", "http://127.0.0.1:8740",  # never dialled
                              "--enroll-token", TOKEN, "--timezone", "UTC")
     assert code == 0, err
     assert f"{SEED_NAME}; the terminal applies it at its next boot" in out
     code, out, err = run_cli("provision", "seed", str(image), "--role", "dropbox", "--site", "sha-hq",
-                             "--device-id", "D", "--central", "http://127.0.0.1:8740", "--enroll-token", TOKEN)
+                             "--device-id", "D", "--central", "http://127.0.0.1:8740", "--enroll-token", TOKEN)  # never dialled
     assert code == 2 and "--device-id: 'D'" in err and "Traceback" not in err

@@ -227,8 +227,6 @@ def test_an_unenrolled_sync_run_keeps_pinging_while_it_waits_for_enrolment(tmp_p
 
 # -- terminal kiosk --------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="ui/cli.py sends no READY=1/WATCHDOG=1, and SIGTERM's app.quit() is "
-                                       "refused by the kiosk window's closeEvent: see the report for the change")
 def test_terminal_kiosk_sends_ready_and_watchdog_from_the_qt_loop_and_stops_on_sigterm(
         tmp_path, notify_socket, sim_config):
     config = sim_config("kiosk")

@@ -12,8 +12,10 @@ import os
 import re
 import signal
 import sys
+from pathlib import Path
 
 from terminal import TerminalError
+from terminal.config import ConfigError
 from terminal.cliopts import example
 from terminal.logs import get_logger
 
@@ -77,35 +79,63 @@ def _run(args) -> int:
     from terminal.config import resolve_path
     from terminal.schema import load_config
 
-    cfg = load_config(resolve_path(args.config))
+    try:
+        cfg = load_config(resolve_path(args.config))
+    except ConfigError:
+        # A first boot that failed leaves no config: show why on the screen instead of crash-looping.
+        from images.provision import STATE_DIR, STATUS_NAME
+        from images.provision_state import status
+
+        ok, reason = status(STATE_DIR)
+        if ok or args.windowed or not (Path(STATE_DIR) / STATUS_NAME).exists():
+            raise
+        check_display()
+        return show_not_provisioned(reason, size=args.size, state_dir=STATE_DIR)
     if cfg.role != "kiosk":
         raise TerminalError(f"this terminal's role is {cfg.role!r}; terminal kiosk needs role = \"kiosk\" "
                             f"in {resolve_path(args.config)}", exit_code=2)
     check_display()
     if not args.windowed:        # --windowed is development: no first boot has run there
-        from images.provision_state import status
+        from images.provision_state import provisioned
 
-        ok, reason = status(cfg.state_dir)
+        ok, reason = provisioned(cfg.state_dir)   # no status file: set up by hand, which is fine
         if not ok:
-            return show_not_provisioned(reason, size=args.size)
+            return show_not_provisioned(reason, size=args.size, state_dir=cfg.state_dir)
     return run_kiosk(cfg, windowed=args.windowed, size=args.size)
 
 
-def show_not_provisioned(reason: str, *, size: tuple[int, int] = (1280, 800), kiosk: bool = True) -> int:
+def show_not_provisioned(reason: str, *, size: tuple[int, int] = (1280, 800), kiosk: bool = True,
+                         state_dir: str | None = None, check_every_s: float = 5.0) -> int:
     """Show only the 'not provisioned' screen (first boot's reason, and where its result file is) until
-    SIGTERM/SIGINT; the flow is not started, so no card is read and nothing is recorded.  Returns 0."""
+    SIGTERM/SIGINT, or until ``state_dir``'s provisioning status turns good (checked every
+    ``check_every_s`` seconds; systemd then restarts the kiosk into the flow).  The flow is not
+    started, so no card is read and nothing is recorded.  Tells systemd READY and pings its
+    watchdog from the Qt loop.  Returns 0."""
+    from PySide6.QtCore import QTimer
+
+    from sync.sdnotify import Notifier
     from ui.app import KioskWindow, application
     from ui.fixtures import FixedFlow
 
     app = application()
+    notifier = Notifier()
     flow = FixedFlow({"screen": "not_provisioned", "lang": "zh", "text": "not_provisioned", "detail": reason})
     window = KioskWindow(flow, size=size, kiosk=kiosk, tick_s=None)
     try:
-        _quit_on_signals(app)
+        _quit_on_signals(app, notifier)
+        if state_dir is not None:
+            from images.provision_state import provisioned
+
+            recheck = QTimer(app)
+            recheck.timeout.connect(lambda: provisioned(state_dir)[0] and app.exit(0))
+            recheck.start(int(check_every_s * 1000))
+            app._provision_timer = recheck
         window.show()
         log.error("kiosk.not_provisioned", reason=reason)   # after the handlers: SIGTERM from here quits cleanly
+        notifier(ready=True, status=f"not provisioned: {reason}"[:200])
         app.exec()
     finally:
+        notifier(stopping=True)
         window.close()
     return 0
 
@@ -126,10 +156,12 @@ def run_kiosk(cfg, *, windowed: bool = False, size: tuple[int, int] = (1280, 800
     from kiosk.flow import KioskFlow
     from sync.store import open_store
     from sync.store_cli import store_path
+    from sync.sdnotify import Notifier
     from terminal.migrations import all_migrations
     from ui.app import KioskWindow, application
 
     app = application()
+    notifier = Notifier()
     with open_store(store_path(cfg), _with_kiosk_tables(all_migrations())) as store:
         devices = Devices.open(cfg, store)
         # threaded: the reader is polled and every device call runs on worker threads, never on Qt's
@@ -137,11 +169,13 @@ def run_kiosk(cfg, *, windowed: bool = False, size: tuple[int, int] = (1280, 800
         window = None
         try:
             window = KioskWindow(flow, size=size, kiosk=not windowed)
-            _quit_on_signals(app)
+            _quit_on_signals(app, notifier)
             window.show()
             log.info("kiosk.started", windowed=windowed, screen=flow.view().get("screen"))
+            notifier(ready=True, status="kiosk showing " + str(flow.view().get("screen")))
             app.exec()
         finally:
+            notifier(stopping=True)
             if window is not None:
                 window.close()
             flow.close()
@@ -158,8 +192,12 @@ def _with_kiosk_tables(migrations: list) -> list:
     return migrations + [m for m in MIGRATIONS if (m.module, m.version) not in have]
 
 
-def _quit_on_signals(app) -> None:
-    """SIGTERM (systemd) and SIGINT end the Qt loop; a 200 ms timer lets Python see them while Qt waits."""
+def _quit_on_signals(app, notifier=None) -> None:
+    """SIGTERM (systemd) and SIGINT end the Qt loop; a 200 ms timer lets Python see them while Qt waits.
+
+    The same timer pings systemd's watchdog from the Qt loop (``notifier``: a sync.sdnotify.Notifier,
+    which sends WATCHDOG=1 at most at half of WATCHDOG_USEC), so a hung loop is restarted.
+    """
     from PySide6.QtCore import QTimer
 
     # exit(), not quit(): Qt 6's quit() asks each window to close first, and the locked kiosk window
@@ -167,7 +205,7 @@ def _quit_on_signals(app) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: app.exit(0))
     timer = QTimer(app)
-    timer.timeout.connect(lambda: None)
+    timer.timeout.connect((lambda: notifier(watchdog=True)) if notifier is not None else (lambda: None))
     timer.start(200)
     app._signal_timer = timer  # keep it alive with the app
 
