@@ -20,7 +20,7 @@ from tests.helpers.dropbox_box import Central, events, open_box_store
 BOX = "DBX-T-0001"
 
 
-def wait_until(condition, timeout_s: float = 10.0, what: str = "condition"):
+def wait_until(condition, timeout_s: float = 30.0, what: str = "condition"):  # a cap for a loaded CI machine
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import events as ev
-from kiosk.testing import PEOPLE, KioskRig, grep_files, live_objects_holding, sim_card
+from kiosk.testing import PEOPLE, KioskRig, grep_files, live_objects_holding, module_constants, sim_card
 
 GOOD = PEOPLE["E1001"]
 OTHER = PEOPLE["E1002"]
@@ -319,7 +319,7 @@ def _held_by_the_kiosk(*people) -> list[str]:
     if not live_objects_holding(*wanted):
         return []
     wanted = [w[::-1] for w in wanted]
-    module_dicts = {id(vars(m)) for m in list(_sys.modules.values()) if m is not None}
+    module_dicts = {id(vars(m)) for m in list(_sys.modules.values()) if m is not None} | module_constants()
     left = []
     for obj in gc.get_objects():
         if id(obj) in module_dicts or type(obj).__name__ in TEST_COPIES or obj is wanted:
