@@ -41,8 +41,8 @@ KIOSK = Section(
         "face_attempts": Setting(int, "face checks before the fallback applies", default=3, min=1, max=10),
         "after_face_failures": Setting(str, "after the last failed face check: 'sms_only' (the SMS code "
                                        "suffices) or 'deny'", default="sms_only", choices=("sms_only", "deny")),
-        "face_frames": Setting(int, "camera frames per face check (liveness needs several)", default=5,
-                               min=1, max=30),
+        "face_frames": Setting(int, "camera frames per face check; the blink cue needs about 2 s of them "
+                                    "(30 at 15 frames/s)", default=30, min=1, max=90),
         "technician_pin_hash": Setting(str, "the technician PIN as 'scrypt$<salt hex>$<hash hex>' "
                                        "(python -m kiosk.secret); empty: no PIN access", default=""),
         "technician_pin_max_failures": Setting(int, "wrong PINs before technician access locks",

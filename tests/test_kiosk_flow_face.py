@@ -13,6 +13,7 @@ import pytest
 from drivers.camera.scene import write_scene
 from kiosk import events as ev
 from kiosk.face import FaceResult, ReferenceUnusable
+from kiosk.settings import KIOSK
 from kiosk.testing import PEOPLE, KioskRig
 
 GOOD = PEOPLE["E1001"]
@@ -90,7 +91,7 @@ def test_a_matching_face_verifies_sms_plus_face(make):
     assert v["screen"] == "menu"
     assert rig.asked == ["E1001"]
     matcher = ScriptedMatcher.made[0]
-    assert matcher.frame_counts == [5] and matcher.wiped and rig.flow.session.matcher is None
+    assert matcher.frame_counts == [KIOSK.settings["face_frames"].default] and matcher.wiped and rig.flow.session.matcher is None
     kinds = {t: p for t, p in rig.events()}
     assert kinds["kiosk.face_checked"] == {"session_id": kinds["kiosk.verified"]["session_id"],
                                            "employee_no": "E1001", "ok": True, "reason": "match", "attempt": 1,
