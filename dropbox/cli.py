@@ -40,6 +40,7 @@ def _hw_subparsers(sub) -> argparse._SubParsersAction:
 
 
 def register(sub, common) -> None:
+    """Add ``terminal hw qr`` to the ``hw`` subcommands drivers.cli made (registered after it)."""
     p = _hw_subparsers(sub).add_parser(
         "qr", parents=[common], help="decode QR codes in image files",
         description=textwrap.fill(

@@ -92,18 +92,23 @@ class FakeClock(KioskClock):
         self._mono, self._wall, self._boot, self.today_value = mono, wall, boot, today
 
     def monotonic(self) -> float:
+        """The fake monotonic time, seconds."""
         return self._mono
 
     def wall(self) -> float:
+        """The fake wall-clock time, seconds since the epoch."""
         return self._wall
 
     def boot_id(self) -> str:
+        """The fake boot id."""
         return self._boot
 
     def synced(self) -> bool:
+        """True when the fake clock has a trusted date."""
         return self.today_value is not None
 
     def today(self) -> dt.date | None:
+        """The trusted date, or None when the clock is not synced."""
         return self.today_value
 
     def advance(self, seconds: float) -> None:

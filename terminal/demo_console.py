@@ -60,6 +60,7 @@ class ReadableLines(logging.Formatter):
         self.base = base
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one readable line (role, what happened) instead of JSON."""
         return readable(self.base.format(record), "demo")
 
 

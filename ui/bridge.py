@@ -109,6 +109,7 @@ class ViewModel(QObject):
 
     @Slot()
     def touch(self) -> None:
+        """Any press on the screen (it keeps the visit from going idle)."""
         self.send(_events().Touch())
 
     @Slot(str)
@@ -118,18 +119,22 @@ class ViewModel(QObject):
 
     @Slot(str)
     def chooseLanguage(self, lang: str) -> None:
+        """The language switch: 'zh' or 'en'."""
         self.send(_events().LanguageChosen(lang))
 
     @Slot()
     def resend(self) -> None:
+        """Code entry: send the SMS code again (the flow enforces the cooldown)."""
         self.send(_events().ResendPressed())
 
     @Slot(str)
     def fallback(self, fallback_id: str) -> None:
+        """SMS unavailable: take the fallback ``fallback_id`` ('face_only' or 'service_desk')."""
         self.send(_events().FallbackChosen(fallback_id))
 
     @Slot(str)
     def service(self, service_id: str) -> None:
+        """Menu: open the service ``service_id`` (a certificate kind, a badge, my records)."""
         self.send(_events().ServiceChosen(service_id))
 
     @Slot()
@@ -139,10 +144,12 @@ class ViewModel(QObject):
 
     @Slot()
     def technicianGesture(self) -> None:
+        """The hidden technician gesture was made (five taps in the corner)."""
         self.send(_events().TechnicianGesture())
 
     @Slot()
     def selftest(self) -> None:
+        """Technician screen: run the selftest."""
         self.send(_events().SelftestPressed())
 
     @Slot(str)
@@ -162,8 +169,10 @@ class ViewModel(QObject):
 
     @Slot()
     def back(self) -> None:
+        """Back to the previous screen (the menu, in a service)."""
         self.send(_events().Back())
 
     @Slot()
     def exit(self) -> None:
+        """End the visit now (every exit path wipes the session)."""
         self.send(_events().Exit())

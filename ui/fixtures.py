@@ -29,12 +29,15 @@ class FixedFlow:
         self.events: list = []
 
     def view(self) -> dict[str, Any]:
+        """A copy of the view model shown."""
         return dict(self._view)
 
     def subscribe(self, callback: Callable) -> None:
+        """Call ``callback(view)`` after each :meth:`show`."""
         self._subscribers.append(callback)
 
     def handle(self, event) -> None:
+        """Keep ``event`` in :attr:`events` (a fixed flow does not change on input)."""
         self.events.append(event)
 
     def show(self, view: dict[str, Any]) -> None:
@@ -44,6 +47,7 @@ class FixedFlow:
             callback(self.view())
 
     def close(self) -> None:
+        """Forget the subscribers."""
         self._subscribers.clear()
 
 

@@ -163,6 +163,19 @@ def render_pdf(doc: Document, qr_text: str, seal) -> tuple[bytes, list[str]]:
     y = _rows(text, painter, doc, y, left, width)
     for line in doc.closing:
         y = text(y + 10, line, 12.5) + 20
+    _bottom_band(text, measure, painter, doc, y, left, width, seal, qr_text)
+    if not painter.end():
+        raise RenderFailed("Qt could not finish the PDF")
+    buffer.close()
+    return bytes(data.data()), drawn
+
+
+def _bottom_band(text, measure, painter, doc: Document, y: float, left: float, width: float, seal,
+                 qr_text: str) -> None:
+    """The QR and its caption (left), issuer, date and seal (right) and the notes, below ``y``."""
+    from PySide6.QtCore import QRectF, Qt
+
+    center = Qt.AlignmentFlag.AlignHCenter
     # The bottom band: the QR and its caption on the left, the issuer, date and seal on the right,
     # the notes under both.  It sits at the foot of the page, or under the text when that is longer.
     notes_h = sum(measure(line, 7.5) + 8 for line in doc.note)
@@ -180,10 +193,6 @@ def render_pdf(doc: Document, qr_text: str, seal) -> tuple[bytes, list[str]]:
     for line in doc.note:
         yn = text(yn, line, 7.5, center, color="#666666") + 8
     painter.drawImage(QRectF(left, band, QR_PX, QR_PX), qr_image(qr_text))
-    if not painter.end():
-        raise RenderFailed("Qt could not finish the PDF")
-    buffer.close()
-    return bytes(data.data()), drawn
 
 
 def _rows(text, painter, doc: Document, y: float, left: float, width: float) -> float:
