@@ -98,10 +98,18 @@ def register(sub, common) -> None:
     _action(actions, "openapi", "print the OpenAPI document of the API", _openapi,
             "terminal central openapi > sync/central/openapi.json", db=False)
     _code_parsers(actions)
-    from sync.central.routes.verify import register_actions as certificate_actions
-    certificate_actions(actions, _action)   # revoke-cert
-    from sync.central.routes.orders import register_actions as order_actions
-    order_actions(actions, _action)         # pay (the simulated payer)
+    # Their handlers live with their routes (FastAPI): loaded only when the command runs, so that
+    # every other 'terminal' command starts without importing the web framework.
+    p = _action(actions, "revoke-cert", "revoke an issued certificate: its verification page says revoked",
+                _lazy("sync.central.routes.verify", "_revoke_cli"),
+                "terminal central revoke-cert --db central.db KSK-SHA-0001-000012 --reason 'left'")
+    p.add_argument("serial", metavar="SERIAL", help="the certificate's serial, as printed on it")
+    p.add_argument("--reason", default="", metavar="TEXT", help="why (kept at central, never shown on the page)")
+    p = _action(actions, "pay", "play the payer of a badge order (simulated WeChat Pay): pay it, or --cancel",
+                _lazy("sync.central.routes.orders", "_pay_cli"),
+                "terminal central pay --db .demo/central/central.db ORD-7KQ2M4XP9ABC")
+    p.add_argument("order_id", metavar="ORDER", help="the order id the kiosk shows under the payment QR")
+    p.add_argument("--cancel", action="store_true", help="walk away instead: cancel the unpaid order")
 
 
 def _code_parsers(actions) -> None:
@@ -154,6 +162,15 @@ def _serve_parser(actions) -> None:
                    help="serve POST /v1/sms with a simulated gateway that appends each message to FILE as a JSON "
                         "line (demo and tests; without it central answers 503 no_gateway)")
     p.set_defaults(service=True)
+
+
+def _lazy(module: str, name: str):
+    """A command handler that imports ``module`` only when the command runs."""
+    def run(args) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args)
+    return run
 
 
 def _action(actions, name: str, help_text: str, run, example_line: str, *, db: bool = True):

@@ -164,14 +164,6 @@ def _standing(central: CentralState, employee_no: str, call: SignedCall) -> Resp
 
 # -- terminal central pay ----------------------------------------------------------------------------
 
-def register_actions(actions, action) -> None:
-    """Add ``terminal central pay`` (the simulated payer) through central's ``_action`` helper (``action``)."""
-    p = action(actions, "pay", "play the payer of a badge order (simulated WeChat Pay): pay it, or --cancel",
-               _pay_cli, "terminal central pay --db .demo/central/central.db ORD-7KQ2M4XP9ABC")
-    p.add_argument("order_id", metavar="ORDER", help="the order id the kiosk shows under the payment QR")
-    p.add_argument("--cancel", action="store_true", help="walk away instead: cancel the unpaid order")
-
-
 def _pay_cli(args) -> int:
     """Pay (or cancel) ``ORDER``; 0, or OrderError (exit code 2) naming why nothing was charged."""
     from sync.central.storage import open_storage

@@ -318,14 +318,6 @@ def _busy_page(wait: int) -> str:
 
 # -- terminal central revoke-cert -------------------------------------------------------------------
 
-def register_actions(actions, action) -> None:
-    """Add ``terminal central revoke-cert`` through central's ``_action`` helper (``action``)."""
-    p = action(actions, "revoke-cert", "revoke an issued certificate: its verification page says revoked",
-               _revoke_cli, "terminal central revoke-cert --db central.db KSK-SHA-0001-000012 --reason 'left'")
-    p.add_argument("serial", metavar="SERIAL", help="the certificate's serial, as printed on it")
-    p.add_argument("--reason", default="", metavar="TEXT", help="why (kept at central, never shown on the page)")
-
-
 def _revoke_cli(args) -> int:
     from sync.central.storage import open_storage
 
