@@ -32,6 +32,10 @@ class DeviceUnavailable(DeviceError):
     """The device cannot be opened or has gone away (unplugged, wrong port, no permission)."""
 
 
+class DeviceBusy(DeviceUnavailable):
+    """Another program holds the device (an exclusive serial port): it is there, but not ours now."""
+
+
 class DeviceTimeout(DeviceError):
     """The device did not answer in time."""
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 import serial
 
 from drivers.base import Device
-from drivers.errors import ConfigurationError, DeviceError, DeviceUnavailable
+from drivers.errors import ConfigurationError, DeviceBusy, DeviceError, DeviceUnavailable
 from drivers.health import Health
+from drivers.portholder import BUSY_HINT, busy_message, is_busy
 from drivers.idcard import codec
 from drivers.idcard.card import IdCard
 from drivers.idcard.codec import Command, FrameDecoder, Response
@@ -158,6 +159,8 @@ class IdCardReader(Device):
         try:
             port = self._factory(path, self.timeout_s)
         except (serial.SerialException, OSError, ValueError) as exc:
+            if is_busy(exc):
+                raise DeviceBusy(self.name, f"cannot open {path}: {busy_message(path)}", hint=BUSY_HINT) from None
             raise DeviceUnavailable(self.name, f"cannot open {path}: {_why(exc)}",
                                     hint="check the USB cable, the port name and that no other program "
                                          "holds the reader; the user needs group dialout") from None
@@ -426,7 +429,7 @@ def open_idcard(section: Mapping, **overrides) -> IdCardReader:
     try:
         return IdCardReader(get("port"), **options)
     except DeviceUnavailable as exc:
-        if backend != "sim":
+        if backend != "sim" or isinstance(exc, DeviceBusy):
             raise
         raise DeviceUnavailable(exc.device, exc.reason,
                                 hint=f"start the simulator: terminal sim idcard --port {get('port')}") from None

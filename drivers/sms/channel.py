@@ -21,7 +21,8 @@ import time
 
 import serial
 
-from drivers.errors import ConfigurationError, DeviceError, DeviceTimeout, DeviceUnavailable
+from drivers.errors import ConfigurationError, DeviceBusy, DeviceError, DeviceTimeout, DeviceUnavailable
+from drivers.portholder import BUSY_HINT, busy_message, is_busy
 from drivers.sms.at import final_result, result_error
 from drivers.sms.errors import DEVICE, ModemProtocolError
 from terminal.logs import get_logger
@@ -143,6 +144,9 @@ class AtChannel:
                                          write_timeout=self.timeout_s, exclusive=True)
         except (serial.SerialException, OSError, ValueError) as exc:
             self._serial = None
+            if is_busy(exc):
+                raise DeviceBusy(DEVICE, f"cannot open modem port {self.port}: {busy_message(self.port)}",
+                                 hint=BUSY_HINT) from None
             code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else getattr(exc, "errno", None)
             reason = os.strerror(code) if isinstance(code, int) else str(exc)
             raise DeviceUnavailable(DEVICE, f"cannot open modem port {self.port}: {reason}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from drivers.errors import DeviceUnavailable
+from drivers.errors import DeviceBusy, DeviceUnavailable
 from drivers.sms.sender import SmsSender
 
 
@@ -47,7 +47,7 @@ def open_sms(section: Mapping, **overrides) -> SmsSender:
     try:
         return ModemSms(get("port"), **{**options, **overrides})
     except DeviceUnavailable as exc:
-        if (section["backend"] if "backend" in section else "real") != "sim":
+        if (section["backend"] if "backend" in section else "real") != "sim" or isinstance(exc, DeviceBusy):
             raise
         raise DeviceUnavailable(exc.device, exc.reason,
                                 hint=f"start the simulator: terminal sim modem --port {get('port')}") from None
