@@ -27,25 +27,28 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def holder(path: str | os.PathLike) -> str | None:
-    """'pid 123 (terminal kiosk --config ...)' for a process of ours that has ``path`` open, or None.
+    """'pid 123 (terminal kiosk --config ...)' for the process(es) of ours that have ``path`` open, or None.
 
-    Only processes this user may inspect are seen (/proc/PID/fd); the current process is skipped.
+    A simulator keeps its own end of a pseudo-terminal open, so it is named only when no other
+    process holds the port.  Only processes this user may inspect are seen (/proc/PID/fd); the
+    current process is skipped.
     """
     try:
         target = os.path.realpath(path)
     except OSError:
         return None
+    found = []
     for proc in Path("/proc").iterdir():
         if not (proc.name.isascii() and proc.name.isdigit()) or int(proc.name) == os.getpid():
             continue
         try:
-            for fd in (proc / "fd").iterdir():
-                if os.readlink(fd) == target:
-                    cmd = " ".join((proc / "cmdline").read_bytes().decode(errors="replace").split("\0")).strip()
-                    return f"pid {proc.name} ({' '.join(cmd.split())[:100]})"
+            if any(os.readlink(fd) == target for fd in (proc / "fd").iterdir()):
+                cmd = " ".join((proc / "cmdline").read_bytes().decode(errors="replace").split("\0")).strip()
+                found.append((proc.name, " ".join(cmd.split())))
         except OSError:
             continue
-    return None
+    users = [f for f in found if " sim " not in f" {f[1]} "] or found
+    return ", ".join(f"pid {pid} ({cmd[:100]})" for pid, cmd in users) or None
 
 
 def busy_message(path: str) -> str:
