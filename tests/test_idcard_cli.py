@@ -10,10 +10,11 @@ import time
 
 import pytest
 
+from drivers.errors import DeviceBusy
 from drivers.idcard import JSON_KEYS, IdCardReader, IdCardSimulator, NoCard, sample_card
 from drivers.idcard.cli import parse_fault
 from terminal.schema import load_config
-from tests.helpers.processes import terminal_cmd
+from tests.helpers.processes import free_ports, terminal_cmd
 
 
 def one_error_line(err: str) -> str:
@@ -183,7 +184,9 @@ def test_sim_cli_rejects_a_bad_fault(run_cli, tmp_path):
 
 def test_demo_runs_the_idcard_simulator_on_the_kiosks_configured_port(tmp_path):
     root = tmp_path / "demo"
-    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(root)), stdout=subprocess.PIPE,
+    ports = [str(p) for pair in zip(("--central-port", "--receipt-port", "--a4-port", "--cr80-port"), free_ports(4))
+             for p in pair]    # never the default ports: a 'make demo' may be running on this machine
+    proc = subprocess.Popen(terminal_cmd("demo", "--dir", str(root), *ports), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         link = root / "kiosk" / "state" / "sim" / "idcard.pty"
@@ -192,8 +195,11 @@ def test_demo_runs_the_idcard_simulator_on_the_kiosks_configured_port(tmp_path):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.1)
         assert load_config(root / "kiosk" / "terminal.toml").idcard.port == str(link)
-        with IdCardReader(str(link), timeout_s=1.0) as reader:
-            assert reader.wait_for_card(5.0).card_type == "resident"
+        try:
+            with IdCardReader(str(link), timeout_s=1.0) as reader:
+                assert reader.wait_for_card(5.0).card_type == "resident"
+        except DeviceBusy as busy:  # the demo's own kiosk got there first: it reads the same simulator
+            assert f"terminal kiosk --config {root / 'kiosk' / 'terminal.toml'}" in str(busy)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
