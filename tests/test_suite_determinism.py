@@ -37,3 +37,16 @@ def test_no_test_listens_on_or_dials_a_fixed_loopback_port():
                 offenders.append(f"{path.relative_to(TESTS)}:{number}: {line.strip()}")
     assert offenders == [], ("ask the OS for a port (conftest.free_ports), or mark a value that is only "
                              "parsed with '# never dialled':\n" + "\n".join(offenders))
+
+
+def test_every_test_that_starts_the_demo_gives_it_ports_from_the_os():
+    """The demo's defaults (8740, 19100, 18631, 18632) are taken while a 'make demo' runs."""
+    offenders = []
+    for path in TESTS.rglob("*.py"):
+        text = path.read_text()
+        starts = [n for n, line in enumerate(text.splitlines(), 1)
+                  if re.search(r"""terminal_cmd\(\s*["']demo["']""", line)]
+        if starts and "free_ports" not in text:
+            offenders += [f"{path.relative_to(TESTS)}:{n}" for n in starts]
+    assert offenders == [], "start the demo with --central-port/--receipt-port/--a4-port/--cr80-port " \
+                            "from conftest.free_ports:\n" + "\n".join(offenders)
