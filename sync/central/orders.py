@@ -35,12 +35,11 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
-import weakref
 from dataclasses import dataclass
 
 from terminal import TerminalError
 from terminal.logs import get_logger
+from sync.central.tables import schema_once
 
 log = get_logger(__name__)
 
@@ -71,8 +70,6 @@ _DDL = [
         device_id TEXT, printed_at DOUBLE PRECISION, replaced_by TEXT)""",
     "CREATE INDEX IF NOT EXISTS badges_by_employee ON badges (employee_no)",
 ]
-_schema_lock = threading.Lock()
-_schema_done: weakref.WeakSet = weakref.WeakSet()
 
 
 class OrderError(TerminalError):
@@ -99,15 +96,8 @@ def access_code(badge_id: str, secret: str) -> str:
     return f"{badge_id}.{secret}"
 
 
-def ensure_schema(storage) -> None:
-    """Create the order and badge tables (idempotent; once per storage object)."""
-    if storage in _schema_done:
-        return
-    with _schema_lock:
-        with storage.engine.transaction() as c:
-            for statement in _DDL:
-                c.execute(statement)
-        _schema_done.add(storage)
+# Create the order and badge tables (idempotent; once per storage object).
+ensure_schema = schema_once(_DDL)
 
 
 def policy(storage) -> dict:

@@ -27,8 +27,6 @@ import functools
 import json
 import math
 import re
-import threading
-import weakref
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Query, Request
@@ -38,6 +36,7 @@ from sync.central.routes.common import DEVICE_ERRORS, SIGNED, CentralState, Sign
 from sync.central.storage import Replayed
 from terminal import TerminalError
 from terminal.logs import get_logger
+from sync.central.tables import schema_once
 
 log = get_logger(__name__)
 
@@ -52,8 +51,6 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS certdata_fetches (device_id TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS certdata_fetches_by_device ON certdata_fetches (device_id, at)",
 ]
-_schema_lock = threading.Lock()
-_schema_done: weakref.WeakSet = weakref.WeakSet()
 
 
 class CertDataRefused(TerminalError):
@@ -62,15 +59,8 @@ class CertDataRefused(TerminalError):
     exit_code = 2
 
 
-def ensure_schema(storage) -> None:
-    """Create the certificate data tables (idempotent; once per storage object)."""
-    if storage in _schema_done:
-        return
-    with _schema_lock:
-        with storage.engine.transaction() as c:
-            for statement in _DDL:
-                c.execute(statement)
-        _schema_done.add(storage)
+# Create the certificate data tables (idempotent; once per storage object).
+ensure_schema = schema_once(_DDL)
 
 
 def put_certdata(storage, employee_no: str, data: dict, *, now: float | None = None) -> None:

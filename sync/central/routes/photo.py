@@ -25,8 +25,6 @@ import functools
 import hashlib
 import math
 import re
-import threading
-import weakref
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -36,6 +34,7 @@ from sync.central.routes.common import DEVICE_ERRORS, SIGNED, CentralState, Sign
 from sync.central.storage import Replayed
 from terminal import TerminalError
 from terminal.logs import get_logger
+from sync.central.tables import schema_once
 
 log = get_logger(__name__)
 
@@ -52,8 +51,6 @@ _DDL = [
         device_id TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS photo_fetches_by_device ON photo_fetches (device_id, at)",
 ]
-_schema_lock = threading.Lock()
-_schema_done: weakref.WeakSet = weakref.WeakSet()     # storages whose photo tables exist
 
 
 class PhotoRefused(TerminalError):
@@ -71,15 +68,8 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
-def ensure_schema(storage) -> None:
-    """Create the photo tables (idempotent; once per storage object)."""
-    if storage in _schema_done:
-        return
-    with _schema_lock:
-        with storage.engine.transaction() as c:
-            for statement in _DDL:
-                c.execute(statement)
-        _schema_done.add(storage)
+# Create the photo tables (idempotent; once per storage object).
+ensure_schema = schema_once(_DDL)
 
 
 def put_photo(storage, employee_no: str, data: bytes, *, now: float | None = None) -> str:

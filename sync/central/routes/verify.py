@@ -31,7 +31,6 @@ import json
 import math
 import threading
 import time
-import weakref
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -41,6 +40,7 @@ from sync import certcode
 from sync.central.routes.common import client_host, error_response
 from terminal import TerminalError
 from terminal.logs import get_logger
+from sync.central.tables import schema_once
 
 log = get_logger(__name__)
 
@@ -60,8 +60,6 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS cert_revocations (
         serial TEXT PRIMARY KEY, revoked_at DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL)""",
 ]
-_schema_lock = threading.Lock()
-_schema_done: weakref.WeakSet = weakref.WeakSet()
 
 
 class CertificateUnknown(TerminalError):
@@ -70,17 +68,9 @@ class CertificateUnknown(TerminalError):
     exit_code = 2
 
 
-def ensure_schema(storage) -> None:
-    """Create the certificate index and revocation tables (idempotent; once per storage object)."""
-    if storage in _schema_done:
-        return
-    with _schema_lock:
-        with storage.engine.transaction() as c:
-            for statement in _DDL:
-                c.execute(statement)
-            c.execute(storage.engine.sql("INSERT INTO cert_index_cursor (id, after) VALUES (1, 0) "
-                                         "ON CONFLICT (id) DO NOTHING"))
-        _schema_done.add(storage)
+# Create the certificate index and revocation tables (idempotent; once per storage object).
+ensure_schema = schema_once(_DDL, after=["INSERT INTO cert_index_cursor (id, after) VALUES (1, 0) "
+                                         "ON CONFLICT (id) DO NOTHING"])
 
 
 def catch_up(storage) -> int:
