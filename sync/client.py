@@ -382,23 +382,32 @@ def _is_record(row) -> bool:
     return all(isinstance(row.get(k), str) and 0 < len(row[k]) <= n for k, n in _RECORD_TEXT.items())
 
 
-def fetch_photo(store, cfg, employee_no: str, *, timeout_s: float = PHOTO_TIMEOUT_S) -> bytes:
-    """:func:`get_photo` with this terminal's enrolment (``store``) and ``[sync]`` settings (``cfg``).
+def client_for(store, cfg, *, timeout_s: float, what: str) -> "CentralClient":
+    """A CentralClient with this terminal's enrolment (``store``) and ``[sync]`` settings (``cfg``),
+    its connect and read timeouts capped at ``timeout_s`` seconds; close it after use.
 
-    ``timeout_s`` caps the read timeout (seconds; the sync setting is sized for uploads).
-    Raises CentralCallFailed when the terminal is not enrolled, and what get_photo raises.
+    Raises CentralCallFailed when the terminal is not enrolled (``what``: what it could not fetch).
     """
     from sync.state import all_state
 
     state = all_state(store.conn)
     creds = Credentials.from_state(state)
     if creds is None:
-        raise CentralCallFailed("this terminal is not enrolled with central, so it cannot fetch HR photos; "
+        raise CentralCallFailed(f"this terminal is not enrolled with central, so it cannot fetch {what}; "
                                 "run 'terminal sync enroll --central URL --token T'")
-    client = CentralClient(creds, verify=tls_verify(creds.ca_file, cfg.sync.ca_bundle),
-                           connect_timeout_s=min(cfg.sync.connect_timeout_s, timeout_s),
-                           read_timeout_s=min(cfg.sync.read_timeout_s, timeout_s),
-                           clock_offset_s=state.get("clock_offset"))
+    return CentralClient(creds, verify=tls_verify(creds.ca_file, cfg.sync.ca_bundle),
+                         connect_timeout_s=min(cfg.sync.connect_timeout_s, timeout_s),
+                         read_timeout_s=min(cfg.sync.read_timeout_s, timeout_s),
+                         clock_offset_s=state.get("clock_offset"))
+
+
+def fetch_photo(store, cfg, employee_no: str, *, timeout_s: float = PHOTO_TIMEOUT_S) -> bytes:
+    """:func:`get_photo` with this terminal's enrolment (``store``) and ``[sync]`` settings (``cfg``).
+
+    ``timeout_s`` caps the read timeout (seconds; the sync setting is sized for uploads).
+    Raises CentralCallFailed when the terminal is not enrolled, and what get_photo raises.
+    """
+    client = client_for(store, cfg, timeout_s=timeout_s, what="HR photos")
     try:
         return get_photo(client, employee_no)
     finally:
@@ -415,17 +424,7 @@ def fetch_records(store, cfg, employee_no: str, *, limit: int = 20,
     ``timeout_s`` caps the connect and read timeouts (seconds).  Raises CentralCallFailed when the
     terminal is not enrolled, and what get_records raises.
     """
-    from sync.state import all_state
-
-    state = all_state(store.conn)
-    creds = Credentials.from_state(state)
-    if creds is None:
-        raise CentralCallFailed("this terminal is not enrolled with central, so it cannot fetch records; "
-                                "run 'terminal sync enroll --central URL --token T'")
-    client = CentralClient(creds, verify=tls_verify(creds.ca_file, cfg.sync.ca_bundle),
-                           connect_timeout_s=min(cfg.sync.connect_timeout_s, timeout_s),
-                           read_timeout_s=min(cfg.sync.read_timeout_s, timeout_s),
-                           clock_offset_s=state.get("clock_offset"))
+    client = client_for(store, cfg, timeout_s=timeout_s, what="records")
     try:
         return get_records(client, employee_no, limit)
     finally:
