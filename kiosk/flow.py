@@ -243,7 +243,7 @@ class KioskFlow(ServicesMixin):
             self._show("idle_warning")
 
     def _on_Touch(self, e) -> None:
-        pass
+        """Nothing more to do: _step already counted the touch as input and left the idle warning."""
 
     def _leave_idle_warning(self) -> None:
         screen, text = self.idle_return or ("attract", "attract")

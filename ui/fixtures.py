@@ -93,8 +93,9 @@ def _fields(screen: str, key: str) -> dict[str, Any]:
     if screen == "refund_requested":
         return {"amount_cents": 2000, "currency": "CNY", "reference": "ORD-7KQ2M4XP9ABC"}
     if screen == "not_provisioned":
-        return {"detail": "not provisioned: no seed has been applied; write one with 'terminal provision seed' "
-                          "and restart the terminal"}
+        # What a failed first boot leaves (a terminal without a status file was set up by hand and runs).
+        return {"detail": "not provisioned: central refused the enrolment token (invalid_token); write a new "
+                          "seed with a new token and restart the terminal"}
     if screen == "my_records":
         return {"masked_name": SAMPLE["masked_name"], "records_central": False, "records": [
             {"when": "2026-11-30T09:12:00", "kind": "verification", "status": "verified"},
