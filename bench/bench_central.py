@@ -10,44 +10,21 @@ synchronous=FULL; PostgreSQL fsync + synchronous_commit on), answer.
 from __future__ import annotations
 
 import gzip
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
 
 from sync import wire
 from sync.central.client import DeviceClient, batch_body, make_event
+from bench.loopback import free_port, serve_central
 
 BATCH = 500
 EVENTS = 100_000
 WARMUP_BATCHES = 4
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(db: str, port: int, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "terminal", "central", "serve", "--db", db,
-                                "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"central did not start: {log_path.read_text()[-500:]}")
 
 
 def _token(db: str, device_id: str) -> str:
@@ -57,8 +34,8 @@ def _token(db: str, device_id: str) -> str:
 
 
 def measure(db: str, workdir: Path) -> tuple[float, int]:
-    port = _free_port()
-    process = _serve(db, port, workdir / f"central-{port}.log")
+    port = free_port()
+    process = serve_central(db, port, workdir / f"central-{port}.log")
     try:
         client = DeviceClient.enroll(f"http://127.0.0.1:{port}", "BENCH-0001", _token(db, "BENCH-0001"))
         payload = {"n": 0, "note": "diagnostic event of a realistic size " + "x" * 120}

@@ -35,34 +35,13 @@ import requests
 
 from sync import wire
 from sync.central.client import DeviceClient, batch_body, make_event
+from bench.loopback import free_port, serve_central
 
 ROUNDS = (1_000, 2_000, 4_000, 8_000, 16_000)
 PER_ADDRESS = 50
 PROBES = 5
 BOUND_S = 1.0
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(db: str, port: int, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "terminal", "central", "serve", "--db", db,
-                                "--listen", f"127.0.0.1:{port}", "--log-level", "warning"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"central did not start: {log_path.read_text()[-500:]}")
 
 
 def _rss_mb(pid: int) -> float:
@@ -138,8 +117,8 @@ def _room_for(count: int) -> bool:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "central.db")
-        port = _free_port()
-        process = _serve(db, port, Path(tmp) / "central.log")
+        port = free_port()
+        process = serve_central(db, port, Path(tmp) / "central.log")
         try:
             token = subprocess.run([sys.executable, "-m", "terminal", "central", "token", "--db", db,
                                     "--device-id", "BENCH-0001"], capture_output=True, text=True,

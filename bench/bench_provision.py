@@ -25,13 +25,13 @@ import io
 import lzma
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from bench.loopback import free_port
 
 FLASH_MB = int(os.environ.get("BENCH_PROVISION_MB", "200"))
 ROUNDS = 11
@@ -77,11 +77,6 @@ def bench_flash(folder: Path) -> None:
           "decompression included)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _terminal(*args: str) -> list[str]:
     return [sys.executable, "-m", "terminal", *args]
@@ -95,7 +90,7 @@ def bench_firstboot(folder: Path) -> None:
     from images.provision_image import fat_partition
     from images.provision_seed import write_seed
 
-    db, port = folder / "central.db", _free_port()
+    db, port = folder / "central.db", free_port()
     log = open(folder / "central.log", "wb")
     server = subprocess.Popen(_terminal("central", "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}",
                                         "--log-level", "warning"), stdout=log, stderr=subprocess.STDOUT)

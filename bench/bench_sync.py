@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from bench.loopback import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -42,18 +43,13 @@ def _central(*args: str) -> list[str]:
     return [other, "central", *args] if other else _cli("central", *args)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Receiver:
     """A durable central on loopback, in its own process."""
 
     def __init__(self, directory: Path, device_id: str):
         self.db = directory / "central.db"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.kind = os.environ.get("BENCH_SYNC_CENTRAL", "terminal")
         if self.kind == "terminal":
